@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The VFS: Windows file semantics (NT create dispositions, share modes, delete-on-close, DOS
+ * attributes, creation time, stable file ids) over a POSIX directory tree. Every path is resolved
+ * beneath the share root with openat2(RESOLVE_BENEATH); nothing here knows the SMB wire format.
+ * All functions return NTSTATUS; errno is mapped in one place (nt_status_from_errno).
+ */
+#ifndef SKIFF_VFS_H
+#define SKIFF_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/arena.h"
+#include "core/ntstatus.h"
+
+/* FILE_ATTRIBUTE_* (MS-FSCC 2.6) */
+#define FILE_ATTRIBUTE_READONLY            0x00000001u
+#define FILE_ATTRIBUTE_HIDDEN              0x00000002u
+#define FILE_ATTRIBUTE_SYSTEM              0x00000004u
+#define FILE_ATTRIBUTE_DIRECTORY           0x00000010u
+#define FILE_ATTRIBUTE_ARCHIVE             0x00000020u
+#define FILE_ATTRIBUTE_NORMAL              0x00000080u
+#define FILE_ATTRIBUTE_TEMPORARY           0x00000100u
+#define FILE_ATTRIBUTE_SPARSE_FILE         0x00000200u
+#define FILE_ATTRIBUTE_REPARSE_POINT       0x00000400u
+#define FILE_ATTRIBUTE_COMPRESSED          0x00000800u
+#define FILE_ATTRIBUTE_OFFLINE             0x00001000u
+#define FILE_ATTRIBUTE_NOT_CONTENT_INDEXED 0x00002000u
+#define FILE_ATTRIBUTE_ENCRYPTED           0x00004000u
+#define FILE_ATTRIBUTE_INTEGRITY_STREAM    0x00008000u
+#define FILE_ATTRIBUTE_NO_SCRUB_DATA       0x00020000u
+
+/* Access mask bits (MS-SMB2 2.2.13.1) */
+#define FILE_READ_DATA             0x00000001u
+#define FILE_LIST_DIRECTORY        0x00000001u
+#define FILE_WRITE_DATA            0x00000002u
+#define FILE_ADD_FILE              0x00000002u
+#define FILE_APPEND_DATA           0x00000004u
+#define FILE_ADD_SUBDIRECTORY      0x00000004u
+#define FILE_READ_EA               0x00000008u
+#define FILE_WRITE_EA              0x00000010u
+#define FILE_EXECUTE               0x00000020u
+#define FILE_TRAVERSE              0x00000020u
+#define FILE_DELETE_CHILD          0x00000040u
+#define FILE_READ_ATTRIBUTES       0x00000080u
+#define FILE_WRITE_ATTRIBUTES      0x00000100u
+#define DELETE_ACCESS              0x00010000u
+#define READ_CONTROL               0x00020000u
+#define WRITE_DAC                  0x00040000u
+#define WRITE_OWNER                0x00080000u
+#define SYNCHRONIZE                0x00100000u
+#define ACCESS_SYSTEM_SECURITY     0x01000000u
+#define MAXIMUM_ALLOWED            0x02000000u
+#define GENERIC_ALL                0x10000000u
+#define GENERIC_EXECUTE            0x20000000u
+#define GENERIC_WRITE              0x40000000u
+#define GENERIC_READ               0x80000000u
+#define FILE_ALL_ACCESS            0x001F01FFu
+#define FILE_GENERIC_READ          0x00120089u
+#define FILE_GENERIC_WRITE         0x00120116u
+#define FILE_GENERIC_EXECUTE       0x001200A0u
+
+/* ShareAccess */
+#define FILE_SHARE_READ   0x1u
+#define FILE_SHARE_WRITE  0x2u
+#define FILE_SHARE_DELETE 0x4u
+
+/* CreateDisposition */
+#define FILE_SUPERSEDE    0u
+#define FILE_OPEN         1u
+#define FILE_CREATE       2u
+#define FILE_OPEN_IF      3u
+#define FILE_OVERWRITE    4u
+#define FILE_OVERWRITE_IF 5u
+
+/* CreateAction */
+#define FILE_SUPERSEDED  0u
+#define FILE_OPENED      1u
+#define FILE_CREATED     2u
+#define FILE_OVERWRITTEN 3u
+
+/* CreateOptions */
+#define FILE_DIRECTORY_FILE            0x00000001u
+#define FILE_WRITE_THROUGH             0x00000002u
+#define FILE_SEQUENTIAL_ONLY           0x00000004u
+#define FILE_NO_INTERMEDIATE_BUFFERING 0x00000008u
+#define FILE_SYNCHRONOUS_IO_ALERT      0x00000010u
+#define FILE_SYNCHRONOUS_IO_NONALERT   0x00000020u
+#define FILE_NON_DIRECTORY_FILE        0x00000040u
+#define FILE_COMPLETE_IF_OPLOCKED      0x00000100u
+#define FILE_NO_EA_KNOWLEDGE           0x00000200u
+#define FILE_RANDOM_ACCESS             0x00000800u
+#define FILE_DELETE_ON_CLOSE           0x00001000u
+#define FILE_OPEN_BY_FILE_ID           0x00002000u
+#define FILE_OPEN_FOR_BACKUP_INTENT    0x00004000u
+#define FILE_NO_COMPRESSION            0x00008000u
+#define FILE_OPEN_REPARSE_POINT        0x00200000u
+#define FILE_OPEN_NO_RECALL            0x00400000u
+#define FILE_OPEN_FOR_FREE_SPACE_QUERY 0x00800000u
+
+/* Who the file-system calls run as. */
+struct vfs_identity {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t *groups;   /* owned by the session */
+};
+
+/* One exported directory tree. Created at start-up from the config; immutable afterwards. */
+struct vfs_share {
+	char *name;        /* share name as configured */
+	char *path;        /* absolute path of the root */
+	int root_fd;       /* O_PATH|O_DIRECTORY fd of the root, resolution anchor */
+	bool read_only;
+	uint64_t volume_serial;  /* from the file system id; stable across restarts */
+	uint64_t fs_dev;
+};
+
+/* What QUERY_INFO, QUERY_DIRECTORY and CLOSE report about a file; times are NT times
+ * (100 ns since 1601-01-01 UTC). */
+struct vfs_meta {
+	uint64_t file_id;        /* stable: the inode number */
+	uint64_t size;           /* end of file */
+	uint64_t alloc_size;     /* st_blocks * 512 (0 for directories per Windows) */
+	uint64_t btime, atime, mtime, ctime;
+	uint32_t attrs;          /* FILE_ATTRIBUTE_*, DIRECTORY set for directories; NORMAL when none */
+	uint32_t nlink;
+	uint32_t mode;           /* st_mode */
+	uint32_t uid, gid;
+	uint64_t dev;
+	bool is_dir;
+};
+
+struct vfs_file;   /* one per open (dev, ino): share modes, delete-on-close, current path */
+struct vfs_open;   /* one per successful CREATE */
+
+struct vfs_create_args {
+	uint32_t desired_access;   /* as sent; generic bits and MAXIMUM_ALLOWED are mapped inside */
+	uint32_t file_attributes;
+	uint32_t share_access;
+	uint32_t disposition;
+	uint32_t create_options;
+	uint64_t allocation_size;  /* from the AlSi context, 0 if none */
+};
+
+struct vfs_create_result {
+	uint32_t create_action;    /* FILE_OPENED, FILE_CREATED, ... */
+	uint32_t granted_access;   /* what the open was granted */
+	uint32_t maximal_access;   /* what the caller could have had (MxAc) */
+	struct vfs_meta meta;
+};
+
+/* Process-wide setup: open-file table, identity mode (root or single identity). */
+NTSTATUS vfs_global_init(void);
+
+/* Open a share's root; NTSTATUS error (with a log line) if the path is not a usable directory. */
+NTSTATUS vfs_share_open(const char *name, const char *path, bool read_only, struct vfs_share **out);
+void vfs_share_close(struct vfs_share *s);
+
+/* Per-thread credentials (raw setresuid/setresgid/setgroups syscalls affect only the calling
+ * thread). A no-op in single-identity mode (server not started as root). */
+NTSTATUS vfs_become(const struct vfs_identity *id);
+void vfs_become_server(void);
+bool vfs_running_as_root(void);
+
+/*
+ * Turn a wire name (UTF-16LE, backslash separated, relative to the share) into a validated
+ * relative UTF-8 path ("" for the root, no leading/trailing '/', no "." or ".." components).
+ * Returns STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_SYNTAX_BAD, ... as Windows would.
+ */
+NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes, char **out);
+
+/* NT create: every disposition, directory / non-directory, share modes, delete-on-close, overwrite
+ * and supersede, DOS attributes; enforces read-only shares and POSIX permissions. */
+NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct vfs_create_args *args,
+		    struct vfs_open **out, struct vfs_create_result *res);
+/* Close: deletes the file if delete-on-close is set and this was the last open. If `meta` is
+ * non-NULL it receives the attributes after close (for SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB). */
+NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta);
+
+/* Accessors for an open. */
+bool vfs_open_is_dir(const struct vfs_open *op);
+uint32_t vfs_open_access(const struct vfs_open *op);
+const char *vfs_open_path(const struct vfs_open *op);   /* current share-relative path */
+struct vfs_share *vfs_open_share(const struct vfs_open *op);
+int vfs_open_fd(const struct vfs_open *op);
+/* File position and mode information kept per open (FilePositionInformation, FileModeInformation). */
+uint64_t vfs_open_position(const struct vfs_open *op);
+void vfs_open_set_position(struct vfs_open *op, uint64_t pos);
+uint32_t vfs_open_mode(const struct vfs_open *op);
+void vfs_open_set_mode(struct vfs_open *op, uint32_t mode);
+
+NTSTATUS vfs_stat(struct vfs_open *op, struct vfs_meta *out);
+/* Read: holes read as zeros; STATUS_END_OF_FILE when offset >= size. *nread may be < len at EOF. */
+NTSTATUS vfs_read(struct vfs_open *op, void *buf, size_t len, uint64_t offset, size_t *nread);
+/* Write; offset UINT64_MAX means append at end of file. Sets ARCHIVE. */
+NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t offset, size_t *nwritten);
+NTSTATUS vfs_flush(struct vfs_open *op);
+
+/* SET_INFO primitives. Times of 0 mean "leave", (uint64_t)-1 means "stop updating" (treated as
+ * leave), (uint64_t)-2 "resume". attrs 0 means "leave". */
+NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint64_t mtime,
+		       uint64_t ctime, uint32_t attrs);
+NTSTATUS vfs_set_eof(struct vfs_open *op, uint64_t size);
+NTSTATUS vfs_set_allocation(struct vfs_open *op, uint64_t size);
+/* Mark/unmark delete-on-close (FileDispositionInformation); STATUS_CANNOT_DELETE for read-only
+ * files, STATUS_DIRECTORY_NOT_EMPTY for non-empty directories. */
+NTSTATUS vfs_set_delete_on_close(struct vfs_open *op, bool del);
+/* Rename the open file to a new share-relative path; replace_if_exists as in FileRenameInformation.
+ * Every other open of the file (and of files beneath a renamed directory) follows the new name. */
+NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_if_exists);
+
+/* File-system information for QUERY_INFO (FS classes). */
+struct vfs_fsinfo {
+	uint64_t total_units, free_units, avail_units;
+	uint32_t sectors_per_unit, bytes_per_sector;
+	uint32_t max_name_len;
+	uint64_t volume_serial;
+	uint64_t volume_ctime;
+	const char *fs_name;   /* "NTFS" for client compatibility */
+};
+NTSTATUS vfs_statfs(struct vfs_share *share, struct vfs_fsinfo *out);
+
+/*
+ * Directory enumeration for QUERY_DIRECTORY. The listing is taken once per open (and again on
+ * restart/reopen) so that resuming across calls is stable; "." and ".." come first.
+ * vfs_dir_next returns the next entry matching the pattern (Windows wildcard rules: * ? < > ")
+ * or STATUS_NO_MORE_FILES; vfs_dir_unread pushes the last entry back when it did not fit.
+ */
+struct vfs_dirent {
+	const char *name;       /* UTF-8, valid until the next vfs_dir_* call on this open */
+	struct vfs_meta meta;
+};
+NTSTATUS vfs_dir_rewind(struct vfs_open *op, const char *pattern);
+NTSTATUS vfs_dir_next(struct vfs_open *op, struct vfs_dirent *out);
+void vfs_dir_unread(struct vfs_open *op);
+/* True if `name` matches the Windows wildcard `pattern` (case-insensitive). */
+bool vfs_wildcard_match(const char *pattern, const char *name);
+
+/* Convert between Unix timespec and NT time. */
+uint64_t vfs_nttime_from_unix(int64_t sec, long nsec);
+void vfs_unix_from_nttime(uint64_t nt, int64_t *sec, long *nsec);
+
+#endif
