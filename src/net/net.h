@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Transport: listening sockets, event-loop threads that own connections and cut the byte stream
+ * into frames (4-byte Direct TCP header, MS-SMB2 2.1), and a worker pool that runs each
+ * connection's frames one at a time ("strand") off the loops. Knows nothing of SMB.
+ */
+#ifndef SKIFF_NET_H
+#define SKIFF_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct net_conn;
+
+/* Callbacks into the protocol layer. on_frame and on_close run on a worker thread, never two at
+ * a time for one connection, and on_close after the last on_frame. */
+struct net_handlers {
+	/* A new connection; returns the protocol state for it (NULL refuses the connection). */
+	void *(*on_open)(struct net_conn *c, void *arg);
+	/* One complete frame (without the 4-byte header). The buffer is freed after the call. */
+	void (*on_frame)(struct net_conn *c, void *state, uint8_t *frame, size_t len);
+	/* The connection is gone; free the state. */
+	void (*on_close)(struct net_conn *c, void *state);
+	void *arg;
+};
+
+struct net_config {
+	const char *listen;          /* address literal */
+	uint16_t port;
+	unsigned event_threads;      /* >= 1 */
+	unsigned worker_threads;     /* >= 1 */
+	unsigned max_connections;
+	unsigned idle_timeout;       /* seconds, 0 = never */
+	uint32_t max_frame;          /* largest frame accepted; bigger ones drop the connection */
+};
+
+struct net_server;
+
+/* Bind, start the threads. Returns NULL (with a log line) if the address can't be bound. */
+struct net_server *net_server_start(const struct net_config *cfg, const struct net_handlers *h);
+/* Port actually bound (useful with port 0). */
+uint16_t net_server_port(const struct net_server *s);
+/* Stop accepting, close every connection, join the threads. */
+void net_server_stop(struct net_server *s);
+
+/*
+ * Queue a frame for sending. `buf` holds 4 bytes of room for the Direct TCP header followed by
+ * `len` bytes of frame; ownership passes to the transport (freed with free()). Thread-safe;
+ * frames go out in the order queued.
+ */
+void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len);
+/* Drop the connection (after queued frames, best effort). Thread-safe. */
+void net_conn_close(struct net_conn *c);
+/* A pinned connection (e.g. with open files) is not dropped for being idle. */
+void net_conn_set_pinned(struct net_conn *c, bool pinned);
+/* Peer address as text, for logs. */
+const char *net_conn_peer(const struct net_conn *c);
+
+#endif

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private structures shared by the transport's files (loops, connections, worker pool). */
+#ifndef SKIFF_NET_INTERNAL_H
+#define SKIFF_NET_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "net/net.h"
+
+#define NET_RBUF_SIZE (64 * 1024)
+/* Stop reading from a client that has this many frames waiting for a worker. */
+#define NET_MAX_QUEUED_FRAMES 128
+/* Frames a worker handles for one connection before letting other connections run. */
+#define NET_STRAND_BATCH 16
+
+struct net_frame {
+	struct net_frame *next;
+	size_t len;
+	uint8_t data[];
+};
+
+struct net_out {
+	struct net_out *next;
+	uint8_t *buf;
+	size_t len;   /* including the 4-byte header */
+	size_t sent;
+};
+
+struct net_loop;
+
+/*
+ * One TCP connection. Lock rules: `lock` guards the input queue, strand scheduling and closing
+ * state; `send_lock` guards the output queue and the socket's write side. Never hold both, except
+ * in the order lock -> send_lock. The read buffer is touched only by the owning loop thread.
+ */
+struct net_conn {
+	atomic_int refs;
+	int fd;
+	struct net_loop *loop;
+	struct net_conn *loop_next, *loop_prev;   /* loop's list, loop thread only */
+	char peer[64];
+
+	/* read side: loop thread only */
+	uint8_t *rbuf;
+	size_t rlen;
+	struct net_frame *partial;   /* large frame being filled in place */
+	size_t partial_have;
+	bool reading_paused;
+
+	pthread_mutex_t lock;
+	struct net_frame *inq_head, *inq_tail;
+	unsigned inq_count;
+	bool scheduled;     /* a worker owns the strand or it sits in the pool queue */
+	bool dead;          /* no more frames will be delivered */
+	bool closed_cb_done;
+	void *state;        /* protocol state from on_open */
+	struct net_conn *pool_next;
+
+	pthread_mutex_t send_lock;
+	struct net_out *outq_head, *outq_tail;
+	bool want_write;
+
+	atomic_llong last_active;   /* monotonic seconds */
+	atomic_bool pinned;
+	atomic_bool close_requested;
+};
+
+struct net_server;
+
+struct net_loop {
+	struct net_server *srv;
+	pthread_t thread;
+	int epfd;
+	int listen_fd;
+	int wake_fd;              /* eventfd to stop the loop */
+	struct net_conn *conns;   /* loop thread only */
+};
+
+struct net_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct net_conn *head, *tail;
+	bool stopping;
+	unsigned nthreads;
+	pthread_t *threads;
+};
+
+struct net_server {
+	struct net_config cfg;
+	struct net_handlers h;
+	uint16_t port;
+	unsigned nloops;
+	struct net_loop *loops;
+	struct net_pool pool;
+	atomic_uint nconns;
+	atomic_bool stopping;
+};
+
+long long net_now(void);
+void net_conn_get(struct net_conn *c);
+void net_conn_put(struct net_conn *c);
+/* Loop side: data arrived / socket writable / connection finished. */
+/* Both return false once the connection has been finished (and may be freed). */
+bool net_conn_on_readable(struct net_conn *c);
+bool net_conn_on_writable(struct net_conn *c);
+void net_conn_finish(struct net_conn *c);
+void net_conn_update_events(struct net_conn *c);
+struct net_conn *net_conn_new(struct net_loop *loop, int fd);
+
+void net_pool_start(struct net_server *s);
+void net_pool_stop(struct net_server *s);
+void net_pool_schedule(struct net_server *s, struct net_conn *c);
+
+#endif
