@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * skiff.conf: a Samba-shaped INI file ([global] plus one section per share) parsed into plain
+ * structs. Loading is all-or-nothing: any unknown key or bad value fails with "FILE:LINE: why".
+ */
+#ifndef SKIFF_CONFIG_H
+#define SKIFF_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SKIFF_DEFAULT_CONFIG "/etc/skiff/skiff.conf"
+
+/* SMB2 dialect revisions (MS-SMB2 2.2.3), as used by min/max protocol. */
+#define CFG_DIALECT_SMB2_02 0x0202
+#define CFG_DIALECT_SMB2_10 0x0210
+#define CFG_DIALECT_SMB3_00 0x0300
+#define CFG_DIALECT_SMB3_02 0x0302
+#define CFG_DIALECT_SMB3_11 0x0311
+
+enum cfg_signing {
+	CFG_SIGNING_DISABLED,   /* never require; sign only if the client requires it */
+	CFG_SIGNING_AUTO,       /* signed when the client asks */
+	CFG_SIGNING_MANDATORY,  /* SMB2_NEGOTIATE_SIGNING_REQUIRED */
+};
+
+struct cfg_share {
+	char *name;            /* as written in the [section] header */
+	char *path;            /* absolute, no trailing '/' (except "/") */
+	char *comment;         /* never NULL ("" by default) */
+	bool read_only;        /* default true, as in Samba */
+	bool browseable;       /* default true */
+	bool guest_ok;         /* default false */
+	char **valid_users;    /* empty = any authenticated user */
+	size_t n_valid_users;
+	int line;              /* line of the [section] header, for messages */
+};
+
+struct cfg_global {
+	char *listen;          /* IPv4 or IPv6 literal, default "0.0.0.0" */
+	uint16_t port;         /* default 445 */
+	enum cfg_signing signing;
+	int log_level;         /* 0 error .. 4 trace (Samba's 5..10 are read as 4) */
+	char *state_dir;       /* absolute; holds users.db */
+	char *netbios_name;    /* upper-cased, 1..15 chars */
+	char *workgroup;       /* upper-cased, 1..15 chars */
+	uint16_t min_protocol, max_protocol; /* 0x0202..0x0311, min <= max */
+	unsigned max_connections, idle_timeout, max_pdu_size, event_threads, worker_threads,
+		max_open_files;
+	bool allow_anonymous;
+	char *guest_account;   /* NULL when empty: guest logons refused */
+};
+
+struct cfg {
+	struct cfg_global g;
+	struct cfg_share *shares;
+	size_t nshares;
+	char *source;          /* file name (or the name given to cfg_load_string) */
+};
+
+/*
+ * Both return NULL and write a human message ("FILE:LINE: unknown key 'x' in [global]") to err.
+ * They may be called from any thread (parsing is serialised internally).
+ */
+struct cfg *cfg_load_file(const char *path, char *err, size_t errlen);
+struct cfg *cfg_load_string(const char *text, const char *name, char *err, size_t errlen);
+void cfg_free(struct cfg *c);
+
+/* Case-insensitive (same folding as SMB names); NULL when absent. */
+const struct cfg_share *cfg_find_share(const struct cfg *c, const char *name);
+/* True when `valid users` is empty or lists `user` (case-insensitive). */
+bool cfg_share_user_allowed(const struct cfg_share *s, const char *user);
+/*
+ * An SMB user name Skiff accepts (in users.db and `valid users`): 1..64 characters of valid
+ * UTF-8, no control characters, none of /\\[]:;|=,+*?<>"@ (so it can be a Unix account name),
+ * not starting with '-' or '#', no leading or trailing blank.
+ */
+bool cfg_valid_user_name(const char *name);
+/* "SMB3_11" for 0x0311 ..., "SMB2_FF" for the wildcard, "unknown" otherwise. */
+const char *cfg_dialect_name(uint16_t dialect);
+
+/* `event threads` / `worker threads` with 0 resolved to 1 x / 4 x the online CPUs. */
+unsigned cfg_event_threads(const struct cfg *c);
+unsigned cfg_worker_threads(const struct cfg *c);
+
+#endif
