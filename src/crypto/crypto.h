@@ -11,7 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Load providers and fetch algorithms once. Returns false (with a log line) on failure. */
+/*
+ * Load providers and fetch algorithms once. Returns false (with a log line) on failure.
+ * Call from one thread before any worker starts (and crypto_shutdown after they stopped);
+ * everything below is then safe to call from many threads at once. A second crypto_init is a
+ * no-op returning true. Until crypto_init succeeds the hash, MAC, KDF, RC4 and signing
+ * functions return false (crypto_random, crypto_equal and crypto_wipe work at any time).
+ */
 bool crypto_init(void);
 void crypto_shutdown(void);
 
@@ -21,7 +27,8 @@ bool crypto_random(void *buf, size_t n);
 /* Constant-time equality (CRYPTO_memcmp). */
 bool crypto_equal(const void *a, const void *b, size_t n);
 
-/* Wipe then free (explicit_bzero). */
+/* Wipe the n bytes at p (explicit_bzero), then free(p): p must come from malloc/calloc/realloc,
+ * or be NULL (then nothing happens). For stack buffers call explicit_bzero directly. */
 void crypto_wipe(void *p, size_t n);
 
 /* NTLM primitives. */
@@ -48,6 +55,14 @@ bool crypto_preauth_update(uint8_t hash[64], const void *msg, size_t len);
 bool crypto_hmac_sha256(const uint8_t *key, size_t keylen, const struct crypto_part *parts,
 			size_t n, uint8_t out[32]);
 
+/* AES-128-CMAC (RFC 4493) over parts. */
+bool crypto_aes128_cmac(const uint8_t key[16], const struct crypto_part *parts, size_t n,
+			uint8_t out[16]);
+/* AES-128-GMAC (RFC 4543): AES-128-GCM with no plaintext, the parts as AAD, a 12-byte nonce;
+ * out is the 16-byte tag. */
+bool crypto_aes128_gmac(const uint8_t key[16], const uint8_t nonce[12],
+			const struct crypto_part *parts, size_t n, uint8_t out[16]);
+
 /* SP800-108 counter-mode KDF with HMAC-SHA256, as MS-SMB2 3.1.4.2 uses it: one block,
  * i = 1 (32-bit BE), Label (with its NUL), 0x00, Context, L (32-bit BE, bits). out_len <= 32. */
 bool crypto_kdf_sp800_108(const uint8_t *key, size_t keylen, const void *label, size_t label_len,
@@ -65,7 +80,8 @@ enum smb2_sign_alg {
  * message within a compound). The 16 signature bytes at offset 48 are treated as zero whatever
  * the buffer holds; the buffer itself is not modified. For GMAC the nonce is built from the
  * header's MessageId and the flags (MS-SMB2 3.1.4.1: role = server when SMB2_FLAGS_SERVER_TO_REDIR
- * is set; cancel bit when Command is CANCEL).
+ * is set; cancel bit when Command is CANCEL). sig may point at msg + 48 to sign in place.
+ * False (and sig zeroed) when len < 64, the algorithm is unknown or OpenSSL fails.
  */
 bool smb2_sign_compute(enum smb2_sign_alg alg, const uint8_t key[16], const uint8_t *msg,
 		       size_t len, uint8_t sig[16]);
