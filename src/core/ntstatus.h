@@ -90,6 +90,8 @@ typedef uint32_t NTSTATUS;
 #define STATUS_NOT_A_REPARSE_POINT        0xC0000275u
 #define STATUS_IO_REPARSE_TAG_NOT_HANDLED 0xC0000279u
 
+#define STATUS_SMB_NO_PREAUTH_INTEGRITY_HASH_OVERLAP 0xC05D0000u
+
 #define NT_STATUS_IS_ERROR(s) (((s) & 0xC0000000u) == 0xC0000000u)
 
 /* A short name for logs ("STATUS_ACCESS_DENIED"), or a hex string in a static buffer. */

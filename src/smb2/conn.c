@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Server set-up from the configuration and the life of one SMB2 connection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/userdb.h"
+#include "core/log.h"
+#include "net/net.h"
+#include "smb2/smb2.h"
+
+static bool lookup_nt_hash(void *ctx, const char *user, uint8_t nt_hash[16])
+{
+	return userdb_get_nt_hash(ctx, user, nt_hash);
+}
+
+struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
+{
+	struct smb2_server *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cfg = cfg;
+	s->users = users;
+	s->auth_cfg = (struct auth_config){
+		.netbios_name = cfg->g.netbios_name,
+		.domain = cfg->g.workgroup,
+		.dns_name = cfg->g.netbios_name,
+		.allow_anonymous = cfg->g.allow_anonymous,
+		.guest_account = cfg->g.guest_account,
+		.get_nt_hash = lookup_nt_hash,
+		.lookup_ctx = users,
+	};
+	if (!crypto_random(s->server_guid, sizeof(s->server_guid)))
+		goto fail;
+	s->start_time = smb2_nttime_now();
+	atomic_init(&s->next_session_id, 0x0000400000000001ull);
+	s->max_read = s->max_write = s->max_trans = SMB2_MAX_IO;
+	if (!auth_negotiate_token(&s->neg_token, &s->neg_token_len))
+		goto fail;
+	s->ipc.ipc = true;
+	s->shares = calloc(cfg->nshares ? cfg->nshares : 1, sizeof(*s->shares));
+	if (!s->shares)
+		goto fail;
+	for (size_t i = 0; i < cfg->nshares; i++) {
+		const struct cfg_share *cs = &cfg->shares[i];
+		NTSTATUS st = vfs_share_open(cs->name, cs->path, cs->read_only, &s->shares[i].vfs);
+		if (st != STATUS_SUCCESS) {
+			log_err("share [%s]: cannot use path %s (%s)", cs->name, cs->path, nt_status_name(st));
+			goto fail;
+		}
+		s->shares[i].cfg = cs;
+		s->nshares++;
+	}
+	return s;
+fail:
+	smb2_server_free(s);
+	return NULL;
+}
+
+void smb2_server_free(struct smb2_server *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nshares; i++)
+		vfs_share_close(s->shares[i].vfs);
+	free(s->shares);
+	free(s->neg_token);
+	free(s);
+}
+
+void *smb2_conn_open(struct net_conn *nc, void *server)
+{
+	struct smb2_conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->seq_used = calloc(SMB2_SEQ_WINDOW / 8, 1);
+	if (!c->seq_used) {
+		free(c);
+		return NULL;
+	}
+	c->srv = server;
+	c->net = nc;
+	snprintf(c->peer, sizeof(c->peer), "%s", net_conn_peer(nc));
+	c->seq_low = 0;
+	c->seq_high = 1;   /* message id 0 is implicitly granted for the first NEGOTIATE */
+	arena_init(&c->arena, 16384);
+	return c;
+}
+
+void smb2_conn_close(struct net_conn *nc, void *state)
+{
+	struct smb2_conn *c = state;
+
+	while (c->sessions)
+		smb2_session_destroy(c, c->sessions);
+	arena_destroy(&c->arena);
+	free(c->seq_used);
+	log_debug("%s: disconnected", c->peer);
+	free(c);
+}

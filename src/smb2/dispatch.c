@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The request path above the transport: one frame in, one response frame out. Splits compounds
+ * (MS-SMB2 3.3.5.2.7), checks the credit window (3.3.5.2.3), finds the session and verifies the
+ * signature (3.3.5.2.4, 3.3.5.2.9), finds the tree (3.3.5.2.11), calls the command's handler,
+ * then builds, pads and signs each response.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "net/net.h"
+#include "smb2/smb2.h"
+#include "smb2/wire/error.h"
+
+typedef NTSTATUS (*smb2_handler_fn)(struct smb2_req *req);
+
+struct smb2_command_info {
+	const char *name;
+	smb2_handler_fn fn;
+	bool needs_session;
+	bool needs_tree;
+};
+
+static const struct smb2_command_info commands[SMB2_COMMAND_COUNT] = {
+	[SMB2_NEGOTIATE]       = { "NEGOTIATE", smb2_negotiate, false, false },
+	[SMB2_SESSION_SETUP]   = { "SESSION_SETUP", smb2_session_setup, false, false },
+	[SMB2_LOGOFF]          = { "LOGOFF", smb2_logoff, true, false },
+	[SMB2_TREE_CONNECT]    = { "TREE_CONNECT", smb2_tree_connect, true, false },
+	[SMB2_TREE_DISCONNECT] = { "TREE_DISCONNECT", smb2_tree_disconnect, true, true },
+	[SMB2_CREATE]          = { "CREATE", smb2_create, true, true },
+	[SMB2_CLOSE]           = { "CLOSE", smb2_close, true, true },
+	[SMB2_FLUSH]           = { "FLUSH", smb2_flush, true, true },
+	[SMB2_READ]            = { "READ", smb2_read, true, true },
+	[SMB2_WRITE]           = { "WRITE", smb2_write, true, true },
+	[SMB2_LOCK]            = { "LOCK", smb2_lock, true, true },
+	[SMB2_IOCTL]           = { "IOCTL", smb2_ioctl, true, true },
+	[SMB2_CANCEL]          = { "CANCEL", smb2_cancel, false, false },
+	[SMB2_ECHO]            = { "ECHO", smb2_echo, false, false },
+	[SMB2_QUERY_DIRECTORY] = { "QUERY_DIRECTORY", smb2_query_directory, true, true },
+	[SMB2_CHANGE_NOTIFY]   = { "CHANGE_NOTIFY", smb2_change_notify, true, true },
+	[SMB2_QUERY_INFO]      = { "QUERY_INFO", smb2_query_info, true, true },
+	[SMB2_SET_INFO]        = { "SET_INFO", smb2_set_info, true, true },
+	[SMB2_OPLOCK_BREAK]    = { "OPLOCK_BREAK", smb2_oplock_break, true, true },
+};
+
+uint64_t smb2_nttime_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return vfs_nttime_from_unix(ts.tv_sec, ts.tv_nsec);
+}
+
+static bool seq_test(const struct smb2_conn *c, uint64_t id)
+{
+	uint64_t bit = id % SMB2_SEQ_WINDOW;
+	return c->seq_used[bit / 8] & (1u << (bit % 8));
+}
+
+static void seq_set(struct smb2_conn *c, uint64_t id, bool used)
+{
+	uint64_t bit = id % SMB2_SEQ_WINDOW;
+	if (used)
+		c->seq_used[bit / 8] |= (uint8_t)(1u << (bit % 8));
+	else
+		c->seq_used[bit / 8] &= (uint8_t)~(1u << (bit % 8));
+}
+
+/* MS-SMB2 3.3.5.2.3: every message id the request consumes must be granted and unused. */
+static bool credits_consume(struct smb2_conn *c, const struct smb2_hdr *h, uint16_t charge)
+{
+	uint64_t first = h->message_id;
+
+	if (first < c->seq_low || first >= c->seq_high || charge > c->seq_high - first)
+		return false;
+	for (uint64_t id = first; id < first + charge; id++)
+		if (seq_test(c, id))
+			return false;
+	for (uint64_t id = first; id < first + charge; id++)
+		seq_set(c, id, true);
+	while (c->seq_low < c->seq_high && seq_test(c, c->seq_low)) {
+		seq_set(c, c->seq_low, false);
+		c->seq_low++;
+	}
+	return true;
+}
+
+/* Credits still held by the client: granted ids not yet used. */
+static uint64_t credits_held(const struct smb2_conn *c)
+{
+	uint64_t held = 0;
+	for (uint64_t id = c->seq_low; id < c->seq_high; id++)
+		if (!seq_test(c, id))
+			held++;
+	return held;
+}
+
+static uint16_t credits_grant(struct smb2_conn *c, const struct smb2_hdr *h, uint16_t charge)
+{
+	uint32_t want = h->credits ? h->credits : 1;
+	uint64_t held = c->seq_high - c->seq_low;   /* upper bound, cheap */
+	uint32_t grant;
+
+	if (held > SMB2_MAX_CREDITS)
+		held = credits_held(c);
+	if (held >= SMB2_MAX_CREDITS)
+		grant = 0;
+	else
+		grant = (uint32_t)(SMB2_MAX_CREDITS - held) < want ? (uint32_t)(SMB2_MAX_CREDITS - held) : want;
+	/* Never leave the client without a credit, nor grow past the tracked window. */
+	if (grant == 0 && c->seq_high == c->seq_low)
+		grant = 1;
+	if (c->seq_high + grant - c->seq_low > SMB2_SEQ_WINDOW)
+		grant = (uint32_t)(SMB2_SEQ_WINDOW - (c->seq_high - c->seq_low));
+	(void)charge;
+	c->seq_high += grant;
+	return (uint16_t)grant;
+}
+
+static bool cmd_is_large_io(uint16_t cmd)
+{
+	return cmd == SMB2_READ || cmd == SMB2_WRITE || cmd == SMB2_IOCTL ||
+	       cmd == SMB2_QUERY_DIRECTORY || cmd == SMB2_CHANGE_NOTIFY || cmd == SMB2_QUERY_INFO ||
+	       cmd == SMB2_SET_INFO;
+}
+
+/* Payload size a request carries or asks for, to check its CreditCharge (3.3.5.2.5). */
+static uint32_t request_payload(const struct smb2_req *req)
+{
+	const uint8_t *b = req->msg + SMB2_HDR_SIZE;
+	size_t blen = req->len - SMB2_HDR_SIZE;
+
+	switch (req->hdr.command) {
+	case SMB2_READ:
+		return blen >= 8 ? le32(b + 4) : 0;
+	case SMB2_WRITE:
+		return blen >= 8 ? le32(b + 4) : 0;
+	case SMB2_QUERY_DIRECTORY:
+		return blen >= 32 ? le32(b + 28) : 0;
+	case SMB2_QUERY_INFO:
+		return blen >= 8 ? le32(b + 4) : 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Process one message of a compound; its response is appended to req->out. Returns false when
+ * the connection must be dropped (protocol violation).
+ */
+static bool process_message(struct smb2_req *req, bool first, bool last)
+{
+	struct smb2_conn *c = req->conn;
+	struct smb2_hdr *h = &req->hdr;
+	const struct smb2_command_info *ci = h->command < SMB2_COMMAND_COUNT ? &commands[h->command] : NULL;
+	bool related = h->flags & SMB2_FLAGS_RELATED_OPERATIONS;
+	uint16_t charge = 1, granted = 0;
+	NTSTATUS st = STATUS_SUCCESS;
+	bool sign = false;
+	const uint8_t *sign_key = NULL;
+
+	if (h->flags & SMB2_FLAGS_SERVER_TO_REDIR)
+		return false;
+	if (!c->negotiated && h->command != SMB2_NEGOTIATE)
+		return false;   /* 3.3.5.2: nothing but NEGOTIATE before NEGOTIATE */
+
+	if (h->command != SMB2_CANCEL) {
+		if (c->dialect > 0x0202 && (c->client_caps & 0x4 /* LARGE_MTU */))
+			charge = h->credit_charge ? h->credit_charge : 1;
+		if (!credits_consume(c, h, charge)) {
+			log_info("%s: message id %llu outside the credit window, dropping", c->peer,
+				 (unsigned long long)h->message_id);
+			return false;
+		}
+	}
+
+	size_t hdr_off = req->hdr_off;
+	wr_zero(req->out, SMB2_HDR_SIZE);   /* header filled in at the end */
+	req->rsp_session_id = h->session_id;
+
+	if (!ci || !ci->fn) {
+		st = STATUS_INVALID_PARAMETER;
+		goto respond;
+	}
+	if (related) {
+		if (first) {
+			st = STATUS_INVALID_PARAMETER;
+			goto respond;
+		}
+		/* 3.3.5.2.7.2: a related message inherits the session and tree of the previous one. */
+		h->session_id = req->cmp->session_id;
+		h->tree_id = req->cmp->tree_id;
+		req->rsp_session_id = h->session_id;
+		if (NT_STATUS_IS_ERROR(req->cmp->prev_status) && req->cmp->prev_was_create_failure) {
+			st = req->cmp->prev_status;
+			goto respond;
+		}
+	}
+
+	/* Payload-sized charge (3.3.5.2.5). */
+	if (cmd_is_large_io(h->command) && c->dialect > 0x0202 && (c->client_caps & 0x4)) {
+		uint32_t payload = request_payload(req);
+		uint32_t need = payload ? (payload - 1) / 65536 + 1 : 1;
+		if (charge < need) {
+			st = STATUS_INVALID_PARAMETER;
+			goto respond;
+		}
+	}
+
+	if (ci->needs_session || (h->session_id && h->command != SMB2_SESSION_SETUP &&
+				  h->command != SMB2_NEGOTIATE && h->command != SMB2_CANCEL)) {
+		req->sess = smb2_session_find(c, h->session_id);
+		if (!req->sess || (req->sess->state != SESSION_VALID && h->command != SMB2_LOGOFF)) {
+			st = req->sess && req->sess->state == SESSION_EXPIRED ? STATUS_NETWORK_SESSION_EXPIRED
+									      : STATUS_USER_SESSION_DELETED;
+			req->sess = NULL;
+			goto respond;
+		}
+	} else if (h->command == SMB2_SESSION_SETUP && h->session_id) {
+		req->sess = smb2_session_find(c, h->session_id);
+	}
+
+	/* 3.3.5.2.4: on a session that signs, every request must carry a valid signature —
+	 * whatever SMB2_FLAGS_SIGNED claims. */
+	if (req->sess && req->sess->keys_valid &&
+	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED))) {
+		if (!smb2_sign_verify(c->sign_alg, req->sess->signing_key, req->msg, req->len)) {
+			log_info("%s: %s with a missing or bad signature refused", c->peer, ci->name);
+			req->sess = NULL;   /* do not sign the refusal with the session's key */
+			st = STATUS_ACCESS_DENIED;
+			goto respond;
+		}
+	}
+
+	if (ci->needs_tree) {
+		req->tree = req->sess ? smb2_tree_find(req->sess, h->tree_id) : NULL;
+		if (!req->tree) {
+			st = STATUS_NETWORK_NAME_DELETED;
+			goto respond;
+		}
+	}
+
+	if (req->sess && req->sess->state == SESSION_VALID &&
+	    vfs_become(&req->sess->ident) != STATUS_SUCCESS) {
+		st = STATUS_ACCESS_DENIED;
+		goto respond;
+	}
+	st = ci->fn(req);
+	vfs_become_server();
+
+respond:
+	if (h->command == SMB2_CANCEL) {
+		/* 3.3.5.16: CANCEL is never answered. */
+		req->out->len = hdr_off;
+		return true;
+	}
+	if (st == STATUS_PENDING)
+		st = STATUS_INTERNAL_ERROR;   /* async completion is not wired yet */
+	/* Handlers that produced a body keep it (also for MORE_PROCESSING / BUFFER_OVERFLOW);
+	 * errors without a body get the error response. */
+	if (req->out->len == hdr_off + SMB2_HDR_SIZE) {
+		if (st == STATUS_SUCCESS)
+			st = STATUS_INTERNAL_ERROR;   /* a handler must write its body */
+		smb2_error_rsp_encode_empty(req->out, hdr_off);
+	}
+	if (h->command != SMB2_CANCEL)
+		granted = credits_grant(c, h, charge);
+
+	req->cmp->prev_status = st;
+	req->cmp->prev_was_create_failure = h->command == SMB2_CREATE && NT_STATUS_IS_ERROR(st);
+	req->cmp->session_id = h->session_id;
+	req->cmp->tree_id = h->tree_id;
+
+	if (req->sess && req->sess->keys_valid && !req->no_sign &&
+	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED)))
+		sign = true;
+	if (req->sign_key_override) {
+		sign = true;
+		sign_key = req->sign_key_override;
+	} else if (sign) {
+		sign_key = req->sess->signing_key;
+	}
+
+	if (!last)
+		wr_align(req->out, 8);
+	if (req->out->failed)
+		return false;
+
+	struct smb2_hdr rh = {
+		.credit_charge = h->credit_charge,
+		.status = st,
+		.command = h->command,
+		.credits = granted,
+		.flags = SMB2_FLAGS_SERVER_TO_REDIR | (related ? SMB2_FLAGS_RELATED_OPERATIONS : 0) |
+			 (sign ? SMB2_FLAGS_SIGNED : 0) | (h->flags & SMB2_FLAGS_ASYNC_COMMAND),
+		.next_command = last ? 0 : (uint32_t)(req->out->len - hdr_off),
+		.message_id = h->message_id,
+		.async_id = h->async_id,
+		.tree_id = h->tree_id,
+		.session_id = req->rsp_session_id,
+	};
+	struct wr hw;
+	wr_init(&hw, SMB2_HDR_SIZE);
+	smb2_hdr_encode(&hw, &rh);
+	if (hw.failed) {
+		wr_free(&hw);
+		return false;
+	}
+	memcpy(req->out->buf + hdr_off, hw.buf, SMB2_HDR_SIZE);
+	wr_free(&hw);
+
+	if (sign) {
+		uint8_t sig[16];
+		uint8_t *m = req->out->buf + hdr_off;
+		if (!smb2_sign_compute(c->sign_alg, sign_key, m, req->out->len - hdr_off, sig))
+			return false;
+		memcpy(m + SMB2_SIG_OFFSET, sig, 16);
+	}
+	/* 3.1.1 preauth integrity: NEGOTIATE and SESSION_SETUP responses chain into a hash. */
+	if (req->preauth_rsp &&
+	    !crypto_preauth_update(req->preauth_rsp, req->out->buf + hdr_off, req->out->len - hdr_off))
+		return false;
+	log_debug("%s: %s mid %llu -> %s", c->peer, ci ? ci->name : "?",
+		  (unsigned long long)h->message_id, nt_status_name(st));
+	return true;
+}
+
+void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t len)
+{
+	struct smb2_conn *c = state;
+	struct smb2_compound cmp = { 0 };
+	struct wr out;
+	size_t off = 0;
+
+	if (len >= 4 && le32(frame) == SMB1_PROTOCOL_ID) {
+		if (c->negotiated)
+			net_conn_close(nc);
+		else
+			smb2_smb1_negotiate(c, frame, len);
+		return;
+	}
+	if (len >= 4 && le32(frame) == SMB2_TRANSFORM_ID) {
+		log_info("%s: encrypted message but encryption is not supported yet", c->peer);
+		net_conn_close(nc);
+		return;
+	}
+
+	wr_init(&out, 512);
+	wr_zero(&out, 4);   /* room for the Direct TCP header */
+	for (bool first = true;; first = false) {
+		struct smb2_req req = { .conn = c, .out = &out, .arena = &c->arena, .cmp = &cmp };
+		size_t left = len - off;
+
+		if (!smb2_hdr_decode(frame + off, left, &req.hdr)) {
+			if (first) {
+				net_conn_close(nc);
+				goto out;
+			}
+			break;
+		}
+		uint32_t next = req.hdr.next_command;
+		/* 3.3.5.2.7: each message starts 8-byte aligned and holds at least a header. */
+		if (next && (next % 8 || next < SMB2_HDR_SIZE || next > left)) {
+			log_info("%s: bad NextCommand %u, dropping", c->peer, next);
+			net_conn_close(nc);
+			goto out;
+		}
+		req.msg = frame + off;
+		req.len = next ? next : left;
+		req.hdr_off = out.len;
+		bool ok = process_message(&req, first, next == 0);
+		arena_reset(&c->arena);
+		if (!ok) {
+			net_conn_close(nc);
+			goto out;
+		}
+		if (!next)
+			break;
+		off += next;
+	}
+	if (out.len > 4) {
+		size_t olen;
+		uint8_t *buf = wr_steal(&out, &olen);
+		net_conn_send(nc, buf, olen - 4);
+	}
+out:
+	wr_free(&out);
+}

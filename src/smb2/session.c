@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Sessions and tree connects of a connection, and the session keys (MS-SMB2 3.3.5.5.3). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "net/net.h"
+#include "smb2/smb2.h"
+#include "smb2/wire/negotiate.h"
+
+struct smb2_session *smb2_session_find(struct smb2_conn *c, uint64_t id)
+{
+	for (struct smb2_session *s = c->sessions; s; s = s->next)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+struct smb2_session *smb2_session_new(struct smb2_conn *c)
+{
+	struct smb2_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	/* Ids are never 0 nor all-ones (the related-compound placeholder). */
+	s->id = atomic_fetch_add(&c->srv->next_session_id, 1);
+	s->state = SESSION_IN_PROGRESS;
+	s->next_tree_id = 1;
+	memcpy(s->preauth, c->preauth, sizeof(s->preauth));
+	s->next = c->sessions;
+	c->sessions = s;
+	return s;
+}
+
+struct smb2_tree *smb2_tree_find(struct smb2_session *s, uint32_t id)
+{
+	for (struct smb2_tree *t = s->trees; t; t = t->next)
+		if (t->id == id)
+			return t;
+	return NULL;
+}
+
+/* Close every open of a tree (or of a whole session when t is NULL). */
+static void close_opens(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t)
+{
+	for (unsigned b = 0; b < SMB2_OPEN_BUCKETS; b++) {
+		struct smb2_open *op = c->opens[b], *next;
+		for (; op; op = next) {
+			next = op->next;
+			if (op->sess == s && (!t || op->tree == t))
+				smb2_open_close(c, op, NULL);
+		}
+	}
+}
+
+void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t)
+{
+	close_opens(c, s, t);
+	for (struct smb2_tree **pp = &s->trees; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	free(t);
+}
+
+void smb2_session_destroy(struct smb2_conn *c, struct smb2_session *s)
+{
+	/* Closing opens may delete files (delete-on-close): do it as the session's user. */
+	bool as_user = s->state == SESSION_VALID && vfs_become(&s->ident) == STATUS_SUCCESS;
+	while (s->trees)
+		smb2_tree_destroy(c, s, s->trees);
+	close_opens(c, s, NULL);
+	for (struct smb2_session **pp = &c->sessions; *pp; pp = &(*pp)->next)
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	if (as_user)
+		vfs_become_server();
+	if (s->auth)
+		auth_ctx_free(s->auth);
+	explicit_bzero(s, sizeof(*s));
+	free(s);
+}
+
+/*
+ * MS-SMB2 3.3.5.5.3: SMB 2.x signs with the session key itself; 3.0/3.0.2 derive with the fixed
+ * "SMB2AESCMAC"/"SmbSign" pair, 3.1.1 with "SMBSigningKey" and the session's preauth hash.
+ */
+void smb2_session_derive_keys(struct smb2_conn *c, struct smb2_session *s)
+{
+	static const char l30[] = "SMB2AESCMAC", c30[] = "SmbSign";
+	static const char la30[] = "SMB2APP", ca30[] = "SmbRpc";
+	static const char l311[] = "SMBSigningKey", la311[] = "SMBAppKey";
+	bool ok = true;
+
+	if (c->dialect < SMB2_DIALECT_300) {
+		memcpy(s->signing_key, s->session_key, 16);
+		memcpy(s->app_key, s->session_key, 16);
+	} else if (c->dialect < SMB2_DIALECT_311) {
+		ok = crypto_kdf_sp800_108(s->session_key, 16, l30, sizeof(l30), c30, sizeof(c30),
+					  s->signing_key, 16) &&
+		     crypto_kdf_sp800_108(s->session_key, 16, la30, sizeof(la30), ca30, sizeof(ca30),
+					  s->app_key, 16);
+	} else {
+		ok = crypto_kdf_sp800_108(s->session_key, 16, l311, sizeof(l311), s->preauth, 64,
+					  s->signing_key, 16) &&
+		     crypto_kdf_sp800_108(s->session_key, 16, la311, sizeof(la311), s->preauth, 64,
+					  s->app_key, 16);
+	}
+	s->keys_valid = ok;
+	if (!ok)
+		log_err("key derivation failed for session %llu", (unsigned long long)s->id);
+}
+
+static unsigned open_bucket(uint64_t volatile_id)
+{
+	return (unsigned)(volatile_id * 0x9E3779B97F4A7C15ull >> 56) % SMB2_OPEN_BUCKETS;
+}
+
+struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
+				struct vfs_open *vo)
+{
+	struct smb2_open *op = calloc(1, sizeof(*op));
+	if (!op)
+		return NULL;
+	op->volatile_id = ++c->next_volatile;
+	op->persistent_id = op->volatile_id;
+	op->vfs = vo;
+	op->sess = s;
+	op->tree = t;
+	unsigned b = open_bucket(op->volatile_id);
+	op->next = c->opens[b];
+	c->opens[b] = op;
+	if (c->nopens++ == 0)
+		net_conn_set_pinned(c->net, true);
+	return op;
+}
+
+struct smb2_open *smb2_open_find(struct smb2_conn *c, uint64_t persistent, uint64_t volatile_id)
+{
+	for (struct smb2_open *op = c->opens[open_bucket(volatile_id)]; op; op = op->next)
+		if (op->volatile_id == volatile_id && op->persistent_id == persistent)
+			return op;
+	return NULL;
+}
+
+void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+{
+	for (struct smb2_open **pp = &c->opens[open_bucket(op->volatile_id)]; *pp; pp = &(*pp)->next)
+		if (*pp == op) {
+			*pp = op->next;
+			break;
+		}
+	vfs_close(op->vfs, meta);
+	free(op->dir_pattern);
+	free(op);
+	if (--c->nopens == 0)
+		net_conn_set_pinned(c->net, false);
+}
+
+NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
+		       struct smb2_open **out)
+{
+	struct smb2_open *op;
+
+	/* MS-SMB2 3.3.5.2.7.2: in a related compound, all-ones means "the previous open". */
+	if (persistent == UINT64_MAX && volatile_id == UINT64_MAX &&
+	    (req->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS)) {
+		if (!req->cmp->have_fid)
+			return STATUS_FILE_CLOSED;
+		persistent = req->cmp->fid_persistent;
+		volatile_id = req->cmp->fid_volatile;
+	}
+	op = smb2_open_find(req->conn, persistent, volatile_id);
+	if (!op || op->sess != req->sess || op->tree != req->tree)
+		return STATUS_FILE_CLOSED;
+	req->cmp->have_fid = true;
+	req->cmp->fid_persistent = persistent;
+	req->cmp->fid_volatile = volatile_id;
+	*out = op;
+	return STATUS_SUCCESS;
+}

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * SMB2 protocol state shared by the dispatcher and the command handlers: the server, a
+ * connection, its sessions, tree connects and opens, and one request being processed.
+ *
+ * Threading: everything reachable from a struct smb2_conn is touched only by that connection's
+ * strand (one worker at a time, see src/net/pool.c), so it needs no lock. The server object is
+ * immutable after start-up. The VFS has its own locks for what is shared between connections.
+ */
+#ifndef SKIFF_SMB2_H
+#define SKIFF_SMB2_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "auth/auth.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/ntstatus.h"
+#include "crypto/crypto.h"
+#include "smb2/wire/header.h"
+#include "vfs/vfs.h"
+
+struct net_conn;
+struct userdb;
+
+#define SMB2_MAX_CREDITS 8192          /* outstanding credits one connection may hold */
+#define SMB2_SEQ_WINDOW  (2 * 65536)   /* message ids tracked beyond the lowest unused one */
+#define SMB2_MAX_IO      (8 * 1024 * 1024)
+#define SMB2_MAX_OPENS_PER_CONN_DEFAULT 16384
+
+struct smb2_share {
+	const struct cfg_share *cfg;    /* NULL for IPC$ */
+	struct vfs_share *vfs;          /* NULL for IPC$ */
+	bool ipc;
+};
+
+struct smb2_server {
+	const struct cfg *cfg;
+	struct userdb *users;
+	struct auth_config auth_cfg;
+	uint8_t server_guid[16];
+	uint64_t start_time;            /* NT time */
+	struct smb2_share *shares;
+	size_t nshares;
+	struct smb2_share ipc;
+	uint8_t *neg_token;             /* SPNEGO NegTokenInit2 for NEGOTIATE responses */
+	size_t neg_token_len;
+	atomic_uint_fast64_t next_session_id;
+	uint32_t max_read, max_write, max_trans;
+};
+
+enum smb2_session_state { SESSION_IN_PROGRESS, SESSION_VALID, SESSION_EXPIRED };
+
+struct smb2_tree {
+	struct smb2_tree *next;
+	uint32_t id;
+	struct smb2_share *share;
+	uint32_t maximal_access;
+	bool read_only;
+};
+
+struct smb2_session {
+	struct smb2_session *next;
+	uint64_t id;
+	enum smb2_session_state state;
+	struct auth_ctx *auth;          /* while authenticating */
+	uint8_t session_key[16];
+	uint8_t signing_key[16];
+	uint8_t app_key[16];
+	bool keys_valid;
+	bool signing_required;          /* every request must carry a valid signature */
+	bool anonymous, guest;
+	bool reauth_in_progress;
+	uint8_t preauth[64];            /* 3.1.1 session preauth hash */
+	char user[256];
+	char domain[256];
+	struct vfs_identity ident;
+	gid_t groups[64];
+	struct smb2_tree *trees;
+	uint32_t next_tree_id;
+};
+
+struct smb2_open {
+	struct smb2_open *next;         /* hash chain */
+	uint64_t persistent_id, volatile_id;
+	struct vfs_open *vfs;
+	struct smb2_session *sess;
+	struct smb2_tree *tree;
+	uint32_t access;
+	char *dir_pattern;              /* last QUERY_DIRECTORY pattern (malloc'ed) */
+	bool dir_started;
+};
+
+#define SMB2_OPEN_BUCKETS 256
+
+struct smb2_conn {
+	struct smb2_server *srv;
+	struct net_conn *net;
+	char peer[64];
+
+	/* NEGOTIATE results */
+	bool negotiated;
+	uint16_t dialect;
+	uint32_t client_caps;
+	uint16_t client_security_mode;
+	uint8_t client_guid[16];
+	enum smb2_sign_alg sign_alg;
+	bool signing_ctx;               /* the client sent SIGNING_CAPABILITIES */
+	uint16_t cipher;
+	uint16_t client_ciphers;        /* how many ciphers the client offered (recorded only) */
+	bool smb1_upgraded;             /* answered an SMB1 negotiate with 0x02FF */
+	uint8_t preauth[64];            /* 3.1.1 connection preauth hash */
+
+	/* credits: message ids in [seq_low, seq_high) are granted; used ones are marked */
+	uint64_t seq_low, seq_high;
+	uint8_t *seq_used;              /* bitmap of SMB2_SEQ_WINDOW bits, by id % window */
+
+	struct smb2_session *sessions;
+	struct smb2_open *opens[SMB2_OPEN_BUCKETS];
+	unsigned nopens;
+	uint64_t next_volatile;
+
+	struct arena arena;             /* per-request */
+};
+
+/* One message of a (possibly compound) request, and where its response goes. */
+struct smb2_req {
+	struct smb2_conn *conn;
+	struct smb2_hdr hdr;
+	const uint8_t *msg;             /* this message, from its header */
+	size_t len;
+	struct smb2_session *sess;
+	struct smb2_tree *tree;
+	struct wr *out;                 /* the whole response PDU being built */
+	size_t hdr_off;                 /* where this message's response header starts in out */
+	struct arena *arena;
+	/* compound state carried between related messages */
+	struct smb2_compound *cmp;
+	/* set by handlers that must keep the session id in the response (SESSION_SETUP) */
+	uint64_t rsp_session_id;
+	/* a handler that wants its response signed with a key other than the session's */
+	const uint8_t *sign_key_override;
+	uint8_t sign_key_copy[16];
+	bool no_sign;
+	/* when set, the finished response message is hashed into this 3.1.1 preauth hash */
+	uint8_t *preauth_rsp;
+};
+
+struct smb2_compound {
+	bool have_fid;
+	uint64_t fid_persistent, fid_volatile;
+	uint64_t session_id;
+	uint32_t tree_id;
+	NTSTATUS prev_status;
+	bool prev_was_create_failure;
+};
+
+/* Connection lifecycle, wired to the transport by skiffd. */
+void *smb2_conn_open(struct net_conn *nc, void *server);
+void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t len);
+void smb2_conn_close(struct net_conn *nc, void *state);
+
+/* Server set-up from the configuration. */
+struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users);
+void smb2_server_free(struct smb2_server *s);
+
+/* Sessions, trees, opens (session.c, open_table.c). */
+struct smb2_session *smb2_session_find(struct smb2_conn *c, uint64_t id);
+struct smb2_session *smb2_session_new(struct smb2_conn *c);
+void smb2_session_destroy(struct smb2_conn *c, struct smb2_session *s);
+struct smb2_tree *smb2_tree_find(struct smb2_session *s, uint32_t id);
+void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t);
+struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
+				struct vfs_open *vo);
+struct smb2_open *smb2_open_find(struct smb2_conn *c, uint64_t persistent, uint64_t volatile_id);
+void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
+/* Resolve a FileId in a request: the related-compound placeholder (all 0xFF) means the FileId
+ * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's. */
+NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
+		       struct smb2_open **out);
+/* Derive signing (and later encryption) keys for a session once authentication completes. */
+void smb2_session_derive_keys(struct smb2_conn *c, struct smb2_session *s);
+
+/* Handlers: one per command, each in its own file. */
+NTSTATUS smb2_negotiate(struct smb2_req *req);
+NTSTATUS smb2_session_setup(struct smb2_req *req);
+NTSTATUS smb2_logoff(struct smb2_req *req);
+NTSTATUS smb2_tree_connect(struct smb2_req *req);
+NTSTATUS smb2_tree_disconnect(struct smb2_req *req);
+NTSTATUS smb2_create(struct smb2_req *req);
+NTSTATUS smb2_close(struct smb2_req *req);
+NTSTATUS smb2_flush(struct smb2_req *req);
+NTSTATUS smb2_read(struct smb2_req *req);
+NTSTATUS smb2_write(struct smb2_req *req);
+NTSTATUS smb2_lock(struct smb2_req *req);
+NTSTATUS smb2_ioctl(struct smb2_req *req);
+NTSTATUS smb2_cancel(struct smb2_req *req);
+NTSTATUS smb2_echo(struct smb2_req *req);
+NTSTATUS smb2_query_directory(struct smb2_req *req);
+NTSTATUS smb2_change_notify(struct smb2_req *req);
+NTSTATUS smb2_query_info(struct smb2_req *req);
+NTSTATUS smb2_set_info(struct smb2_req *req);
+NTSTATUS smb2_oplock_break(struct smb2_req *req);
+
+/* SMB1 NEGOTIATE (multi-protocol) answered with an SMB2 NEGOTIATE response. */
+void smb2_smb1_negotiate(struct smb2_conn *c, const uint8_t *frame, size_t len);
+
+/* Current time as NT time. */
+uint64_t smb2_nttime_now(void);
+
+#endif

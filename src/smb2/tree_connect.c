@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* TREE_CONNECT and TREE_DISCONNECT (MS-SMB2 3.3.5.7, 3.3.5.8). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "core/utf16.h"
+#include "smb2/smb2.h"
+#include "smb2/wire/tree_connect.h"
+
+#define SMB2_MAX_TREES_PER_SESSION 1024
+
+static unsigned count_trees(const struct smb2_session *s)
+{
+	unsigned n = 0;
+	for (const struct smb2_tree *t = s->trees; t; t = t->next)
+		n++;
+	return n;
+}
+
+/* "\\server\share" -> "share"; NULL when the path has no share component. */
+static const char *share_component(const char *path)
+{
+	if (path[0] != '\\' || path[1] != '\\')
+		return NULL;
+	const char *sep = strchr(path + 2, '\\');
+	if (!sep || !sep[1] || strchr(sep + 1, '\\'))
+		return NULL;
+	return sep + 1;
+}
+
+static struct smb2_share *find_share(struct smb2_server *srv, const char *name)
+{
+	if (strcasecmp(name, "IPC$") == 0)
+		return &srv->ipc;
+	const struct cfg_share *cs = cfg_find_share(srv->cfg, name);
+	if (!cs)
+		return NULL;
+	for (size_t i = 0; i < srv->nshares; i++)
+		if (srv->shares[i].cfg == cs)
+			return &srv->shares[i];
+	return NULL;
+}
+
+NTSTATUS smb2_tree_connect(struct smb2_req *req)
+{
+	struct smb2_session *s = req->sess;
+	struct smb2_tree_connect_req in;
+	NTSTATUS st;
+
+	st = smb2_tree_connect_req_decode(req->msg, req->len, &in);
+	if (st != STATUS_SUCCESS)
+		return st;
+	const char *path = utf16le_to_utf8(req->arena, in.path, in.path_len);
+	if (!path)
+		return STATUS_INVALID_PARAMETER;
+	const char *name = share_component(path);
+	if (!name)
+		return STATUS_BAD_NETWORK_NAME;
+	struct smb2_share *share = find_share(req->conn->srv, name);
+	if (!share)
+		return STATUS_BAD_NETWORK_NAME;
+	if (share->cfg) {
+		if (s->anonymous || (s->guest && !share->cfg->guest_ok))
+			return STATUS_ACCESS_DENIED;
+		if (!cfg_share_user_allowed(share->cfg, s->user)) {
+			log_info("%s: %s is not in 'valid users' of [%s]", req->conn->peer, s->user,
+				 share->cfg->name);
+			return STATUS_ACCESS_DENIED;
+		}
+	}
+	if (count_trees(s) >= SMB2_MAX_TREES_PER_SESSION)
+		return STATUS_INSUFFICIENT_RESOURCES;
+
+	struct smb2_tree *t = calloc(1, sizeof(*t));
+	if (!t)
+		return STATUS_NO_MEMORY;
+	t->id = s->next_tree_id++;
+	t->share = share;
+	t->read_only = share->cfg ? share->cfg->read_only : false;
+	/* What the share allows; each open's real access comes from the file system. */
+	t->maximal_access = t->read_only ? (FILE_GENERIC_READ | FILE_GENERIC_EXECUTE) : FILE_ALL_ACCESS;
+	t->next = s->trees;
+	s->trees = t;
+	req->hdr.tree_id = t->id;
+
+	struct smb2_tree_connect_rsp rsp = {
+		.share_type = share->ipc ? SMB2_SHARE_TYPE_PIPE : SMB2_SHARE_TYPE_DISK,
+		.share_flags = SMB2_SHAREFLAG_MANUAL_CACHING,
+		.capabilities = 0,
+		.maximal_access = t->maximal_access,
+	};
+	smb2_tree_connect_rsp_encode(req->out, req->hdr_off, &rsp);
+	log_debug("%s: tree %u -> %s", req->conn->peer, t->id, name);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS smb2_tree_disconnect(struct smb2_req *req)
+{
+	NTSTATUS st = smb2_tree_disconnect_req_decode(req->msg, req->len);
+	if (st != STATUS_SUCCESS)
+		return st;
+	smb2_tree_destroy(req->conn, req->sess, req->tree);
+	req->tree = NULL;
+	smb2_tree_disconnect_rsp_encode(req->out, req->hdr_off);
+	return STATUS_SUCCESS;
+}
