@@ -186,8 +186,9 @@ static NTSTATUS put_class(uint8_t level, const struct smb2_info_file *f, struct 
 		wr_u32(w, 0);  /* FILE_BYTE_ALIGNMENT */
 		break;
 	case FileAllInformation:
-		/* MS-FSCC FILE_ALL_INFORMATION: Basic, Standard, Internal, Ea, Access, Position, Mode, Alignment,
-		 * then the name. Windows and Samba send the share-relative path with a leading '\'. */
+		/* MS-FSCC FILE_ALL_INFORMATION: Basic, Standard, Internal, Ea, Access, Position, Mode,
+		 * Alignment, then the name. Windows and Samba send the share-relative path with a
+		 * leading '\'. */
 		put_basic(w, f);
 		put_standard(w, f);
 		wr_u64(w, f->file_id);
@@ -200,13 +201,15 @@ static NTSTATUS put_class(uint8_t level, const struct smb2_info_file *f, struct 
 	case FileAlternateNameInformation: {
 		const char *last = last_component(path);
 
-		/* MS-FSCC FileAlternateNameInformation: no short name → STATUS_OBJECT_NAME_NOT_FOUND. */
+		/* MS-FSCC FileAlternateNameInformation: no short name is
+		 * STATUS_OBJECT_NAME_NOT_FOUND. */
 		if (!smb2_info_is_8dot3(last))
 			return STATUS_OBJECT_NAME_NOT_FOUND;
 		return put_name_info(w, NULL, last);
 	}
 	case FileStreamInformation:
-		/* MS-FSCC FILE_STREAM_INFORMATION: a file has its one unnamed data stream, a directory none. */
+		/* MS-FSCC FILE_STREAM_INFORMATION: a file has its one unnamed data stream, a
+		 * directory none (Samba's vfs_default streaminfo does the same). */
 		if (f->is_dir)
 			break;
 		wr_u32(w, 0);            /* NextEntryOffset */
@@ -216,7 +219,8 @@ static NTSTATUS put_class(uint8_t level, const struct smb2_info_file *f, struct 
 		(void)utf8_to_utf16le(w, "::$DATA");
 		break;
 	case FileCompressionInformation:
-		/* MS-FSCC FILE_COMPRESSION_INFORMATION: uncompressed — CompressedFileSize is the file size, format 0. */
+		/* MS-FSCC FILE_COMPRESSION_INFORMATION: uncompressed, so CompressedFileSize is the
+		 * file size and the format COMPRESSION_FORMAT_NONE. */
 		wr_u64(w, f->eof);
 		wr_u16(w, 0);  /* CompressionFormat: COMPRESSION_FORMAT_NONE */
 		wr_u8(w, 0);   /* CompressionUnitShift */
@@ -240,11 +244,12 @@ static NTSTATUS put_class(uint8_t level, const struct smb2_info_file *f, struct 
 		wr_u32(w, f->reparse_tag);
 		break;
 	case FileNormalizedNameInformation:
-		/* MS-FSCC FileNormalizedNameInformation: the share-relative path without a leading '\'; "" for the root
-		 * (smbtorture smb2.getinfo.normalized). */
+		/* MS-FSCC FileNormalizedNameInformation: the share-relative path without a leading
+		 * '\'; "" for the root (smbtorture smb2.getinfo.normalized). */
 		return put_name_info(w, NULL, path);
 	case FileIdInformation:
-		/* MS-FSCC FILE_ID_INFORMATION: VolumeSerialNumber (8), FileId (16): the 64-bit id, zero-extended. */
+		/* MS-FSCC FILE_ID_INFORMATION: VolumeSerialNumber (8), FileId (16): the 64-bit id,
+		 * zero-extended. */
 		wr_u64(w, f->volume_serial);
 		wr_u64(w, f->file_id);
 		wr_u64(w, 0);

@@ -91,7 +91,7 @@ struct smb2_info_file {
 
 /*
  * Append the info_class structure for `src` to w, never more than output_buffer_length bytes.
- * Returns, as Windows does (MS-FSA 2.1.5.12, checked against smbtorture smb2.getinfo.qfile_buffercheck):
+ * Returns, as Windows does (MS-FSA 2.1.5.12; smbtorture smb2.getinfo.qfile_buffercheck):
  *   STATUS_SUCCESS          — everything written;
  *   STATUS_BUFFER_OVERFLOW  — variable-length class cut short: the fixed part and as much of the
  *                             name as fits (whole UTF-16 units; whole stream entries) are written,

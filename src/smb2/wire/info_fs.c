@@ -86,8 +86,9 @@ static NTSTATUS put_class(uint8_t level, const struct smb2_info_fs *s, struct wr
 		wr_put_u32_at(w, len_off, (uint32_t)(w->len - start));
 		break;
 	case FileFsControlInformation:
-		/* MS-FSCC FILE_FS_CONTROL_INFORMATION: no content indexing, no quotas: thresholds "none" (-1), flags 0,
-		 * then 4 bytes of padding to the structure's 8-byte alignment (48). */
+		/* MS-FSCC FILE_FS_CONTROL_INFORMATION: no content indexing, no quotas: thresholds
+		 * "none" (-1), flags 0, then 4 bytes of padding to the structure's 8-byte alignment
+		 * (48). */
 		wr_u64(w, 0);  /* FreeSpaceStartFiltering */
 		wr_u64(w, 0);  /* FreeSpaceThreshold */
 		wr_u64(w, 0);  /* FreeSpaceStopFiltering */
