@@ -161,8 +161,12 @@ static uint32_t fold_upper(uint32_t c)
 		return c - 32;
 	if (c >= 0x450 && c <= 0x45F)
 		return c - 80;
-	if (c >= 0x100 && c <= 0x17F && (c & 1) && c != 0x131 && c != 0x138 && c != 0x149)
-		return c - 1;
+	/* Latin Extended-A pairs: upper case on the even code point, except in the two runs
+	 * U+0139-U+0148 and U+0179-U+017E where it sits on the odd one. */
+	if ((c >= 0x100 && c <= 0x137 && c != 0x131) || (c >= 0x14A && c <= 0x177))
+		return c & ~1u;
+	if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+		return (c & 1) ? c : c - 1;
 	return c;
 }
 
