@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The one test command (README "test", and what .ci/run calls): installs dependencies, builds and
+# runs ctest in build/ (all labels) and build-asan/ (ASan+UBSan, unit and integration), builds the
+# libFuzzer targets in build-fuzz/ and runs each for FUZZ_SECONDS; ends with "N passed, N failed".
+#
+# Env: FUZZ_SECONDS (default 20), JOBS (build parallelism, default nproc),
+#      SKIFF_SKIP_DEPS=1 (do not run scripts/install-deps.sh), SKIFF_SKIP_ASAN=1, SKIFF_SKIP_FUZZ=1.
+# Count: every ctest test of both trees is one test, every fuzz target is one test, and a build or
+# configure step that fails counts as one failure (its tests then do not run).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+JOBS=${JOBS:-$(nproc)}
+PASSED=0
+FAILED=0
+declare -a FAILURES=()
+T0=$(date +%s)
+
+phase() { printf '\n==== [%4ds] %s\n' "$(($(date +%s) - T0))" "$*"; }
+fail_item() { FAILED=$((FAILED + 1)); FAILURES+=("$1"); echo "FAILED: $1"; }
+
+finish() {
+	phase "summary (wall $(($(date +%s) - T0)) s)"
+	local f
+	for f in "${FAILURES[@]+"${FAILURES[@]}"}"; do echo "  failed: $f"; done
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" = 0 ]
+	exit $?
+}
+
+# cmake_build DIR LABEL [cmake args...]: configure and build everything; false on failure.
+cmake_build() {
+	local dir=$1 label=$2
+	shift 2
+	mkdir -p "$ROOT/$dir"
+	if ! cmake -S "$ROOT" -B "$ROOT/$dir" "$@" >"$ROOT/$dir/configure.log" 2>&1; then
+		tail -n 40 "$ROOT/$dir/configure.log"
+		fail_item "configure ($label)"
+		return 1
+	fi
+	if ! cmake --build "$ROOT/$dir" -j "$JOBS" >"$ROOT/$dir/build.log" 2>&1; then
+		grep -E 'error|Error' "$ROOT/$dir/build.log" | head -n 40
+		fail_item "build ($label)"
+		return 1
+	fi
+	echo "built $dir"
+}
+
+# run_ctest DIR LABEL [ctest args...]: adds the tree's passed/failed counts to the totals.
+run_ctest() {
+	local dir=$1 label=$2 log line total bad
+	shift 2
+	log=$ROOT/$dir/ctest.log
+	(cd "$ROOT/$dir" && ctest --output-on-failure "$@") 2>&1 | tee "$log"
+	line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+	if [ -z "$line" ]; then
+		if grep -q 'No tests were found' "$log"; then
+			echo "($label: no tests)"
+			return 0
+		fi
+		fail_item "ctest ($label) did not report a result"
+		return 0
+	fi
+	bad=$(sed -E 's/.* ([0-9]+) tests? failed out of.*/\1/' <<<"$line")
+	total=$(sed -E 's/.*failed out of ([0-9]+).*/\1/' <<<"$line")
+	PASSED=$((PASSED + total - bad))
+	FAILED=$((FAILED + bad))
+	if [ "$bad" != 0 ]; then
+		while IFS= read -r t; do FAILURES+=("$label: $t"); done < <(sed -n '/The following tests FAILED:/,$p' "$log" |
+			grep -E '^[[:space:]]+[0-9]+ - ' | sed -E 's/^[[:space:]]+[0-9]+ - //')
+	fi
+}
+
+# ---------- dependencies ----------
+phase "dependencies"
+if [ "${SKIFF_SKIP_DEPS:-0}" != 1 ]; then
+	if ! "$ROOT/scripts/install-deps.sh"; then
+		fail_item "install-deps.sh"
+		finish
+	fi
+fi
+[ "$(id -u)" = 0 ] || echo "WARNING: not root; integration tests need root (Unix test user, smbd, port binding)"
+
+# ---------- release-ish tree: unit + integration + conformance ----------
+phase "build/ (RelWithDebInfo)"
+if cmake_build build "release" -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+	phase "ctest build/ (unit, integration, conformance)"
+	run_ctest build "build"
+fi
+
+# ---------- ASan + UBSan tree ----------
+if [ "${SKIFF_SKIP_ASAN:-0}" != 1 ]; then
+	phase "build-asan/ (-DSKIFF_SANITIZE=ON)"
+	if cmake_build build-asan "asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_SANITIZE=ON; then
+		phase "ctest build-asan/ -L 'unit|integration'"
+		run_ctest build-asan "build-asan" -L 'unit|integration'
+	fi
+fi
+
+# ---------- fuzzers ----------
+if [ "${SKIFF_SKIP_FUZZ:-0}" != 1 ]; then
+	phase "build-fuzz/ (clang, libFuzzer)"
+	mapfile -t FUZZERS < <(find "$ROOT/tests/fuzz" -maxdepth 1 -name 'fuzz_*.c' -printf '%f\n' | sed 's/\.c$//' | sort)
+	if [ ${#FUZZERS[@]} = 0 ]; then
+		echo "no fuzz targets in tests/fuzz/"
+	elif ! mkdir -p "$ROOT/build-fuzz" || ! cmake -S "$ROOT" -B "$ROOT/build-fuzz" -DSKIFF_FUZZ=ON \
+		-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$ROOT/build-fuzz/configure.log" 2>&1; then
+		tail -n 40 "$ROOT/build-fuzz/configure.log"
+		fail_item "configure (fuzz)"
+	else
+		FUZZ_TMP=$(mktemp -d /tmp/skiff-fuzz.XXXXXX)
+		ART=$ROOT/build-fuzz/artifacts
+		mkdir -p "$ART" "$ROOT/build-fuzz/fuzz-logs"
+		for f in "${FUZZERS[@]}"; do
+			name=${f#fuzz_}
+			log=$ROOT/build-fuzz/fuzz-logs/$f.log
+			if ! cmake --build "$ROOT/build-fuzz" -j "$JOBS" --target "$f" >"$log" 2>&1; then
+				grep -E 'error|Error' "$log" | head -n 20
+				fail_item "build $f"
+				continue
+			fi
+			# Fuzz a copy of the seed corpus: libFuzzer adds what it finds to the corpus directory.
+			mkdir -p "$FUZZ_TMP/$name" "$FUZZ_TMP/art-$name"
+			if [ -d "$ROOT/tests/fuzz/corpus/$name" ]; then
+				cp -R "$ROOT/tests/fuzz/corpus/$name/." "$FUZZ_TMP/$name/"
+			else
+				echo "note: no seed corpus tests/fuzz/corpus/$name/"
+			fi
+			phase "$f for ${FUZZ_SECONDS}s ($(find "$FUZZ_TMP/$name" -type f | wc -l) seeds)"
+			if "$ROOT/build-fuzz/$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+				-print_final_stats=1 -artifact_prefix="$FUZZ_TMP/art-$name/" "$FUZZ_TMP/$name" >>"$log" 2>&1; then
+				PASSED=$((PASSED + 1))
+				echo "ok: $(grep -E '^stat::number_of_executed_units' "$log" | tail -n 1 | sed 's/.*: *//') runs, no crash"
+			else
+				tail -n 60 "$log"
+				cp "$FUZZ_TMP/art-$name"/* "$ART/" 2>/dev/null
+				fail_item "fuzz $f (log build-fuzz/fuzz-logs/$f.log, reproducer in build-fuzz/artifacts/)"
+			fi
+		done
+		rm -rf "$FUZZ_TMP"
+	fi
+fi
+
+finish
