@@ -209,6 +209,11 @@ NTSTATUS smb2_oplock_break(struct smb2_req *req);
 /* SMB1 NEGOTIATE (multi-protocol) answered with an SMB2 NEGOTIATE response. */
 void smb2_smb1_negotiate(struct smb2_conn *c, const uint8_t *frame, size_t len);
 
+/* Fill the QUERY_INFO file-class source from an open and its metadata (query_info.c). */
+struct smb2_info_file;
+void smb2_info_file_from_open(const struct smb2_conn *c, const struct smb2_open *op,
+			      const struct vfs_meta *m, struct smb2_info_file *out);
+
 /* Current time as NT time. */
 uint64_t smb2_nttime_now(void);
 

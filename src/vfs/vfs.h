@@ -192,6 +192,8 @@ uint64_t vfs_open_position(const struct vfs_open *op);
 void vfs_open_set_position(struct vfs_open *op, uint64_t pos);
 uint32_t vfs_open_mode(const struct vfs_open *op);
 void vfs_open_set_mode(struct vfs_open *op, uint32_t mode);
+/* The file's delete-pending state (FileStandardInformation.DeletePending). */
+bool vfs_open_delete_pending(const struct vfs_open *op);
 
 NTSTATUS vfs_stat(struct vfs_open *op, struct vfs_meta *out);
 /* Read: holes read as zeros; STATUS_END_OF_FILE when offset >= size. *nread may be < len at EOF. */

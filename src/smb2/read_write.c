@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* READ (MS-SMB2 3.3.5.12) and WRITE (3.3.5.13). Data moves between the socket buffers and the
+ * file without an intermediate copy: READ preads straight into the response. */
+#include "smb2/smb2.h"
+#include "smb2/wire/read.h"
+#include "smb2/wire/write.h"
+
+NTSTATUS smb2_read(struct smb2_req *req)
+{
+	struct smb2_read_req in;
+	struct smb2_open *op;
+	size_t nread = 0;
+	NTSTATUS st;
+
+	st = smb2_read_req_decode(req->msg, req->len, &in);
+	if (st != STATUS_SUCCESS)
+		return st;
+	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (in.length > req->conn->srv->max_read)
+		return STATUS_INVALID_PARAMETER;
+	if (vfs_open_is_dir(op->vfs))
+		return STATUS_INVALID_DEVICE_REQUEST;
+	if (!(op->access & (FILE_READ_DATA | FILE_EXECUTE)))
+		return STATUS_ACCESS_DENIED;
+
+	size_t fixed_at = req->out->len;
+	smb2_read_rsp_encode_fixed(req->out, req->hdr_off, in.length, 0);
+	uint8_t *dst = wr_reserve(req->out, in.length);
+	if (!dst)
+		return STATUS_NO_MEMORY;
+	st = vfs_read(op->vfs, dst, in.length, in.offset, &nread);
+	if (st == STATUS_SUCCESS && nread < in.minimum_count)
+		st = STATUS_END_OF_FILE;
+	if (st != STATUS_SUCCESS) {
+		req->out->len = fixed_at;   /* errors carry the error body instead */
+		return st;
+	}
+	req->out->len += nread;
+	/* Patch DataLength now that the real count is known. */
+	wr_put_u32_at(req->out, fixed_at + 4, (uint32_t)nread);
+	vfs_open_set_position(op->vfs, in.offset + nread);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS smb2_write(struct smb2_req *req)
+{
+	struct smb2_write_req in;
+	struct smb2_open *op;
+	size_t nwritten = 0;
+	NTSTATUS st;
+
+	st = smb2_write_req_decode(req->msg, req->len, &in);
+	if (st != STATUS_SUCCESS)
+		return st;
+	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (in.length > req->conn->srv->max_write)
+		return STATUS_INVALID_PARAMETER;
+	if (vfs_open_is_dir(op->vfs))
+		return STATUS_INVALID_DEVICE_REQUEST;
+	bool append = in.offset == UINT64_MAX;   /* MS-SMB2 2.2.21: write at end of file */
+	if (!(op->access & FILE_WRITE_DATA) && !(append && (op->access & FILE_APPEND_DATA)))
+		return STATUS_ACCESS_DENIED;
+	if (req->tree->read_only)
+		return STATUS_ACCESS_DENIED;
+	st = vfs_write(op->vfs, in.data, in.length, in.offset, &nwritten);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (!append)
+		vfs_open_set_position(op->vfs, in.offset + nwritten);
+	struct smb2_write_rsp rsp = { .count = (uint32_t)nwritten };
+	smb2_write_rsp_encode(req->out, req->hdr_off, &rsp);
+	return STATUS_SUCCESS;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* FSCTL buffer codecs (see fsctl.h). */
+#include "smb2/wire/fsctl.h"
+
+NTSTATUS smb2_validate_negotiate_decode(const uint8_t *buf, size_t len,
+					struct smb2_validate_negotiate_req *out)
+{
+	struct rd r = rd_init(buf, len);
+	const uint8_t *d;
+
+	/* MS-SMB2 2.2.31.4: Capabilities, Guid, SecurityMode, DialectCount, Dialects[]. */
+	if (!rd_u32(&r, &out->capabilities) || !rd_copy(&r, out->guid, 16) ||
+	    !rd_u16(&r, &out->security_mode) || !rd_u16(&r, &out->dialect_count))
+		return STATUS_INVALID_PARAMETER;
+	if (out->dialect_count == 0 || !rd_bytes(&r, (size_t)out->dialect_count * 2, &d))
+		return STATUS_INVALID_PARAMETER;
+	out->dialects = d;
+	return STATUS_SUCCESS;
+}
+
+void smb2_validate_negotiate_encode(struct wr *w, const struct smb2_validate_negotiate_rsp *rsp)
+{
+	wr_u32(w, rsp->capabilities);
+	wr_bytes(w, rsp->guid, 16);
+	wr_u16(w, rsp->security_mode);
+	wr_u16(w, rsp->dialect);
+}
