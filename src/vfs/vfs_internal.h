@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to src/vfs: the open-file table entry (struct vfs_file), the per-CREATE open
+ * (struct vfs_open), the DOS metadata record kept in an xattr, and the helpers the VFS files share.
+ */
+#ifndef SKIFF_VFS_INTERNAL_H
+#define SKIFF_VFS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/stat.h>
+
+#include "vfs/vfs.h"
+
+/*
+ * Locking (see also docs/VFS.md):
+ *  - vfs_table_lock (vfs_table.c) guards the table and, in every struct vfs_file, the fields
+ *    marked [T]. It is a leaf for callers: the VFS never calls out of the VFS while holding it,
+ *    but it does make file-system syscalls (openat2, renameat2, unlinkat) under it so that a
+ *    rename or a delete-on-close unlink is atomic with respect to the table.
+ *  - vfs_file.meta_lock serialises read-modify-write of the "user.skiff.dos" xattr. It is never
+ *    held together with vfs_table_lock (neither order is allowed).
+ *  - A struct vfs_open belongs to the caller: calls on one open (notably vfs_dir_*) must not run
+ *    concurrently; different opens of the same file may be used from any thread.
+ */
+
+/* Share-mode bookkeeping per MS-FSA 2.1.5.1.2 (the NT IoCheckShareAccess counters). */
+struct vfs_sharecount {
+	uint32_t opens;          /* opens with data or delete access */
+	uint32_t readers, writers, deleters;
+	uint32_t shared_read, shared_write, shared_delete;
+};
+
+struct vfs_file {
+	struct vfs_file *next;        /* [T] hash chain */
+	struct vfs_share *share;      /* the table key is (share, dev, ino) */
+	dev_t dev;
+	ino_t ino;
+	bool is_dir;
+	char *path;                   /* [T] current share-relative path ("" = root) */
+	struct vfs_oldpath *oldpaths; /* [T] earlier paths, kept so vfs_open_path() stays valid */
+	uint32_t nopens;              /* [T] every open, whatever its access */
+	struct vfs_sharecount sc;     /* [T] */
+	bool delete_pending;          /* [T] File.DeletePending (MS-FSA) */
+	atomic_bool archive_known;    /* ARCHIVE already recorded; saves an xattr write per WRITE */
+	pthread_mutex_t meta_lock;    /* xattr read-modify-write */
+};
+
+struct vfs_oldpath {
+	struct vfs_oldpath *next;
+	char *path;
+};
+
+struct vfs_dirlist;
+
+struct vfs_open {
+	struct vfs_share *share;
+	struct vfs_file *file;
+	int fd;                  /* O_PATH for attribute-only opens */
+	bool fd_is_path;         /* fd was opened with O_PATH */
+	bool is_dir;
+	bool counted;            /* takes part in share-mode counters */
+	bool delete_on_close;    /* FILE_DELETE_ON_CLOSE at create: file becomes delete-pending at close */
+	uint32_t access;         /* granted access */
+	uint32_t share_access;
+	uint32_t create_options;
+	uint64_t position;       /* FilePositionInformation */
+	uint32_t mode;           /* FileModeInformation */
+	struct vfs_dirlist *dir; /* enumeration snapshot, NULL until vfs_dir_rewind */
+};
+
+/* ---- vfs_path.c ---- */
+/* The one errno -> NTSTATUS map of the VFS: RESOLVE_BENEATH escapes (EXDEV) and a few others
+ * differ from nt_status_from_errno; everything else is delegated to it. */
+NTSTATUS vfs_status_from_errno(int err);
+/* openat2(dirfd, path, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS); returns fd or -errno. */
+int vfs_openat2(int dirfd, const char *path, int flags, mode_t mode);
+/* Split "a/b/c" into a malloc'ed parent "a/b" ("." for top level) and a pointer to "c".
+ * Returns false on allocation failure. */
+bool vfs_split_path(const char *rel, char **parent, const char **name);
+/* "/proc/self/fd/N" (+ "/" name) into buf; false if it does not fit. */
+bool vfs_proc_path(char *buf, size_t len, int fd, const char *name);
+/* Reopen an fd (usually O_PATH) with new flags through /proc/self/fd; fd or -errno. */
+int vfs_reopen(int fd, int flags);
+uint32_t vfs_fold_char(uint32_t c);
+
+/* ---- vfs_ident.c ---- */
+/* Run a block with the server's (root) credentials and go back to the caller's identity.
+ * Both are no-ops in single-identity mode or when the thread already is the server. */
+struct vfs_root_section {
+	bool switched;
+};
+void vfs_root_begin(struct vfs_root_section *rs);
+void vfs_root_end(struct vfs_root_section *rs);
+
+/* ---- vfs_meta.c ---- */
+#define VFS_DOS_XATTR         "user.skiff.dos"
+#define VFS_DOS_XATTR_VERSION 1
+#define VFS_DOS_XATTR_LEN     16
+/* Attributes the client may set and that are stored in the xattr (MS-FSCC 2.6). */
+#define VFS_ATTR_SETTABLE (FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM | \
+			   FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_TEMPORARY | FILE_ATTRIBUTE_OFFLINE | \
+			   FILE_ATTRIBUTE_NOT_CONTENT_INDEXED | FILE_ATTRIBUTE_ENCRYPTED)
+/* Attributes a CREATE or SET_INFO may carry at all; anything else is STATUS_INVALID_PARAMETER. */
+#define VFS_ATTR_VALID (VFS_ATTR_SETTABLE | FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_NORMAL | \
+			FILE_ATTRIBUTE_SPARSE_FILE | FILE_ATTRIBUTE_REPARSE_POINT | \
+			FILE_ATTRIBUTE_COMPRESSED)
+
+struct vfs_dosinfo {
+	bool present;     /* the xattr existed and was understood */
+	uint32_t attrs;   /* VFS_ATTR_SETTABLE bits only */
+	uint64_t btime;   /* NT time */
+};
+
+/* Read the DOS xattr of fd (any kind of fd), or of `name` relative to directory fd when name
+ * is non-NULL. Missing/unreadable/unsupported xattrs give present=false. */
+void vfs_dos_read(int fd, const char *name, struct vfs_dosinfo *out);
+/* Write the DOS xattr on fd. `privileged` allows retrying as root when the caller's own
+ * credentials may not write it (the VFS has already checked FILE_WRITE_ATTRIBUTES). Returns 0,
+ * or an errno (ENOTSUP when the file system has no user xattrs, which callers tolerate). */
+int vfs_dos_write(int fd, const struct vfs_dosinfo *di, bool privileged);
+/* Fill a vfs_meta from a statx result and the DOS record (derived values when absent). */
+void vfs_meta_fill(const struct statx *stx, const struct vfs_dosinfo *di, struct vfs_meta *m);
+/* statx + DOS xattr of an open fd. */
+NTSTATUS vfs_meta_of_fd(int fd, struct vfs_meta *m);
+/* Effective DOS attributes (without DIRECTORY/NORMAL) of an fd: stored or derived. */
+uint32_t vfs_dos_attrs_of_fd(int fd, bool is_dir);
+/* Maximal access the current thread's credentials have on the object `fd` whose parent
+ * directory is `parent_fd` (-1 for the share root), ignoring the READONLY attribute and the
+ * share's read-only flag (callers apply those). */
+uint32_t vfs_maximal_access(int fd, int parent_fd, const struct stat *st);
+/* Map GENERIC_* bits to specific file rights (MS-SMB2 2.2.13.1). */
+uint32_t vfs_map_generic(uint32_t access);
+/* Set ARCHIVE after a modification, once per file. */
+void vfs_mark_archive(struct vfs_open *op);
+
+/* ---- vfs_table.c ---- */
+void vfs_table_lock(void);
+void vfs_table_unlock(void);
+/* With the lock held: find or create the entry for (share, st_dev, st_ino). NULL on ENOMEM. */
+struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, const char *path);
+/* With the lock held: drop one open; frees the entry when it was the last (returns true). */
+bool vfs_table_put(struct vfs_file *f);
+/* With the lock held: look up without creating. */
+struct vfs_file *vfs_table_find(struct vfs_share *share, dev_t dev, ino_t ino);
+/* With the lock held: MS-FSA 2.1.5.1.2 share-access check of a new open against f. */
+NTSTATUS vfs_share_check(const struct vfs_file *f, uint32_t access, uint32_t share_access);
+void vfs_share_add(struct vfs_file *f, uint32_t access, uint32_t share_access);
+void vfs_share_remove(struct vfs_file *f, uint32_t access, uint32_t share_access);
+bool vfs_access_counts(uint32_t access);
+/* With the lock held: true if any open file of `share` lies beneath directory path `dir`. */
+bool vfs_table_any_below(struct vfs_share *share, const char *dir);
+/* With the lock held: f (and, for a directory, everything open beneath it) now lives at newpath. */
+NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath);
+
+/* ---- vfs_dir.c ---- */
+void vfs_dir_free(struct vfs_dirlist *d);
+/* True if directory fd has no entries besides "." and "..". Sets *err on failure. */
+bool vfs_dir_is_empty(int dirfd, int *err);
+
+#endif

@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Operations on an open: stat, read/write/flush, the SET_INFO primitives (basic information,
+ * end of file, allocation, disposition) and rename.
+ */
+#include "vfs/vfs_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+/* SET_INFO time sentinels (MS-FSCC 2.4.7): 0 leave, -1 stop updating, -2 resume. */
+#define NT_TIME_LEAVE(t) ((t) == 0 || (t) == UINT64_MAX || (t) == UINT64_MAX - 1)
+
+NTSTATUS vfs_stat(struct vfs_open *op, struct vfs_meta *out)
+{
+	return vfs_meta_of_fd(op->fd, out);
+}
+
+NTSTATUS vfs_read(struct vfs_open *op, void *buf, size_t len, uint64_t offset, size_t *nread)
+{
+	size_t done = 0;
+
+	*nread = 0;
+	if (op->is_dir)
+		return STATUS_INVALID_DEVICE_REQUEST;
+	if (!(op->access & (FILE_READ_DATA | FILE_EXECUTE)))
+		return STATUS_ACCESS_DENIED;
+	if (len == 0)
+		return STATUS_SUCCESS;
+	if (offset >= (uint64_t)INT64_MAX)
+		return STATUS_END_OF_FILE;
+	if (len > (uint64_t)INT64_MAX - offset)
+		len = (size_t)((uint64_t)INT64_MAX - offset);
+	while (done < len) {
+		/* pread returns zeros for holes and 0 at end of file */
+		ssize_t n = pread(op->fd, (char *)buf + done, len - done, (off_t)(offset + done));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (done)
+				break;
+			return vfs_status_from_errno(errno);
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	if (done == 0)
+		return STATUS_END_OF_FILE;
+	*nread = done;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t offset, size_t *nwritten)
+{
+	size_t done = 0;
+
+	*nwritten = 0;
+	if (op->is_dir)
+		return STATUS_INVALID_DEVICE_REQUEST;
+	if (!(op->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
+		return STATUS_ACCESS_DENIED;
+	/* Append: offset -1, or a handle that may only append (FILE_APPEND_DATA without
+	 * FILE_WRITE_DATA never overwrites existing bytes). Racing appenders on different handles
+	 * are not serialised. */
+	if (offset == UINT64_MAX || !(op->access & FILE_WRITE_DATA)) {
+		struct stat st;
+		if (fstat(op->fd, &st) != 0)
+			return vfs_status_from_errno(errno);
+		offset = (uint64_t)st.st_size;
+	}
+	if (len == 0)
+		return STATUS_SUCCESS;
+	if (offset > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - offset)
+		return STATUS_INVALID_PARAMETER;
+	while (done < len) {
+		ssize_t n = pwrite(op->fd, (const char *)buf + done, len - done, (off_t)(offset + done));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (done)
+				break;
+			return vfs_status_from_errno(errno);
+		}
+		done += (size_t)n;
+	}
+	vfs_mark_archive(op);
+	*nwritten = done;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS vfs_flush(struct vfs_open *op)
+{
+	if (!op->is_dir && !(op->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
+		return STATUS_ACCESS_DENIED;   /* MS-SMB2 3.3.5.11 */
+	if (op->fd_is_path)
+		return STATUS_SUCCESS;         /* nothing was written through this handle */
+	if (fsync(op->fd) != 0 && errno != EINVAL && errno != EROFS)
+		return vfs_status_from_errno(errno);
+	return STATUS_SUCCESS;
+}
+
+static int set_times(struct vfs_open *op, const struct timespec ts[2])
+{
+	char p[64];
+
+	if (!op->fd_is_path)
+		return futimens(op->fd, ts) == 0 ? 0 : errno;
+	/* O_PATH fds have no futimens; the magic link names the same inode. */
+	if (!vfs_proc_path(p, sizeof(p), op->fd, NULL))
+		return ENAMETOOLONG;
+	return utimensat(AT_FDCWD, p, ts, 0) == 0 ? 0 : errno;
+}
+
+NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint64_t mtime,
+		       uint64_t ctime, uint32_t attrs)
+{
+	struct vfs_file *f = op->file;
+	struct vfs_dosinfo di;
+	NTSTATUS status = STATUS_SUCCESS;
+	int err;
+
+	if (!(op->access & FILE_WRITE_ATTRIBUTES))
+		return STATUS_ACCESS_DENIED;
+	if (attrs) {
+		if (attrs & ~VFS_ATTR_VALID)
+			return STATUS_INVALID_PARAMETER;
+		/* smb2.create.dosattr-tmp-dir and MS-FSA 2.1.5.14.2 */
+		if (!op->is_dir && (attrs & FILE_ATTRIBUTE_DIRECTORY))
+			return STATUS_INVALID_PARAMETER;
+		if (op->is_dir && (attrs & FILE_ATTRIBUTE_TEMPORARY))
+			return STATUS_INVALID_PARAMETER;
+	}
+
+	if (!NT_TIME_LEAVE(atime) || !NT_TIME_LEAVE(mtime)) {
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
+		int64_t s;
+		long ns;
+		if (!NT_TIME_LEAVE(atime)) {
+			vfs_unix_from_nttime(atime, &s, &ns);
+			ts[0].tv_sec = (time_t)s;
+			ts[0].tv_nsec = ns;
+		}
+		if (!NT_TIME_LEAVE(mtime)) {
+			vfs_unix_from_nttime(mtime, &s, &ns);
+			ts[1].tv_sec = (time_t)s;
+			ts[1].tv_nsec = ns;
+		}
+		err = set_times(op, ts);
+		if (err == EPERM || err == EACCES) {
+			/* Explicit times need ownership in POSIX; FILE_WRITE_ATTRIBUTES was granted. */
+			struct vfs_root_section rs;
+			vfs_root_begin(&rs);
+			if (rs.switched)
+				err = set_times(op, ts);
+			vfs_root_end(&rs);
+		}
+		if (err)
+			return vfs_status_from_errno(err);
+	}
+	/* ChangeTime cannot be set on Linux; the kernel keeps ctime. */
+	(void)ctime;
+
+	if (NT_TIME_LEAVE(btime) && attrs == 0)
+		return STATUS_SUCCESS;
+	pthread_mutex_lock(&f->meta_lock);
+	vfs_dos_read(op->fd, NULL, &di);
+	if (!di.present) {
+		struct vfs_meta m;
+		status = vfs_meta_of_fd(op->fd, &m);
+		if (status != STATUS_SUCCESS)
+			goto unlock;
+		di.attrs = m.attrs & VFS_ATTR_SETTABLE;
+		di.btime = m.btime;
+		di.present = true;
+	}
+	if (!NT_TIME_LEAVE(btime))
+		di.btime = btime;
+	if (attrs) {
+		/* FILE_ATTRIBUTE_NORMAL alone clears everything. */
+		di.attrs = attrs & VFS_ATTR_SETTABLE;
+		atomic_store(&f->archive_known, (di.attrs & FILE_ATTRIBUTE_ARCHIVE) != 0);
+	}
+	err = vfs_dos_write(op->fd, &di, true);
+	if (err && err != ENOTSUP)
+		status = vfs_status_from_errno(err);
+unlock:
+	pthread_mutex_unlock(&f->meta_lock);
+	return status;
+}
+
+NTSTATUS vfs_set_eof(struct vfs_open *op, uint64_t size)
+{
+	if (op->is_dir)
+		return STATUS_INVALID_PARAMETER;
+	if (!(op->access & FILE_WRITE_DATA))
+		return STATUS_ACCESS_DENIED;
+	if (size > (uint64_t)INT64_MAX)
+		return STATUS_INVALID_PARAMETER;
+	if (ftruncate(op->fd, (off_t)size) != 0)
+		return vfs_status_from_errno(errno);
+	vfs_mark_archive(op);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS vfs_set_allocation(struct vfs_open *op, uint64_t size)
+{
+	struct stat st;
+
+	if (op->is_dir)
+		return STATUS_INVALID_PARAMETER;
+	if (!(op->access & FILE_WRITE_DATA))
+		return STATUS_ACCESS_DENIED;
+	if (size > (uint64_t)INT64_MAX)
+		return STATUS_INVALID_PARAMETER;
+	if (fstat(op->fd, &st) != 0)
+		return vfs_status_from_errno(errno);
+	if (size < (uint64_t)st.st_size) {
+		/* MS-FSA 2.1.5.14.1: allocation below end of file moves end of file down. */
+		if (ftruncate(op->fd, (off_t)size) != 0)
+			return vfs_status_from_errno(errno);
+		vfs_mark_archive(op);
+	} else if (size > (uint64_t)st.st_blocks * 512) {
+		if (fallocate(op->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)size) != 0 &&
+		    errno != EOPNOTSUPP && errno != ENOSYS)
+			return vfs_status_from_errno(errno);
+	}
+	return STATUS_SUCCESS;
+}
+
+static NTSTATUS dir_empty_status(struct vfs_open *op)
+{
+	struct vfs_root_section rs;
+	int err = 0;
+	bool empty = vfs_dir_is_empty(op->fd, &err);
+
+	if (err == EACCES) {
+		/* Emptiness is not a secret worth refusing DELETE over. */
+		vfs_root_begin(&rs);
+		err = 0;
+		empty = vfs_dir_is_empty(op->fd, &err);
+		vfs_root_end(&rs);
+	}
+	if (err)
+		return vfs_status_from_errno(err);
+	return empty ? STATUS_SUCCESS : STATUS_DIRECTORY_NOT_EMPTY;
+}
+
+NTSTATUS vfs_set_delete_on_close(struct vfs_open *op, bool del)
+{
+	NTSTATUS status;
+
+	if (!(op->access & DELETE_ACCESS))
+		return STATUS_ACCESS_DENIED;
+	if (del) {
+		if (vfs_dos_attrs_of_fd(op->fd, op->is_dir) & FILE_ATTRIBUTE_READONLY)
+			return STATUS_CANNOT_DELETE;
+		if (op->is_dir) {
+			status = dir_empty_status(op);
+			if (status != STATUS_SUCCESS)
+				return status;
+		}
+	}
+	vfs_table_lock();
+	if (!op->file->path[0])
+		status = STATUS_CANNOT_DELETE;   /* the share root */
+	else {
+		op->file->delete_pending = del;
+		status = STATUS_SUCCESS;
+	}
+	vfs_table_unlock();
+	return status;
+}
+
+/* The destination directory is opened, in Windows terms, for adding a name while sharing only
+ * read and write: any open of it with DELETE access or without FILE_SHARE_DELETE conflicts
+ * (smb2.rename.*_delete_access*), and a directory that is going away takes no new names. */
+static NTSTATUS dest_dir_check(struct vfs_share *share, int dirfd)
+{
+	struct stat st;
+	struct vfs_file *pf;
+
+	if (fstat(dirfd, &st) != 0)
+		return vfs_status_from_errno(errno);
+	pf = vfs_table_find(share, st.st_dev, st.st_ino);
+	if (!pf)
+		return STATUS_SUCCESS;
+	if (pf->delete_pending)
+		return STATUS_DELETE_PENDING;
+	if (pf->sc.deleters > 0 || pf->sc.shared_delete < pf->sc.opens)
+		return STATUS_SHARING_VIOLATION;
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_if_exists)
+{
+	struct vfs_file *f = op->file;
+	char *newpath = NULL, *oldparent = NULL, *newparent = NULL;
+	const char *oldname, *newname;
+	struct stat st;
+	unsigned int flags = RENAME_NOREPLACE;
+	int ofd = -1, nfd = -1;
+	NTSTATUS status;
+	size_t len;
+	bool locked = false;
+
+	if (!(op->access & DELETE_ACCESS))
+		return STATUS_ACCESS_DENIED;   /* smb2.rename.simple2 */
+	if (!new_relpath || new_relpath[0] == '/')
+		return STATUS_INVALID_PARAMETER;
+	newpath = strdup(new_relpath);
+	if (!newpath)
+		return STATUS_NO_MEMORY;
+	len = strlen(newpath);
+	if (len > 0 && newpath[len - 1] == '/') {
+		if (!op->is_dir) {
+			status = STATUS_OBJECT_NAME_INVALID;
+			goto out;
+		}
+		newpath[--len] = '\0';
+	}
+	if (len == 0) {
+		status = STATUS_OBJECT_NAME_INVALID;
+		goto out;
+	}
+	if (!vfs_split_path(newpath, &newparent, &newname)) {
+		status = STATUS_NO_MEMORY;
+		goto out;
+	}
+
+	vfs_table_lock();
+	locked = true;
+	if (!f->path[0]) {
+		status = STATUS_ACCESS_DENIED;   /* the share root */
+		goto out;
+	}
+	if (strcmp(f->path, newpath) == 0) {
+		status = STATUS_SUCCESS;
+		goto out;
+	}
+	if (op->is_dir) {
+		size_t olen = strlen(f->path);
+		/* Into itself (Samba answers ACCESS_DENIED), or with opens beneath
+		 * (smb2.rename.dir_openfile). */
+		if ((strncmp(newpath, f->path, olen) == 0 && newpath[olen] == '/') ||
+		    vfs_table_any_below(op->share, f->path)) {
+			status = STATUS_ACCESS_DENIED;
+			goto out;
+		}
+	}
+	if (!vfs_split_path(f->path, &oldparent, &oldname)) {
+		status = STATUS_NO_MEMORY;
+		goto out;
+	}
+	ofd = vfs_openat2(op->share->root_fd, oldparent, O_PATH | O_DIRECTORY, 0);
+	if (ofd < 0) {
+		status = ofd == -ENOENT || ofd == -ENOTDIR ? STATUS_OBJECT_NAME_NOT_FOUND
+							   : vfs_status_from_errno(-ofd);
+		goto out;
+	}
+	/* The name must still be ours (or a symlink we were opened through). */
+	if (fstatat(ofd, oldname, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    (!S_ISLNK(st.st_mode) && (st.st_dev != f->dev || st.st_ino != f->ino))) {
+		status = STATUS_OBJECT_NAME_NOT_FOUND;
+		goto out;
+	}
+	nfd = vfs_openat2(op->share->root_fd, newparent, O_PATH | O_DIRECTORY, 0);
+	if (nfd < 0) {
+		status = nfd == -ENOENT || nfd == -ENOTDIR ? STATUS_OBJECT_PATH_NOT_FOUND
+							   : vfs_status_from_errno(-nfd);
+		goto out;
+	}
+	status = dest_dir_check(op->share, nfd);
+	if (status != STATUS_SUCCESS)
+		goto out;
+
+	if (fstatat(nfd, newname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (st.st_dev == f->dev && st.st_ino == f->ino) {
+			flags = 0;   /* the same file under another spelling: a case-only rename */
+		} else if (!replace_if_exists) {
+			status = STATUS_OBJECT_NAME_COLLISION;
+			goto out;
+		} else {
+			struct vfs_dosinfo di;
+			/* MS-FSA 2.1.5.14.11: a directory, an open file or a read-only file is never
+			 * replaced. */
+			if (S_ISDIR(st.st_mode) || vfs_table_find(op->share, st.st_dev, st.st_ino)) {
+				status = STATUS_ACCESS_DENIED;
+				goto out;
+			}
+			vfs_dos_read(nfd, newname, &di);
+			if (di.present && (di.attrs & FILE_ATTRIBUTE_READONLY)) {
+				status = STATUS_ACCESS_DENIED;
+				goto out;
+			}
+			flags = 0;
+		}
+	}
+
+	if (renameat2(ofd, oldname, nfd, newname, flags) != 0) {
+		int err = errno;
+		if (err == EINVAL && flags == RENAME_NOREPLACE) {
+			/* a file system without RENAME_NOREPLACE: the target was absent just now */
+			err = renameat(ofd, oldname, nfd, newname) == 0 ? 0 : errno;
+		}
+		if (err) {
+			status = err == EEXIST ? STATUS_OBJECT_NAME_COLLISION
+			       : err == EXDEV ? STATUS_NOT_SAME_DEVICE
+			       : err == ENOTEMPTY || err == EISDIR ? STATUS_ACCESS_DENIED
+			       : vfs_status_from_errno(err);
+			goto out;
+		}
+	}
+	status = vfs_table_moved(f, newpath);
+out:
+	if (locked)
+		vfs_table_unlock();
+	if (ofd >= 0)
+		close(ofd);
+	if (nfd >= 0)
+		close(nfd);
+	free(oldparent);
+	free(newparent);
+	free(newpath);
+	return status;
+}

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * File metadata as Windows sees it: the "user.skiff.dos" xattr (DOS attributes and creation
+ * time), statx -> struct vfs_meta, and the access rights POSIX permissions grant.
+ */
+#include "vfs/vfs_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+
+/*
+ * The xattr value, version 1 (docs/VFS.md):
+ *   byte 0     version (1)
+ *   bytes 1-3  zero (reserved)
+ *   bytes 4-7  DOS attributes, u32 little-endian (only VFS_ATTR_SETTABLE bits)
+ *   bytes 8-15 creation time, u64 little-endian NT time (0 = unknown)
+ * Readers accept longer values of the same version (room for appended fields) and ignore values
+ * of other versions.
+ */
+static bool dos_decode(const uint8_t *v, ssize_t n, struct vfs_dosinfo *out)
+{
+	if (n < VFS_DOS_XATTR_LEN || v[0] != VFS_DOS_XATTR_VERSION)
+		return false;
+	out->present = true;
+	out->attrs = le32(v + 4) & VFS_ATTR_SETTABLE;
+	out->btime = le64(v + 8);
+	return true;
+}
+
+static ssize_t dos_get(int fd, const char *name, uint8_t *buf, size_t len)
+{
+	char p[PATH_MAX];
+	ssize_t n;
+
+	if (!name) {
+		n = fgetxattr(fd, VFS_DOS_XATTR, buf, len);
+		if (n >= 0 || errno != EBADF)
+			return n;
+		/* O_PATH fds have no xattr operations; go through the path of the fd instead. */
+	}
+	if (!vfs_proc_path(p, sizeof(p), fd, name)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* The magic link itself must be followed; a directory entry must not (a symlink has no
+	 * DOS attributes of its own). */
+	return name ? lgetxattr(p, VFS_DOS_XATTR, buf, len) : getxattr(p, VFS_DOS_XATTR, buf, len);
+}
+
+void vfs_dos_read(int fd, const char *name, struct vfs_dosinfo *out)
+{
+	uint8_t buf[64];
+	ssize_t n;
+
+	memset(out, 0, sizeof(*out));
+	n = dos_get(fd, name, buf, sizeof(buf));
+	if (n < 0 && (errno == EACCES || errno == EPERM)) {
+		/* user.* xattrs need read permission; the attributes are not secret (Windows lets
+		 * anyone who can list the directory read them), so look as the server. */
+		struct vfs_root_section rs;
+		vfs_root_begin(&rs);
+		if (rs.switched)
+			n = dos_get(fd, name, buf, sizeof(buf));
+		vfs_root_end(&rs);
+	}
+	if (n > 0)
+		dos_decode(buf, n, out);
+}
+
+static int dos_set(int fd, const uint8_t *v, size_t len)
+{
+	char p[64];
+
+	if (fsetxattr(fd, VFS_DOS_XATTR, v, len, 0) == 0)
+		return 0;
+	if (errno != EBADF)
+		return errno;
+	if (!vfs_proc_path(p, sizeof(p), fd, NULL))
+		return ENAMETOOLONG;
+	return setxattr(p, VFS_DOS_XATTR, v, len, 0) == 0 ? 0 : errno;
+}
+
+int vfs_dos_write(int fd, const struct vfs_dosinfo *di, bool privileged)
+{
+	uint8_t v[VFS_DOS_XATTR_LEN] = { VFS_DOS_XATTR_VERSION };
+	int err;
+
+	put_le32(v + 4, di->attrs & VFS_ATTR_SETTABLE);
+	put_le64(v + 8, di->btime);
+	err = dos_set(fd, v, sizeof(v));
+	if ((err == EACCES || err == EPERM) && privileged) {
+		/* Writing user.* xattrs needs POSIX write permission, but FILE_WRITE_ATTRIBUTES is
+		 * also granted to the owner; the VFS checked it, so write as the server. */
+		struct vfs_root_section rs;
+		vfs_root_begin(&rs);
+		if (rs.switched)
+			err = dos_set(fd, v, sizeof(v));
+		vfs_root_end(&rs);
+	}
+	if (err == EOPNOTSUPP)
+		err = ENOTSUP;
+	return err;
+}
+
+static uint64_t ts_nt(const struct statx_timestamp *t)
+{
+	return vfs_nttime_from_unix(t->tv_sec, (long)t->tv_nsec);
+}
+
+void vfs_meta_fill(const struct statx *stx, const struct vfs_dosinfo *di, struct vfs_meta *m)
+{
+	bool dir = S_ISDIR(stx->stx_mode);
+
+	memset(m, 0, sizeof(*m));
+	m->file_id = stx->stx_ino;
+	m->is_dir = dir;
+	m->size = dir ? 0 : stx->stx_size;
+	/* Windows reports no allocation for directories (smb2.create.dir-alloc-size). */
+	m->alloc_size = dir ? 0 : stx->stx_blocks * 512;
+	m->atime = ts_nt(&stx->stx_atime);
+	m->mtime = ts_nt(&stx->stx_mtime);
+	m->ctime = ts_nt(&stx->stx_ctime);
+	if (di && di->present && di->btime)
+		m->btime = di->btime;
+	else if (stx->stx_mask & STATX_BTIME)
+		m->btime = ts_nt(&stx->stx_btime);
+	else
+		m->btime = m->mtime < m->ctime ? m->mtime : m->ctime;
+
+	if (di && di->present)
+		m->attrs = di->attrs;
+	else
+		m->attrs = dir ? 0 : FILE_ATTRIBUTE_ARCHIVE;   /* what Windows gives a new file */
+	if (dir)
+		m->attrs |= FILE_ATTRIBUTE_DIRECTORY;
+	if (m->attrs == 0)
+		m->attrs = FILE_ATTRIBUTE_NORMAL;
+	m->nlink = stx->stx_nlink;
+	m->mode = stx->stx_mode;
+	m->uid = stx->stx_uid;
+	m->gid = stx->stx_gid;
+	m->dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
+}
+
+NTSTATUS vfs_meta_of_fd(int fd, struct vfs_meta *m)
+{
+	struct statx stx;
+	struct vfs_dosinfo di;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_BTIME,
+		  &stx) != 0)
+		return vfs_status_from_errno(errno);
+	vfs_dos_read(fd, NULL, &di);
+	vfs_meta_fill(&stx, &di, m);
+	return STATUS_SUCCESS;
+}
+
+uint32_t vfs_dos_attrs_of_fd(int fd, bool is_dir)
+{
+	struct vfs_dosinfo di;
+
+	vfs_dos_read(fd, NULL, &di);
+	if (di.present)
+		return di.attrs;
+	return is_dir ? 0 : FILE_ATTRIBUTE_ARCHIVE;
+}
+
+/* faccessat with the thread's effective ids on an fd of any kind. */
+static bool may(int fd, int mode)
+{
+	char p[64];
+
+	if (syscall(SYS_faccessat2, fd, "", mode, AT_EACCESS | AT_EMPTY_PATH) == 0)
+		return true;
+	if (errno != ENOSYS && errno != EINVAL)
+		return false;
+	return vfs_proc_path(p, sizeof(p), fd, NULL) && faccessat(AT_FDCWD, p, mode, AT_EACCESS) == 0;
+}
+
+uint32_t vfs_maximal_access(int fd, int parent_fd, const struct stat *st)
+{
+	uid_t me = geteuid();
+	bool dir = S_ISDIR(st->st_mode);
+	uint32_t acc = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
+
+	if (me == 0)   /* root passes every permission check; the share root stays undeletable */
+		return parent_fd >= 0 ? FILE_ALL_ACCESS : FILE_ALL_ACCESS & ~DELETE_ACCESS;
+
+	if (may(fd, R_OK)) {
+		acc |= FILE_GENERIC_READ;
+		/* A client that can read a file can run it on its side; POSIX x bits of files on a
+		 * share say nothing useful, so reading implies FILE_EXECUTE. */
+		if (!dir)
+			acc |= FILE_GENERIC_EXECUTE;
+	}
+	if (may(fd, X_OK))
+		acc |= FILE_GENERIC_EXECUTE;   /* FILE_TRAVERSE for directories */
+	if (may(fd, W_OK)) {
+		acc |= FILE_GENERIC_WRITE;
+		if (!dir || may(fd, W_OK | X_OK))
+			acc |= FILE_DELETE_CHILD;
+	}
+	if (st->st_uid == me)
+		acc |= READ_CONTROL | WRITE_DAC | WRITE_OWNER | FILE_WRITE_ATTRIBUTES;
+
+	/* DELETE: unlink(2) needs write and search on the directory, and with the sticky bit set
+	 * also ownership of the file or the directory. */
+	if (parent_fd >= 0 && may(parent_fd, W_OK | X_OK)) {
+		struct stat pst;
+		if (fstat(parent_fd, &pst) == 0 &&
+		    (!(pst.st_mode & S_ISVTX) || st->st_uid == me || pst.st_uid == me))
+			acc |= DELETE_ACCESS;
+	}
+	return acc;
+}
+
+uint32_t vfs_map_generic(uint32_t access)
+{
+	if (access & GENERIC_READ)
+		access |= FILE_GENERIC_READ;
+	if (access & GENERIC_WRITE)
+		access |= FILE_GENERIC_WRITE;
+	if (access & GENERIC_EXECUTE)
+		access |= FILE_GENERIC_EXECUTE;
+	if (access & GENERIC_ALL)
+		access |= FILE_ALL_ACCESS;
+	return access & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL);
+}
+
+void vfs_mark_archive(struct vfs_open *op)
+{
+	struct vfs_file *f = op->file;
+	struct vfs_dosinfo di;
+
+	if (op->is_dir || atomic_load(&f->archive_known))
+		return;
+	pthread_mutex_lock(&f->meta_lock);
+	vfs_dos_read(op->fd, NULL, &di);
+	/* Without the xattr the derived attributes already include ARCHIVE. */
+	if (di.present && !(di.attrs & FILE_ATTRIBUTE_ARCHIVE)) {
+		di.attrs |= FILE_ATTRIBUTE_ARCHIVE;
+		vfs_dos_write(op->fd, &di, true);
+	}
+	atomic_store(&f->archive_known, true);
+	pthread_mutex_unlock(&f->meta_lock);
+}

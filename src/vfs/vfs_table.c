@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The process-wide open-file table: one struct vfs_file per open (share, dev, ino), holding the
+ * share-mode counters, the delete-pending flag and the current path of the file.
+ */
+#include "vfs/vfs_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* One mutex for the table and the [T] fields of every entry; see vfs_internal.h. */
+static pthread_mutex_t g_table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vfs_file **g_buckets;
+static size_t g_nbuckets;
+static size_t g_count;
+
+void vfs_table_lock(void)
+{
+	pthread_mutex_lock(&g_table_lock);
+}
+
+void vfs_table_unlock(void)
+{
+	pthread_mutex_unlock(&g_table_lock);
+}
+
+static size_t bucket_of(const struct vfs_share *share, dev_t dev, ino_t ino, size_t n)
+{
+	uint64_t h = (uint64_t)ino * 0x9E3779B97F4A7C15ull;
+
+	h ^= (uint64_t)dev + 0x7F4A7C159E3779B9ull + (h << 6) + (h >> 2);
+	h ^= (uint64_t)(uintptr_t)share >> 4;
+	return (size_t)(h % n);
+}
+
+static bool table_grow(void)
+{
+	size_t n = g_nbuckets ? g_nbuckets * 2 : 256;
+	struct vfs_file **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return false;
+	for (size_t i = 0; i < g_nbuckets; i++) {
+		struct vfs_file *f = g_buckets[i], *next;
+		for (; f; f = next) {
+			next = f->next;
+			size_t k = bucket_of(f->share, f->dev, f->ino, n);
+			f->next = b[k];
+			b[k] = f;
+		}
+	}
+	free(g_buckets);
+	g_buckets = b;
+	g_nbuckets = n;
+	return true;
+}
+
+struct vfs_file *vfs_table_find(struct vfs_share *share, dev_t dev, ino_t ino)
+{
+	if (!g_nbuckets)
+		return NULL;
+	for (struct vfs_file *f = g_buckets[bucket_of(share, dev, ino, g_nbuckets)]; f; f = f->next)
+		if (f->share == share && f->dev == dev && f->ino == ino)
+			return f;
+	return NULL;
+}
+
+struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, const char *path)
+{
+	struct vfs_file *f = vfs_table_find(share, st->st_dev, st->st_ino);
+	size_t k;
+
+	if (f) {
+		f->nopens++;
+		return f;
+	}
+	if (g_count >= g_nbuckets * 2 && !table_grow() && !g_nbuckets)
+		return NULL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->path = strdup(path);
+	if (!f->path) {
+		free(f);
+		return NULL;
+	}
+	f->share = share;
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
+	f->is_dir = S_ISDIR(st->st_mode);
+	f->nopens = 1;
+	atomic_init(&f->archive_known, false);
+	pthread_mutex_init(&f->meta_lock, NULL);
+	k = bucket_of(share, f->dev, f->ino, g_nbuckets);
+	f->next = g_buckets[k];
+	g_buckets[k] = f;
+	g_count++;
+	return f;
+}
+
+bool vfs_table_put(struct vfs_file *f)
+{
+	struct vfs_file **pp;
+
+	if (--f->nopens > 0)
+		return false;
+	for (pp = &g_buckets[bucket_of(f->share, f->dev, f->ino, g_nbuckets)]; *pp; pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	}
+	g_count--;
+	while (f->oldpaths) {
+		struct vfs_oldpath *o = f->oldpaths;
+		f->oldpaths = o->next;
+		free(o->path);
+		free(o);
+	}
+	pthread_mutex_destroy(&f->meta_lock);
+	free(f->path);
+	free(f);
+	return true;
+}
+
+/* Only these rights take part in sharing (MS-FSA 2.1.5.1.2, the NT share-access rules);
+ * an open for attributes alone neither conflicts nor is conflicted with. */
+#define SHARE_READ_BITS   (FILE_READ_DATA | FILE_EXECUTE)
+#define SHARE_WRITE_BITS  (FILE_WRITE_DATA | FILE_APPEND_DATA)
+
+bool vfs_access_counts(uint32_t access)
+{
+	return (access & (SHARE_READ_BITS | SHARE_WRITE_BITS | DELETE_ACCESS)) != 0;
+}
+
+NTSTATUS vfs_share_check(const struct vfs_file *f, uint32_t access, uint32_t share_access)
+{
+	const struct vfs_sharecount *c = &f->sc;
+
+	if (!vfs_access_counts(access) || c->opens == 0)
+		return STATUS_SUCCESS;
+	/* What I want must be shared by everybody already there ... */
+	if ((access & SHARE_READ_BITS) && c->shared_read < c->opens)
+		return STATUS_SHARING_VIOLATION;
+	if ((access & SHARE_WRITE_BITS) && c->shared_write < c->opens)
+		return STATUS_SHARING_VIOLATION;
+	if ((access & DELETE_ACCESS) && c->shared_delete < c->opens)
+		return STATUS_SHARING_VIOLATION;
+	/* ... and what they have must be shared by me. */
+	if (c->readers && !(share_access & FILE_SHARE_READ))
+		return STATUS_SHARING_VIOLATION;
+	if (c->writers && !(share_access & FILE_SHARE_WRITE))
+		return STATUS_SHARING_VIOLATION;
+	if (c->deleters && !(share_access & FILE_SHARE_DELETE))
+		return STATUS_SHARING_VIOLATION;
+	return STATUS_SUCCESS;
+}
+
+static void share_adjust(struct vfs_file *f, uint32_t access, uint32_t share_access, int d)
+{
+	struct vfs_sharecount *c = &f->sc;
+
+	if (!vfs_access_counts(access))
+		return;
+	c->opens += (uint32_t)d;
+	c->readers += (access & SHARE_READ_BITS) ? (uint32_t)d : 0;
+	c->writers += (access & SHARE_WRITE_BITS) ? (uint32_t)d : 0;
+	c->deleters += (access & DELETE_ACCESS) ? (uint32_t)d : 0;
+	c->shared_read += (share_access & FILE_SHARE_READ) ? (uint32_t)d : 0;
+	c->shared_write += (share_access & FILE_SHARE_WRITE) ? (uint32_t)d : 0;
+	c->shared_delete += (share_access & FILE_SHARE_DELETE) ? (uint32_t)d : 0;
+}
+
+void vfs_share_add(struct vfs_file *f, uint32_t access, uint32_t share_access)
+{
+	share_adjust(f, access, share_access, 1);
+}
+
+void vfs_share_remove(struct vfs_file *f, uint32_t access, uint32_t share_access)
+{
+	share_adjust(f, access, share_access, -1);
+}
+
+/* Is `path` equal to `dir` or beneath it? ("" is the share root, above everything.) */
+static bool path_below(const char *path, const char *dir, size_t dlen)
+{
+	if (dlen == 0)
+		return true;
+	return strncmp(path, dir, dlen) == 0 && (path[dlen] == '/' || path[dlen] == '\0');
+}
+
+bool vfs_table_any_below(struct vfs_share *share, const char *dir)
+{
+	size_t dlen = strlen(dir);
+
+	for (size_t i = 0; i < g_nbuckets; i++)
+		for (struct vfs_file *f = g_buckets[i]; f; f = f->next)
+			if (f->share == share && strcmp(f->path, dir) != 0 && path_below(f->path, dir, dlen))
+				return true;
+	return false;
+}
+
+static bool set_path(struct vfs_file *f, char *np)
+{
+	struct vfs_oldpath *o = malloc(sizeof(*o));
+
+	if (!o)
+		return false;
+	/* The old string stays alive until the entry dies: vfs_open_path() handed it out. */
+	o->path = f->path;
+	o->next = f->oldpaths;
+	f->oldpaths = o;
+	f->path = np;
+	return true;
+}
+
+NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath)
+{
+	char *old = f->path;
+	size_t olen = strlen(old), nlen = strlen(newpath);
+	char *np = strdup(newpath);
+
+	if (!np || !set_path(f, np)) {
+		free(np);
+		return STATUS_NO_MEMORY;
+	}
+	if (!f->is_dir)
+		return STATUS_SUCCESS;
+	/* A renamed directory: everything open beneath it follows at once (prefix replace). */
+	for (size_t i = 0; i < g_nbuckets; i++) {
+		for (struct vfs_file *g = g_buckets[i]; g; g = g->next) {
+			if (g == f || g->share != f->share || strncmp(g->path, old, olen) != 0 ||
+			    g->path[olen] != '/')
+				continue;
+			size_t rest = strlen(g->path + olen);
+			char *gp = malloc(nlen + rest + 1);
+			if (!gp)
+				return STATUS_NO_MEMORY;
+			memcpy(gp, newpath, nlen);
+			memcpy(gp + nlen, g->path + olen, rest + 1);
+			if (!set_path(g, gp)) {
+				free(gp);
+				return STATUS_NO_MEMORY;
+			}
+		}
+	}
+	return STATUS_SUCCESS;
+}
