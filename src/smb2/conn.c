@@ -33,7 +33,10 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 	if (!crypto_random(s->server_guid, sizeof(s->server_guid)))
 		goto fail;
 	s->start_time = smb2_nttime_now();
-	atomic_init(&s->next_session_id, 0x0000400000000001ull);
+	uint32_t first_id;
+	if (!crypto_random(&first_id, sizeof(first_id)))
+		goto fail;
+	atomic_init(&s->next_session_id, first_id);
 	s->max_read = s->max_write = s->max_trans = SMB2_MAX_IO;
 	if (!auth_negotiate_token(&s->neg_token, &s->neg_token_len))
 		goto fail;

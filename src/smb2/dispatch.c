@@ -208,17 +208,13 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 		}
 	}
 
-	if (ci->needs_session || (h->session_id && h->command != SMB2_SESSION_SETUP &&
-				  h->command != SMB2_NEGOTIATE && h->command != SMB2_CANCEL)) {
+	if (ci->needs_session || (h->session_id && h->command != SMB2_NEGOTIATE &&
+				  h->command != SMB2_CANCEL)) {
 		req->sess = smb2_session_find(c, h->session_id);
-		if (!req->sess || (req->sess->state != SESSION_VALID && h->command != SMB2_LOGOFF)) {
-			st = req->sess && req->sess->state == SESSION_EXPIRED ? STATUS_NETWORK_SESSION_EXPIRED
-									      : STATUS_USER_SESSION_DELETED;
-			req->sess = NULL;
+		if (!req->sess) {
+			st = STATUS_USER_SESSION_DELETED;
 			goto respond;
 		}
-	} else if (h->command == SMB2_SESSION_SETUP && h->session_id) {
-		req->sess = smb2_session_find(c, h->session_id);
 	}
 
 	/* 3.3.5.2.4: on a session that signs, every request must carry a valid signature —
@@ -231,6 +227,26 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 			st = STATUS_ACCESS_DENIED;
 			goto respond;
 		}
+	}
+
+	if (req->sess && h->command != SMB2_SESSION_SETUP) {
+		switch (req->sess->state) {
+		case SESSION_VALID:
+			break;
+		case SESSION_EXPIRED:
+			st = STATUS_NETWORK_SESSION_EXPIRED;
+			goto respond;
+		case SESSION_LOGGED_OFF:
+			st = STATUS_USER_SESSION_DELETED;
+			goto respond;
+		case SESSION_IN_PROGRESS:
+			st = STATUS_USER_SESSION_DELETED;
+			req->sess = NULL;
+			goto respond;
+		}
+	} else if (req->sess && req->sess->state == SESSION_LOGGED_OFF) {
+		st = STATUS_USER_SESSION_DELETED;
+		goto respond;
 	}
 
 	if (ci->needs_tree) {

@@ -21,8 +21,11 @@ struct smb2_session *smb2_session_new(struct smb2_conn *c)
 	struct smb2_session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	/* Ids are never 0 nor all-ones (the related-compound placeholder). */
-	s->id = atomic_fetch_add(&c->srv->next_session_id, 1);
+	/* Ids stay below 2^32 (some clients keep them in 32 bits) and are never 0 or all-ones
+	 * in those bits; the counter starts at a random point (smb2_server_new). */
+	do
+		s->id = atomic_fetch_add(&c->srv->next_session_id, 1) & 0xFFFFFFFFu;
+	while (s->id == 0 || s->id == 0xFFFFFFFFu);
 	s->state = SESSION_IN_PROGRESS;
 	s->next_tree_id = 1;
 	memcpy(s->preauth, c->preauth, sizeof(s->preauth));
@@ -61,6 +64,35 @@ void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_
 			break;
 		}
 	free(t);
+}
+
+/* Drop the oldest tombstones beyond the limit (the list is newest first). */
+static void prune_tombstones(struct smb2_conn *c)
+{
+	unsigned n = 0;
+	for (struct smb2_session *s = c->sessions, *next; s; s = next) {
+		next = s->next;
+		if (s->state == SESSION_LOGGED_OFF && ++n > SMB2_MAX_TOMBSTONES)
+			smb2_session_destroy(c, s);
+	}
+}
+
+void smb2_session_logoff(struct smb2_conn *c, struct smb2_session *s)
+{
+	bool as_user = vfs_become(&s->ident) == STATUS_SUCCESS;
+	while (s->trees)
+		smb2_tree_destroy(c, s, s->trees);
+	close_opens(c, s, NULL);
+	if (as_user)
+		vfs_become_server();
+	if (s->auth) {
+		auth_ctx_free(s->auth);
+		s->auth = NULL;
+	}
+	explicit_bzero(s->session_key, sizeof(s->session_key));
+	explicit_bzero(s->app_key, sizeof(s->app_key));
+	s->state = SESSION_LOGGED_OFF;
+	prune_tombstones(c);
 }
 
 void smb2_session_destroy(struct smb2_conn *c, struct smb2_session *s)

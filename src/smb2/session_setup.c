@@ -87,6 +87,12 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s, b
 				c->srv->cfg->g.signing == CFG_SIGNING_MANDATORY ||
 				(c->client_security_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED) ||
 				(req->hdr.flags & SMB2_FLAGS_SIGNED);
+			/* 3.3.5.5.3: on 3.1.1 the final response is signed in any case, which
+			 * proves the preauth hash both sides computed. */
+			if (c->dialect == SMB2_DIALECT_311) {
+				memcpy(req->sign_key_copy, s->signing_key, 16);
+				req->sign_key_override = req->sign_key_copy;
+			}
 		} else if (c->srv->cfg->g.signing == CFG_SIGNING_MANDATORY && !res->anonymous) {
 			/* A guest has no key to sign with: with signing mandatory it cannot log on. */
 			return STATUS_ACCESS_DENIED;
@@ -187,18 +193,12 @@ fail:
 
 NTSTATUS smb2_logoff(struct smb2_req *req)
 {
-	struct smb2_session *s = req->sess;
 	NTSTATUS st = smb2_logoff_req_decode(req->msg, req->len);
 
 	if (st != STATUS_SUCCESS)
 		return st;
-	/* The response is still signed with the session's key, which dies with the session. */
-	if (s->keys_valid && (s->signing_required || (req->hdr.flags & SMB2_FLAGS_SIGNED))) {
-		memcpy(req->sign_key_copy, s->signing_key, 16);
-		req->sign_key_override = req->sign_key_copy;
-	}
-	req->sess = NULL;
-	smb2_session_destroy(req->conn, s);
+	/* The session stays as a tombstone, so the response is still signed with its key. */
+	smb2_session_logoff(req->conn, req->sess);
 	smb2_logoff_rsp_encode(req->out, req->hdr_off);
 	return STATUS_SUCCESS;
 }

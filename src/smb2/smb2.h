@@ -53,7 +53,10 @@ struct smb2_server {
 	uint32_t max_read, max_write, max_trans;
 };
 
-enum smb2_session_state { SESSION_IN_PROGRESS, SESSION_VALID, SESSION_EXPIRED };
+/* LOGGED_OFF sessions stay as tombstones (trees and opens gone, keys kept) so that a request
+ * still in flight for them gets a signed STATUS_USER_SESSION_DELETED, as Samba's client expects. */
+enum smb2_session_state { SESSION_IN_PROGRESS, SESSION_VALID, SESSION_EXPIRED, SESSION_LOGGED_OFF };
+#define SMB2_MAX_TOMBSTONES 16
 
 struct smb2_tree {
 	struct smb2_tree *next;
@@ -172,6 +175,8 @@ void smb2_server_free(struct smb2_server *s);
 struct smb2_session *smb2_session_find(struct smb2_conn *c, uint64_t id);
 struct smb2_session *smb2_session_new(struct smb2_conn *c);
 void smb2_session_destroy(struct smb2_conn *c, struct smb2_session *s);
+/* LOGOFF: close trees and opens, keep the session as a tombstone. */
+void smb2_session_logoff(struct smb2_conn *c, struct smb2_session *s);
 struct smb2_tree *smb2_tree_find(struct smb2_session *s, uint32_t id);
 void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t);
 struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
