@@ -168,7 +168,7 @@ NTSTATUS vfs_become(const struct vfs_identity *id)
 		ti->active = false;
 		return STATUS_ACCESS_DENIED;
 	}
-	ti->active = id->uid != 0;
+	ti->active = true;
 	ti->uid = id->uid;
 	ti->gid = id->gid;
 	ti->ngroups = id->ngroups;

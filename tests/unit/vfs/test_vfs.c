@@ -1285,6 +1285,34 @@ static void test_identity(void **state)
 	assert_true(res.granted_access & DELETE_ACCESS);
 	assert_int_equal(vfs_set_basic(op, 0, 0, 0, 0, FILE_ATTRIBUTE_HIDDEN), STATUS_ACCESS_DENIED);
 	close_op(op);
+	/* a world-readable root file: the data fd is reopened with the user's credentials */
+	vfs_become_server();
+	put_file("home/public", "public", 0644);
+	assert_int_equal(vfs_become(&id), STATUS_SUCCESS);
+	assert_int_equal(open_simple("home/public", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	char buf[16];
+	size_t n;
+	assert_int_equal(vfs_read(op, buf, sizeof(buf), 0, &n), STATUS_SUCCESS);
+	assert_int_equal(n, 6);
+	close_op(op);
+	assert_int_equal(open_simple("home/public", FILE_WRITE_DATA, SHARE_ALL, FILE_OPEN, &op),
+			 STATUS_ACCESS_DENIED);
+	/* the user's own file without write permission: attributes and times still settable by
+	 * the owner (stored as the server) */
+	assert_int_equal(open_simple("home/mine2", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &op),
+			 STATUS_SUCCESS);
+	close_op(op);
+	assert_int_equal(chmod(hostpath("home/mine2"), 0444), 0);
+	assert_int_equal(open_simple("home/mine2", FILE_READ_DATA | FILE_WRITE_ATTRIBUTES, SHARE_ALL,
+				     FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_equal(vfs_set_basic(op, 0, 0, 131000000000000000ull, 0, FILE_ATTRIBUTE_HIDDEN),
+			 STATUS_SUCCESS);
+	struct vfs_meta m;
+	assert_int_equal(vfs_stat(op, &m), STATUS_SUCCESS);
+	assert_int_equal(m.attrs, FILE_ATTRIBUTE_HIDDEN);
+	assert_int_equal(m.mtime, 131000000000000000ull);
+	assert_int_equal(geteuid(), 65534);   /* back to the user after the root section */
+	close_op(op);
 	vfs_become_server();
 	assert_int_equal(geteuid(), 0);
 }
