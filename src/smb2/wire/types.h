@@ -20,4 +20,10 @@ struct smb2_fileid {
 #define SMB2_OPLOCK_LEVEL_BATCH     0x09
 #define SMB2_OPLOCK_LEVEL_LEASE     0xFF
 
+/* READ/WRITE Channel (MS-SMB2 2.2.19, 2.2.21). */
+#define SMB2_CHANNEL_NONE               0x00000000u
+#define SMB2_CHANNEL_RDMA_V1            0x00000001u
+#define SMB2_CHANNEL_RDMA_V1_INVALIDATE 0x00000002u
+#define SMB2_CHANNEL_RDMA_TRANSFORM     0x00000003u
+
 #endif
