@@ -168,8 +168,11 @@ bool vfs_running_as_root(void);
 
 /*
  * Turn a wire name (UTF-16LE, backslash separated, relative to the share) into a validated
- * relative UTF-8 path ("" for the root, no leading/trailing '/', no "." or ".." components).
- * Returns STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_SYNTAX_BAD, ... as Windows would.
+ * relative UTF-8 path ("" for the root, no leading '/', no "." or ".." components). A trailing
+ * backslash is kept as one trailing '/': it means "must be a directory" and vfs_create enforces
+ * it (MS-FSA 2.1.5.1), so pass the result on unchanged. A leading backslash is
+ * STATUS_INVALID_PARAMETER (MS-SMB2 3.3.5.9); otherwise STATUS_OBJECT_NAME_INVALID,
+ * STATUS_OBJECT_PATH_SYNTAX_BAD, ... as Windows would (table in docs/VFS.md).
  */
 NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes, char **out);
 
