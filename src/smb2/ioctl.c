@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* IOCTL (MS-SMB2 3.3.5.15): FSCTL_VALIDATE_NEGOTIATE_INFO, DFS referrals refused; others not
+ * supported on this server yet. */
+#include <string.h>
+
+#include "core/log.h"
+#include "net/net.h"
+#include "smb2/smb2.h"
+#include "smb2/wire/fsctl.h"
+#include "smb2/wire/ioctl.h"
+#include "smb2/wire/negotiate.h"
+
+/* MS-SMB2 3.3.5.15.12: the client proves the NEGOTIATE it saw was not tampered with. Any
+ * mismatch ends the connection. */
+static NTSTATUS validate_negotiate(struct smb2_req *req, const struct smb2_ioctl_req *in,
+				   struct wr *out)
+{
+	struct smb2_conn *c = req->conn;
+	struct smb2_validate_negotiate_req v;
+	uint16_t best = 0;
+
+	if (c->dialect == SMB2_DIALECT_311)
+		goto drop;   /* 3.1.1 has preauth integrity instead */
+	if (smb2_validate_negotiate_decode(in->input, in->input_len, &v) != STATUS_SUCCESS)
+		goto drop;
+	for (uint16_t i = 0; i < v.dialect_count; i++) {
+		uint16_t d = le16(v.dialects + 2 * i);
+		if (d <= c->srv->cfg->g.max_protocol && d >= c->srv->cfg->g.min_protocol && d > best &&
+		    d != SMB2_DIALECT_311)
+			best = d;
+	}
+	if (v.capabilities != c->client_caps || memcmp(v.guid, c->client_guid, 16) != 0 ||
+	    v.security_mode != c->client_security_mode || best != c->dialect)
+		goto drop;
+
+	struct smb2_validate_negotiate_rsp rsp = {
+		.capabilities = c->dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0,
+		.security_mode = SMB2_NEGOTIATE_SIGNING_ENABLED |
+				 (c->srv->cfg->g.signing == CFG_SIGNING_MANDATORY ? SMB2_NEGOTIATE_SIGNING_REQUIRED : 0),
+		.dialect = c->dialect,
+	};
+	memcpy(rsp.guid, c->srv->server_guid, 16);
+	smb2_validate_negotiate_encode(out, &rsp);
+	return STATUS_SUCCESS;
+drop:
+	log_info("%s: FSCTL_VALIDATE_NEGOTIATE_INFO mismatch, dropping the connection", c->peer);
+	net_conn_close(c->net);
+	return STATUS_ACCESS_DENIED;
+}
+
+NTSTATUS smb2_ioctl(struct smb2_req *req)
+{
+	struct smb2_ioctl_req in;
+	struct wr out;
+	NTSTATUS st;
+
+	st = smb2_ioctl_req_decode(req->msg, req->len, &in);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (!(in.flags & SMB2_0_IOCTL_IS_FSCTL))
+		return STATUS_NOT_SUPPORTED;   /* 3.3.5.15: only FSCTLs over SMB2 */
+
+	wr_init(&out, 64);
+	switch (in.ctl_code) {
+	case FSCTL_VALIDATE_NEGOTIATE_INFO:
+		st = validate_negotiate(req, &in, &out);
+		break;
+	case FSCTL_DFS_GET_REFERRALS:
+	case FSCTL_DFS_GET_REFERRALS_EX:
+		st = STATUS_FS_DRIVER_REQUIRED;   /* no DFS: what Windows without DFS answers */
+		break;
+	default:
+		st = STATUS_NOT_SUPPORTED;
+		break;
+	}
+	if (st == STATUS_SUCCESS) {
+		if (out.failed) {
+			st = STATUS_NO_MEMORY;
+		} else if (out.len > in.max_output_response) {
+			st = STATUS_BUFFER_TOO_SMALL;
+		} else {
+			struct smb2_ioctl_rsp rsp = {
+				.ctl_code = in.ctl_code,
+				.file_id = in.file_id,
+				.output = out.buf,
+				.output_len = (uint32_t)out.len,
+			};
+			smb2_ioctl_rsp_encode(req->out, req->hdr_off, &rsp);
+		}
+	}
+	wr_free(&out);
+	return st;
+}
