@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2317  # helpers are called through check()
 # SPDX-License-Identifier: Apache-2.0
 # smbclient end to end, once per dialect SMB 2.0.2 .. 3.1.1 with signing required: big-file
 # round trip (sha256), mkdir/rename/ls/del/rmdir, empty and non-ASCII files, bad password.
 # Env: SKIFF_BIG_FILE_MB (default 64; 1024 for the acceptance run), SKIFF_TEST_DIALECTS.
+# shellcheck disable=SC2317  # helpers are called through check()
 set -uo pipefail
 SKIFF_TEST_NAME=test_smbclient
 # shellcheck source=lib.sh
