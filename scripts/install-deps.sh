@@ -5,10 +5,11 @@
 set -eu
 
 # build: compiler, cmake, libraries; fuzz: clang + its libFuzzer/sanitizer runtime;
-# test: Samba (reference server, smbclient, smbtorture), impacket, pysmbc, iperf3.
+# test: Samba (reference server + its VFS modules, smbclient, smbtorture), impacket, pysmbc,
+# iperf3, useradd (passwd).
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libssl-dev libinih-dev
 libcmocka-dev liburing-dev samba samba-vfs-modules smbclient samba-testsuite samba-common-bin
-python3-impacket python3-smbc iperf3 passwd procps"
+python3-impacket python3-smbc iperf3 passwd"
 
 missing=""
 for p in $PKGS; do
