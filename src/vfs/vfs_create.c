@@ -66,19 +66,20 @@ static NTSTATUS check_args(const struct vfs_create_args *a, uint32_t *desired)
 	if ((opt & FILE_DIRECTORY_FILE) && a->disposition != FILE_CREATE &&
 	    a->disposition != FILE_OPEN && a->disposition != FILE_OPEN_IF)
 		return STATUS_INVALID_PARAMETER;
+	/* MS-FSA 2.1.5.1: no access at all (SYNCHRONIZE alone counts as none, as Windows
+	 * answers) or reserved bits. Checked before the attributes: gentest sends a reserved
+	 * access bit together with FILE_ATTRIBUTE_VOLUME and wants STATUS_ACCESS_DENIED. */
+	if ((a->desired_access & ~SYNCHRONIZE) == 0 || (a->desired_access & ACCESS_INVALID_MASK))
+		return STATUS_ACCESS_DENIED;
+	/* The SACL needs SeSecurityPrivilege, which no Skiff user holds. */
+	if (a->desired_access & ACCESS_SYSTEM_SECURITY)
+		return STATUS_PRIVILEGE_NOT_HELD;
 	if (a->file_attributes & ~VFS_ATTR_VALID)
 		return STATUS_INVALID_PARAMETER;
 	if (a->share_access & ~(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE))
 		return STATUS_INVALID_PARAMETER;
 	if ((opt & FILE_DIRECTORY_FILE) && (a->file_attributes & FILE_ATTRIBUTE_TEMPORARY))
 		return STATUS_INVALID_PARAMETER;
-	/* MS-FSA 2.1.5.1: no access at all (SYNCHRONIZE alone counts as none, as Windows
-	 * answers) or reserved bits. */
-	if ((a->desired_access & ~SYNCHRONIZE) == 0 || (a->desired_access & ACCESS_INVALID_MASK))
-		return STATUS_ACCESS_DENIED;
-	/* The SACL needs SeSecurityPrivilege, which no Skiff user holds. */
-	if (a->desired_access & ACCESS_SYSTEM_SECURITY)
-		return STATUS_PRIVILEGE_NOT_HELD;
 	*desired = vfs_map_generic(a->desired_access);
 	/* MS-FSA 2.1.5.1: delete-on-close needs DELETE asked for explicitly (or via GENERIC_ALL). */
 	if ((opt & FILE_DELETE_ON_CLOSE) && !(*desired & DELETE_ACCESS))
@@ -528,7 +529,7 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 		goto out;
 
 	res->granted_access = c.op->access;
-	status = vfs_meta_of_fd(c.op->fd, &res->meta);
+	status = vfs_stat(c.op, &res->meta);
 	if (status != STATUS_SUCCESS) {
 		vfs_close(c.op, NULL);
 		c.op = NULL;
@@ -578,7 +579,7 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 
 	if (!op)
 		return STATUS_INVALID_HANDLE;
-	if (meta && vfs_meta_of_fd(op->fd, meta) != STATUS_SUCCESS)
+	if (meta && vfs_stat(op, meta) != STATUS_SUCCESS)
 		memset(meta, 0, sizeof(*meta));
 	f = op->file;
 	vfs_table_lock();

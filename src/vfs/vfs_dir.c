@@ -173,11 +173,11 @@ static bool entry_meta(struct vfs_open *op, size_t idx, const char *name, struct
 	struct vfs_dosinfo di;
 
 	if (idx == 0)
-		return vfs_meta_of_fd(op->fd, m) == STATUS_SUCCESS;
+		return vfs_stat(op, m) == STATUS_SUCCESS;
 	if (idx == 1) {
 		/* ".." of the share root would be outside the share: show the root again. */
 		if (!vfs_open_path(op)[0])
-			return vfs_meta_of_fd(op->fd, m) == STATUS_SUCCESS;
+			return vfs_stat(op, m) == STATUS_SUCCESS;
 		name = "..";
 	}
 	if (statx(op->fd, name, AT_SYMLINK_NOFOLLOW | AT_STATX_SYNC_AS_STAT,
@@ -205,12 +205,15 @@ static bool entry_meta(struct vfs_open *op, size_t idx, const char *name, struct
 			     vfs_meta_of_fd(fd, m) == STATUS_SUCCESS;
 			close(fd);
 		}
+		if (ok)
+			vfs_ctime_apply(op->share, NULL, m);
 		return ok;
 	}
 	if (!S_ISREG(stx.stx_mode) && !S_ISDIR(stx.stx_mode))
 		return false;
 	vfs_dos_read(op->fd, name, &di);
 	vfs_meta_fill(&stx, &di, m);
+	vfs_ctime_apply(op->share, NULL, m);   /* same times as QUERY_INFO on an open handle */
 	return true;
 }
 

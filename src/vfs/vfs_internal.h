@@ -42,6 +42,10 @@ struct vfs_file {
 	uint32_t nopens;              /* [T] every open, whatever its access */
 	struct vfs_sharecount sc;     /* [T] */
 	bool delete_pending;          /* [T] File.DeletePending (MS-FSA) */
+	/* Linux cannot set ctime. A ChangeTime a client set is reported for as long as the kernel
+	 * ctime still is what it was right after the set, i.e. until the file changes again. */
+	uint64_t ctime_set;           /* [T] NT time the client set, 0 = none */
+	uint64_t ctime_seen;          /* [T] kernel ctime (NT time) just after setting it */
 	atomic_bool archive_known;    /* ARCHIVE already recorded; saves an xattr write per WRITE */
 	pthread_mutex_t meta_lock;    /* xattr read-modify-write */
 };
@@ -148,6 +152,11 @@ NTSTATUS vfs_share_check(const struct vfs_file *f, uint32_t access, uint32_t sha
 void vfs_share_add(struct vfs_file *f, uint32_t access, uint32_t share_access);
 void vfs_share_remove(struct vfs_file *f, uint32_t access, uint32_t share_access);
 bool vfs_access_counts(uint32_t access);
+/* Remember a ChangeTime set by a client (takes the lock). */
+void vfs_ctime_record(struct vfs_file *f, uint64_t set, uint64_t seen);
+/* Report a remembered ChangeTime in m if the file has not changed since; f may be NULL to look
+ * the file up by (share, m->dev, m->file_id). Takes the lock. */
+void vfs_ctime_apply(struct vfs_share *share, struct vfs_file *f, struct vfs_meta *m);
 /* With the lock held: true if any open file of `share` lies beneath directory path `dir`. */
 bool vfs_table_any_below(struct vfs_share *share, const char *dir);
 /* With the lock held: f (and, for a directory, everything open beneath it) now lives at newpath. */

@@ -19,7 +19,11 @@
 
 NTSTATUS vfs_stat(struct vfs_open *op, struct vfs_meta *out)
 {
-	return vfs_meta_of_fd(op->fd, out);
+	NTSTATUS status = vfs_meta_of_fd(op->fd, out);
+
+	if (status == STATUS_SUCCESS)
+		vfs_ctime_apply(op->share, op->file, out);
+	return status;
 }
 
 NTSTATUS vfs_read(struct vfs_open *op, void *buf, size_t len, uint64_t offset, size_t *nread)
@@ -164,11 +168,8 @@ NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint
 		if (err)
 			return vfs_status_from_errno(err);
 	}
-	/* ChangeTime cannot be set on Linux; the kernel keeps ctime. */
-	(void)ctime;
-
 	if (NT_TIME_LEAVE(btime) && attrs == 0)
-		return STATUS_SUCCESS;
+		goto record_ctime;
 	pthread_mutex_lock(&f->meta_lock);
 	vfs_dos_read(op->fd, NULL, &di);
 	if (!di.present) {
@@ -192,6 +193,17 @@ NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint
 		status = vfs_status_from_errno(err);
 unlock:
 	pthread_mutex_unlock(&f->meta_lock);
+	if (status != STATUS_SUCCESS)
+		return status;
+record_ctime:
+	/* ChangeTime cannot be set on Linux: remember it against the ctime the kernel now has,
+	 * after every change this call made. */
+	if (!NT_TIME_LEAVE(ctime)) {
+		struct statx stx;
+		if (statx(op->fd, "", AT_EMPTY_PATH, STATX_CTIME, &stx) == 0)
+			vfs_ctime_record(f, ctime, vfs_nttime_from_unix(stx.stx_ctime.tv_sec,
+									 (long)stx.stx_ctime.tv_nsec));
+	}
 	return status;
 }
 

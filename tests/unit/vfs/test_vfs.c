@@ -851,6 +851,24 @@ static void test_dos_metadata(void **state)
 		assert_true(le64(raw + 8) == btime);
 	}
 
+	/* ChangeTime: Linux cannot set it, but a value a client set is reported until the file
+	 * changes again (smbtorture's complex-file helper reads it back) */
+	const uint64_t ctime = 130000000000000000ull;
+	assert_int_equal(open_simple("m.txt", FILE_ALL_ACCESS, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_equal(vfs_set_basic(op, 0, 0, 0, ctime, 0), STATUS_SUCCESS);
+	assert_int_equal(vfs_stat(op, &m), STATUS_SUCCESS);
+	assert_int_equal(m.ctime, ctime);
+	struct vfs_open *op2;
+	assert_int_equal(open_full("m.txt", FILE_READ_ATTRIBUTES, SHARE_ALL, FILE_OPEN, 0, 0, &op2, &res),
+			 STATUS_SUCCESS);
+	assert_int_equal(res.meta.ctime, ctime);
+	close_op(op2);
+	assert_int_equal(vfs_set_basic(op, 0, 0, mtime + 10000000, 0, 0), STATUS_SUCCESS);
+	assert_int_equal(vfs_stat(op, &m), STATUS_SUCCESS);
+	assert_true(m.ctime != ctime);   /* changed since: the kernel's value again */
+	assert_int_equal(vfs_set_basic(op, 0, 0, mtime, ctime, 0), STATUS_SUCCESS);
+	close_op(op);
+
 	/* NORMAL clears; a write sets ARCHIVE again */
 	assert_int_equal(open_simple("m.txt", FILE_ALL_ACCESS, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
 	assert_int_equal(vfs_set_basic(op, 0, 0, 0, 0, FILE_ATTRIBUTE_NORMAL), STATUS_SUCCESS);
