@@ -543,16 +543,23 @@ static bool challenge_expired(const struct ntlmssp_server *s)
 	return now.tv_sec - s->chal_time.tv_sec > NTLMSSP_CHALLENGE_LIFETIME_SEC;
 }
 
-/* Copy a UTF-16LE field into dst as UTF-8; false if invalid or longer than dst can hold. */
+/*
+ * Copy a UTF-16LE field into dst as UTF-8; false if invalid, longer than dst can hold, or holding
+ * control characters (no Windows account, domain or computer name has them, and these strings
+ * end up in log lines).
+ */
 static bool field_utf8(const struct ntlm_field *f, char *dst, size_t dst_size)
 {
 	char *s = utf16le_to_utf8_dup(f->p ? f->p : empty_bytes, f->len);
+	bool control = false;
 	size_t n;
 
 	if (!s)
 		return false;
 	n = strlen(s);
-	if (n >= dst_size) {
+	for (size_t i = 0; i < n; i++)
+		control |= (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+	if (control || n >= dst_size) {
 		free(s);
 		return false;
 	}
@@ -656,8 +663,10 @@ NTSTATUS ntlmssp_server_authenticate(struct ntlmssp_server *s, const uint8_t *in
 		goto out;
 	narrow_flags(s, a.flags);
 	st = STATUS_INVALID_PARAMETER;
-	if (challenge_expired(s))
+	if (challenge_expired(s)) {
+		log_info("ntlmssp: AUTHENTICATE after the challenge expired");
 		goto out;
+	}
 	if (!field_utf8(&a.user, res->user, sizeof(res->user)) ||
 	    !field_utf8(&a.domain, res->domain, sizeof(res->domain)) ||
 	    !field_utf8(&a.workstation, res->workstation, sizeof(res->workstation)))
@@ -685,8 +694,11 @@ NTSTATUS ntlmssp_server_authenticate(struct ntlmssp_server *s, const uint8_t *in
 
 	/* NTLMv2 only: LM, NTLMv1 (24 bytes), NTLM2 session response and LMv2 alone are refused. */
 	st = STATUS_LOGON_FAILURE;
-	if (!a.v2)
+	if (!a.v2) {
+		log_info("ntlmssp: refused %s response for '%s' (only NTLMv2 is accepted)",
+			 a.nt.len == 24 ? "an NTLMv1" : "an LM-only", res->user);
 		goto out;
+	}
 	split_user(res->user, name_domain, sizeof(name_domain));
 	if (name_domain[0])
 		memcpy(res->domain, name_domain, sizeof(res->domain));
@@ -697,8 +709,10 @@ NTSTATUS ntlmssp_server_authenticate(struct ntlmssp_server *s, const uint8_t *in
 		if (crypto_random(nt_hash, sizeof(nt_hash)))
 			(void)ntlm_v2_verify(nt_hash, &a, s->challenge, base_key);
 		explicit_bzero(base_key, sizeof(base_key));
-		if (!c->guest_account || !res->user[0])
+		if (!c->guest_account || !res->user[0]) {
+			log_debug("ntlmssp: unknown user '%s'", res->user);
 			goto out;
+		}
 		/* Samba's "map to guest = bad user": the password is never checked, so there is no
 		 * shared key, no MIC check and no signing. */
 		if (strlen(c->guest_account) >= sizeof(res->user))
@@ -709,8 +723,10 @@ NTSTATUS ntlmssp_server_authenticate(struct ntlmssp_server *s, const uint8_t *in
 		st = STATUS_SUCCESS;
 		goto out;
 	}
-	if (!ntlm_v2_verify(nt_hash, &a, s->challenge, base_key))
+	if (!ntlm_v2_verify(nt_hash, &a, s->challenge, base_key)) {
+		log_debug("ntlmssp: wrong password for '%s'", res->user);
 		goto out;
+	}
 
 	/* MS-NLMP 3.4.5.1 KXKEY: for NTLMv2 the key exchange key is the session base key. */
 	if (s->flags & NTLMSSP_NEGOTIATE_KEY_EXCH) {
@@ -727,8 +743,10 @@ NTSTATUS ntlmssp_server_authenticate(struct ntlmssp_server *s, const uint8_t *in
 	}
 
 	if (a.av_flags & MSV_AV_FLAG_MIC_PRESENT) {
-		if (!mic_ok(s, &a, exported))
+		if (!mic_ok(s, &a, exported)) {
+			log_info("ntlmssp: bad MIC in AUTHENTICATE for '%s'", res->user);
 			goto out;   /* STATUS_LOGON_FAILURE */
+		}
 		s->had_mic = true;
 	}
 	if (!setup_signing(s, exported)) {

@@ -583,6 +583,12 @@ static void test_bad_logons(void **st)
 	/* anonymous while not allowed */
 	o = (struct tc_opts){ .domain = "", .anonymous = true };
 	assert_int_equal(run(&o, &res, NULL), STATUS_LOGON_FAILURE);
+	/* control characters in names (they would end up in log lines) */
+	o = (struct tc_opts){ .user = "alice\n12:00:00 INFO fake", .domain = "W", .password = "secret" };
+	assert_int_equal(run(&o, &res, NULL), STATUS_INVALID_PARAMETER);
+	o = (struct tc_opts){ .user = "alice", .domain = "W", .password = "secret",
+			      .workstation = "\x1b[31mPC" };
+	assert_int_equal(run(&o, &res, NULL), STATUS_INVALID_PARAMETER);
 	/* KEY_EXCH negotiated but no EncryptedRandomSessionKey */
 	o = (struct tc_opts){ .user = "alice", .domain = "W", .password = "secret",
 			      .drop_enc_key = true };
