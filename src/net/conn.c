@@ -126,9 +126,57 @@ static void deliver(struct net_conn *c, struct net_frame *f)
 static struct net_frame *frame_alloc(size_t len)
 {
 	struct net_frame *f = malloc(sizeof(*f) + len);
-	if (f)
+	if (f) {
 		f->len = len;
+		f->task = NULL;
+	}
 	return f;
+}
+
+void net_conn_ref(struct net_conn *c)
+{
+	net_conn_get(c);
+}
+
+void net_conn_unref(struct net_conn *c)
+{
+	net_conn_put(c);
+}
+
+void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg)
+{
+	struct net_frame *f = frame_alloc(0);
+	bool schedule;
+
+	if (!f) {
+		/* Out of memory: run it here rather than lose it; the callee tolerates any thread
+		 * only for clean-up, so mark it by passing no state. */
+		fn(c, NULL, arg);
+		return;
+	}
+	f->task = fn;
+	f->task_arg = arg;
+	f->next = NULL;
+	pthread_mutex_lock(&c->lock);
+	if (c->closed_cb_done) {
+		pthread_mutex_unlock(&c->lock);
+		free(f);
+		fn(c, NULL, arg);
+		return;
+	}
+	if (c->inq_tail)
+		c->inq_tail->next = f;
+	else
+		c->inq_head = f;
+	c->inq_tail = f;
+	schedule = !c->scheduled;
+	if (schedule) {
+		c->scheduled = true;
+		net_conn_get(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (schedule)
+		net_pool_schedule(c->loop->srv, c);
 }
 
 /* Cut frames out of the read buffer; false if the stream is invalid (connection must go). */

@@ -54,6 +54,18 @@ void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len);
 void net_conn_close(struct net_conn *c);
 /* A pinned connection (e.g. with open files) is not dropped for being idle. */
 void net_conn_set_pinned(struct net_conn *c, bool pinned);
+/*
+ * Run fn on the connection's strand (after the frames already queued), so another connection's
+ * strand or a timer can hand it work without touching its state. fn also runs when the
+ * connection is already gone (before on_close), with `state` still valid, so it can release
+ * what `arg` holds. Thread-safe; the caller must hold a reference (net_conn_ref).
+ */
+typedef void (*net_task_fn)(struct net_conn *c, void *state, void *arg);
+void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg);
+/* References for holding a connection beyond its own strand (e.g. in a cross-connection table). */
+void net_conn_ref(struct net_conn *c);
+void net_conn_unref(struct net_conn *c);
+
 /* Peer address as text, for logs. */
 const char *net_conn_peer(const struct net_conn *c);
 

@@ -20,6 +20,8 @@
 
 struct net_frame {
 	struct net_frame *next;
+	net_task_fn task;      /* a posted task instead of a frame (len 0) */
+	void *task_arg;
 	size_t len;
 	uint8_t data[];
 };

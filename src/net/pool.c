@@ -38,7 +38,8 @@ static void strand_run(struct net_server *s, struct net_conn *c)
 			c->inq_head = f->next;
 			if (!c->inq_head)
 				c->inq_tail = NULL;
-			c->inq_count--;
+			if (!f->task)
+				c->inq_count--;
 			if (c->reading_paused && c->inq_count <= NET_MAX_QUEUED_FRAMES / 2 && !c->dead) {
 				c->reading_paused = false;
 				resume = true;
@@ -62,7 +63,9 @@ static void strand_run(struct net_server *s, struct net_conn *c)
 
 		if (resume)
 			net_conn_update_events(c);
-		if (!dead && !atomic_load(&c->close_requested))
+		if (f->task)
+			f->task(c, c->state, f->task_arg);   /* tasks run even when dead: clean-up */
+		else if (!dead && !atomic_load(&c->close_requested))
 			s->h.on_frame(c, c->state, f->data, f->len);
 		free(f);
 	}

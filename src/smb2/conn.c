@@ -94,6 +94,8 @@ void smb2_conn_close(struct net_conn *nc, void *state)
 {
 	struct smb2_conn *c = state;
 
+	while (c->pending)
+		smb2_async_drop(c, c->pending);
 	while (c->sessions)
 		smb2_session_destroy(c, c->sessions);
 	arena_destroy(&c->arena);

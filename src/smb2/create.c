@@ -97,6 +97,12 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		.create_options = in.create_options,
 		.allocation_size = want.alloc_size,
 	};
+	/* Batch/exclusive oplocks of other opens are broken first; the open waits for the
+	 * holder's acknowledgement (MS-SMB2 3.3.5.9, MS-FSA 2.1.5.1.2). */
+	st = smb2_oplock_before_open(req, tree->share->vfs, path, in.desired_access,
+				     in.create_disposition);
+	if (st != STATUS_SUCCESS)
+		return st;
 	st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
 	if (st != STATUS_SUCCESS)
 		return st;
@@ -111,6 +117,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		return STATUS_NO_MEMORY;
 	}
 	op->access = res.granted_access;
+	uint8_t oplock = smb2_oplock_grant(req, op, in.requested_oplock_level);
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = op->persistent_id;
 	req->cmp->fid_volatile = op->volatile_id;
@@ -130,7 +137,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		return STATUS_NO_MEMORY;
 	}
 	struct smb2_create_rsp rsp = {
-		.oplock_level = SMB2_OPLOCK_LEVEL_NONE,
+		.oplock_level = oplock,
 		.flags = 0,
 		.create_action = res.create_action,
 		.creation_time = res.meta.btime,

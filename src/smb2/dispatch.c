@@ -165,7 +165,7 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 	if (!c->negotiated && h->command != SMB2_NEGOTIATE)
 		return false;   /* 3.3.5.2: nothing but NEGOTIATE before NEGOTIATE */
 
-	if (h->command != SMB2_CANCEL) {
+	if (h->command != SMB2_CANCEL && !req->resumed) {
 		if (c->dialect > 0x0202 && (c->client_caps & 0x4 /* LARGE_MTU */))
 			charge = h->credit_charge ? h->credit_charge : 1;
 		if (!credits_consume(c, h, charge)) {
@@ -183,7 +183,7 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 		st = STATUS_INVALID_PARAMETER;
 		goto respond;
 	}
-	if (related) {
+	if (related && !req->resumed) {
 		if (first) {
 			st = STATUS_INVALID_PARAMETER;
 			goto respond;
@@ -266,13 +266,16 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 	vfs_become_server();
 
 respond:
-	if (h->command == SMB2_CANCEL) {
-		/* 3.3.5.16: CANCEL is never answered. */
+	req->status = st;
+	if (h->command == SMB2_CANCEL || (st == STATUS_PENDING && req->resumed)) {
+		/* 3.3.5.16: CANCEL is never answered; a re-run that must wait again stays silent. */
 		req->out->len = hdr_off;
 		return true;
 	}
-	if (st == STATUS_PENDING)
-		st = STATUS_INTERNAL_ERROR;   /* async completion is not wired yet */
+	if (st == STATUS_PENDING) {
+		/* 3.3.4.2: the interim response; the final one follows when the request is re-run. */
+		req->out->len = hdr_off + SMB2_HDR_SIZE;
+	}
 	/* Handlers that produced a body keep it (also for MORE_PROCESSING / BUFFER_OVERFLOW);
 	 * errors without a body get the error response. */
 	if (req->out->len == hdr_off + SMB2_HDR_SIZE) {
@@ -280,7 +283,7 @@ respond:
 			st = STATUS_INTERNAL_ERROR;   /* a handler must write its body */
 		smb2_error_rsp_encode_empty(req->out, hdr_off);
 	}
-	if (h->command != SMB2_CANCEL)
+	if (h->command != SMB2_CANCEL && !req->resumed)
 		granted = credits_grant(c, h, charge);
 
 	req->cmp->prev_status = st;
@@ -309,10 +312,11 @@ respond:
 		.command = h->command,
 		.credits = granted,
 		.flags = SMB2_FLAGS_SERVER_TO_REDIR | (related ? SMB2_FLAGS_RELATED_OPERATIONS : 0) |
-			 (sign ? SMB2_FLAGS_SIGNED : 0) | (h->flags & SMB2_FLAGS_ASYNC_COMMAND),
+			 (sign ? SMB2_FLAGS_SIGNED : 0) |
+			 (req->async_id ? SMB2_FLAGS_ASYNC_COMMAND : 0),
 		.next_command = last ? 0 : (uint32_t)(req->out->len - hdr_off),
 		.message_id = h->message_id,
-		.async_id = h->async_id,
+		.async_id = req->async_id,
 		.tree_id = h->tree_id,
 		.session_id = req->rsp_session_id,
 	};
@@ -384,6 +388,7 @@ void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t le
 		}
 		req.msg = frame + off;
 		req.len = next ? next : left;
+		req.last = next == 0;
 		req.hdr_off = out.len;
 		bool ok = process_message(&req, first, next == 0);
 		arena_reset(&c->arena);
@@ -401,5 +406,40 @@ void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t le
 		net_conn_send(nc, buf, olen - 4);
 	}
 out:
+	wr_free(&out);
+}
+
+void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a)
+{
+	struct smb2_compound cmp = { 0 };
+	struct wr out;
+	struct smb2_req req = { .conn = c, .out = &out, .arena = &c->arena, .cmp = &cmp,
+				.msg = a->msg, .len = a->len, .last = true, .resumed = true,
+				.async_id = a->async_id };
+
+	if (!smb2_hdr_decode(a->msg, a->len, &req.hdr)) {
+		smb2_async_drop(c, a);
+		return;
+	}
+	/* The saved message may be a related one: it runs with what it resolved to. */
+	req.hdr.session_id = a->session_id;
+	req.hdr.tree_id = a->tree_id;
+	req.hdr.flags &= ~SMB2_FLAGS_RELATED_OPERATIONS;
+	wr_init(&out, 512);
+	wr_zero(&out, 4);
+	req.hdr_off = out.len;
+	bool ok = process_message(&req, true, true);
+	arena_reset(&c->arena);
+	if (req.status != STATUS_PENDING) {
+		a->on_drop = NULL;   /* finished: whoever woke it already forgot it */
+		smb2_async_drop(c, a);
+	}
+	if (!ok) {
+		net_conn_close(c->net);
+	} else if (out.len > 4) {
+		size_t olen;
+		uint8_t *buf = wr_steal(&out, &olen);
+		net_conn_send(c->net, buf, olen - 4);
+	}
 	wr_free(&out);
 }

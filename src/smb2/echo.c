@@ -12,13 +12,19 @@ NTSTATUS smb2_echo(struct smb2_req *req)
 	return STATUS_SUCCESS;
 }
 
-/*
- * CANCEL targets a request that went async; none do yet (every request completes before the
- * next one of its connection is read), so there is never anything to cancel. CANCEL itself
- * gets no response (3.3.5.16): the dispatcher drops it.
- */
+/* 3.3.5.16: CANCEL names its target by AsyncId (async flag set) or by MessageId. The target
+ * ends with STATUS_CANCELLED; CANCEL itself gets no response (the dispatcher drops it). */
 NTSTATUS smb2_cancel(struct smb2_req *req)
 {
-	(void)smb2_cancel_req_decode(req->msg, req->len);
+	bool by_async = req->hdr.flags & SMB2_FLAGS_ASYNC_COMMAND;
+
+	if (smb2_cancel_req_decode(req->msg, req->len) != STATUS_SUCCESS)
+		return STATUS_INVALID_PARAMETER;
+	struct smb2_async *a = smb2_async_find(req->conn, by_async,
+					       by_async ? req->hdr.async_id : req->hdr.message_id);
+	if (a) {
+		smb2_async_complete_status(req->conn, a, STATUS_CANCELLED);
+		smb2_async_drop(req->conn, a);
+	}
 	return STATUS_CANCELLED;
 }

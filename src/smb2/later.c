@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Commands whose features are not built yet: byte-range locks, change notify and oplock/lease
- * breaks. They are refused with STATUS_NOT_SUPPORTED, which clients treat as "feature absent";
- * the server advertises neither leasing nor oplocks, so no break acknowledgement can be due.
+ * Commands whose features are not built yet: byte-range locks and change notify. They are
+ * refused with STATUS_NOT_SUPPORTED, which clients treat as "feature absent".
  */
 #include "smb2/smb2.h"
 
@@ -13,12 +12,6 @@ NTSTATUS smb2_lock(struct smb2_req *req)
 }
 
 NTSTATUS smb2_change_notify(struct smb2_req *req)
-{
-	(void)req;
-	return STATUS_NOT_SUPPORTED;
-}
-
-NTSTATUS smb2_oplock_break(struct smb2_req *req)
 {
 	(void)req;
 	return STATUS_NOT_SUPPORTED;

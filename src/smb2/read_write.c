@@ -71,6 +71,7 @@ NTSTATUS smb2_write(struct smb2_req *req)
 		return st;
 	if (!append)
 		vfs_open_set_position(op->vfs, in.offset + nwritten);
+	smb2_oplock_break_level2(req->conn, op);
 	struct smb2_write_rsp rsp = { .count = (uint32_t)nwritten };
 	smb2_write_rsp_encode(req->out, req->hdr_off, &rsp);
 	return STATUS_SUCCESS;

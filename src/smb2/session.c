@@ -184,6 +184,7 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 			*pp = op->next;
 			break;
 		}
+	smb2_oplock_release(c, op);
 	vfs_close(op->vfs, meta);
 	free(op->dir_pattern);
 	free(op);

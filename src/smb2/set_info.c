@@ -57,6 +57,7 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 			st = need(op, FILE_WRITE_DATA);
 		if (st != STATUS_SUCCESS)
 			return st;
+		smb2_oplock_break_level2(req->conn, op);
 		return vfs_set_eof(op->vfs, eof);
 	}
 	case FileAllocationInformation: {
@@ -66,6 +67,7 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 			st = need(op, FILE_WRITE_DATA);
 		if (st != STATUS_SUCCESS)
 			return st;
+		smb2_oplock_break_level2(req->conn, op);
 		return vfs_set_allocation(op->vfs, alloc);
 	}
 	case FileDispositionInformation: {

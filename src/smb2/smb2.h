@@ -87,8 +87,30 @@ struct smb2_session {
 	uint32_t next_tree_id;
 };
 
+struct oplock_grant;
+struct smb2_conn;
+
+/* A request that went async (MS-SMB2 3.3.4.2): an interim STATUS_PENDING response was sent and
+ * the request is re-run from its saved copy when woken (smb2_async_wake), or cancelled. */
+struct smb2_async {
+	struct smb2_async *next;
+	uint64_t async_id;
+	uint64_t message_id;
+	uint16_t command;
+	uint64_t session_id;            /* resolved (related compounds included) */
+	uint32_t tree_id;
+	uint8_t *msg;                   /* copy of the request message */
+	size_t len;
+	/* called when the request is cancelled or its connection goes, to drop waiter entries */
+	void (*on_drop)(struct smb2_conn *c, struct smb2_async *a);
+};
+
+#define SMB2_MAX_ASYNC_PER_CONN 512
+
 struct smb2_open {
 	struct smb2_open *next;         /* hash chain */
+	struct oplock_grant *oplock;    /* guarded by the oplock table lock (oplock.c) */
+	uint8_t oplock_level;
 	uint64_t persistent_id, volatile_id;
 	struct vfs_open *vfs;
 	struct smb2_session *sess;
@@ -127,6 +149,10 @@ struct smb2_conn {
 	unsigned nopens;
 	uint64_t next_volatile;
 
+	struct smb2_async *pending;     /* requests that went async */
+	unsigned npending;
+	uint64_t next_async_id;
+
 	struct arena arena;             /* per-request */
 };
 
@@ -151,6 +177,11 @@ struct smb2_req {
 	bool no_sign;
 	/* when set, the finished response message is hashed into this 3.1.1 preauth hash */
 	uint8_t *preauth_rsp;
+	bool last;                      /* last message of its compound (may go async) */
+	bool resumed;                   /* re-run of a request that went async */
+	uint64_t async_id;              /* set when the request went (or is) async */
+	struct smb2_async *parked;      /* the entry a handler created with smb2_async_park */
+	NTSTATUS status;                /* the message's final status, set by the dispatcher */
 };
 
 struct smb2_compound {
@@ -210,6 +241,27 @@ NTSTATUS smb2_change_notify(struct smb2_req *req);
 NTSTATUS smb2_query_info(struct smb2_req *req);
 NTSTATUS smb2_set_info(struct smb2_req *req);
 NTSTATUS smb2_oplock_break(struct smb2_req *req);
+
+/* Async requests (async.c). A handler that must wait calls smb2_async_park and returns
+ * STATUS_PENDING; whoever ends the wait calls smb2_async_wake from any thread. */
+NTSTATUS smb2_async_park(struct smb2_req *req, void (*on_drop)(struct smb2_conn *, struct smb2_async *));
+void smb2_async_wake(struct net_conn *nc, uint64_t async_id);
+/* Find by async id (async CANCEL) or by message id (sync CANCEL of a request that went async). */
+struct smb2_async *smb2_async_find(struct smb2_conn *c, bool by_async_id, uint64_t id);
+/* Remove and free an entry (runs on_drop). */
+void smb2_async_drop(struct smb2_conn *c, struct smb2_async *a);
+/* Send the final response of an async request that ends without being re-run (e.g. cancelled). */
+void smb2_async_complete_status(struct smb2_conn *c, struct smb2_async *a, NTSTATUS st);
+/* Re-run a parked request on its connection's strand (dispatch.c). */
+void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a);
+
+/* Oplocks (oplock.c). */
+NTSTATUS smb2_oplock_before_open(struct smb2_req *req, struct vfs_share *share, const char *path,
+				 uint32_t access, uint32_t disposition);
+uint8_t smb2_oplock_grant(struct smb2_req *req, struct smb2_open *op, uint8_t requested);
+void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op);
+/* A write or size change through `op`: level II holders of the file lose their oplock. */
+void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
 
 /* SMB1 NEGOTIATE (multi-protocol) answered with an SMB2 NEGOTIATE response. */
 void smb2_smb1_negotiate(struct smb2_conn *c, const uint8_t *frame, size_t len);
