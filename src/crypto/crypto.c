@@ -18,6 +18,7 @@
 #include <openssl/rand.h>
 
 #include "core/log.h"
+#include "crypto/crypto_internal.h"
 
 /*
  * Written only by crypto_init/crypto_shutdown, which run before the worker threads start and
@@ -114,6 +115,8 @@ bool crypto_init(void)
 	    !fetched(g.aes128_cbc, CMAC_CIPHER) || !fetched(g.aes128_gcm, GMAC_CIPHER) ||
 	    !fetched(g.hmac, "HMAC") || !fetched(g.cmac, "CMAC") || !fetched(g.gmac, "GMAC"))
 		goto fail;
+	if (!crypto_encrypt_init(g.libctx))
+		goto fail;
 	return true;
 
 fail:
@@ -123,6 +126,7 @@ fail:
 
 void crypto_shutdown(void)
 {
+	crypto_encrypt_shutdown();
 	EVP_MAC_free(g.gmac);
 	EVP_MAC_free(g.cmac);
 	EVP_MAC_free(g.hmac);
