@@ -15,8 +15,11 @@
  * Load providers and fetch algorithms once. Returns false (with a log line) on failure.
  * Call from one thread before any worker starts (and crypto_shutdown after they stopped);
  * everything below is then safe to call from many threads at once. A second crypto_init is a
- * no-op returning true. Until crypto_init succeeds the hash, MAC, KDF, RC4 and signing
- * functions return false (crypto_random, crypto_equal and crypto_wipe work at any time).
+ * no-op returning true. Until crypto_init succeeds the hash, MAC, KDF, RC4, signing and
+ * encryption functions return false (crypto_random, crypto_equal, crypto_wipe, the cipher
+ * size queries and the nonce generator work at any time). Each thread that encrypts keeps its
+ * own cached OpenSSL cipher contexts, freed when the thread exits; crypto_shutdown frees the
+ * calling thread's, so call it after every other thread that encrypted has exited.
  */
 bool crypto_init(void);
 void crypto_shutdown(void);
@@ -124,7 +127,8 @@ size_t smb2_cipher_nonce_len(enum smb2_cipher c);
  *
  * No copies: to encrypt in place, build the message at out + 52 and pass plain == out + 52.
  * Any other overlap between plain and out is refused. 0 < len <= INT_MAX.
- * False (and the len + 52 bytes of out wiped) on bad arguments or an OpenSSL failure.
+ * False on bad arguments (out untouched) or an OpenSSL failure (the len + 52 bytes of out
+ * wiped, so no half-encrypted message can be sent by mistake).
  */
 bool smb2_encrypt(enum smb2_cipher c, const uint8_t *key, uint64_t session_id,
 		  const uint8_t *nonce, const uint8_t *plain, size_t len, uint8_t *out);
