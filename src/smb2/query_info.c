@@ -41,10 +41,11 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *op, uint8_t c
 	struct smb2_info_file fi;
 	NTSTATUS st;
 
-	/* 3.3.5.20.1: reading attributes needs FILE_READ_ATTRIBUTES, except the classes that
-	 * describe the handle itself. */
-	if (cls != FileAccessInformation && cls != FilePositionInformation &&
-	    cls != FileModeInformation && cls != FileAlignmentInformation &&
+	/* Only the classes that carry times and attributes need FILE_READ_ATTRIBUTES; the others
+	 * answer any handle, even one opened for SYNCHRONIZE alone (Windows, as recorded by
+	 * smbtorture smb2.getinfo.getinfo_access). */
+	if ((cls == FileBasicInformation || cls == FileAllInformation ||
+	     cls == FileNetworkOpenInformation || cls == FileAttributeTagInformation) &&
 	    !(op->access & FILE_READ_ATTRIBUTES))
 		return STATUS_ACCESS_DENIED;
 	st = vfs_stat(op->vfs, &m);

@@ -5,6 +5,10 @@
 #include "smb2/wire/read.h"
 #include "smb2/wire/write.h"
 
+/* The largest file NTFS allows (16 TiB - 64 KiB). Windows refuses writes that would end beyond
+ * it with STATUS_INVALID_PARAMETER (smbtorture smb2.rw.invalid); ext4's limit is above it. */
+#define SMB2_MAX_FILE_SIZE 0xFFFFFFF0000ull
+
 NTSTATUS smb2_read(struct smb2_req *req)
 {
 	struct smb2_read_req in;
@@ -19,6 +23,10 @@ NTSTATUS smb2_read(struct smb2_req *req)
 	if (st != STATUS_SUCCESS)
 		return st;
 	if (in.length > req->conn->srv->max_read)
+		return STATUS_INVALID_PARAMETER;
+	/* File offsets are signed 64-bit in NT: a range that does not fit is a bad parameter,
+	 * not end of file (smb2.rw.invalid: INT64_MAX + 1 with length 0, INT64_MAX with 1). */
+	if (in.offset > (uint64_t)INT64_MAX || in.length > (uint64_t)INT64_MAX - in.offset)
 		return STATUS_INVALID_PARAMETER;
 	if (vfs_open_is_dir(op->vfs))
 		return STATUS_INVALID_DEVICE_REQUEST;
@@ -61,8 +69,15 @@ NTSTATUS smb2_write(struct smb2_req *req)
 		return STATUS_INVALID_PARAMETER;
 	if (vfs_open_is_dir(op->vfs))
 		return STATUS_INVALID_DEVICE_REQUEST;
-	bool append = in.offset == UINT64_MAX;   /* MS-SMB2 2.2.21: write at end of file */
-	if (!(op->access & FILE_WRITE_DATA) && !(append && (op->access & FILE_APPEND_DATA)))
+	/* Offset -1 means "at end of file" only on a handle that may append but not write
+	 * (MS-FSA 2.1.5.4); elsewhere, like any offset beyond INT64_MAX, it is invalid, and so is a
+	 * range ending past the largest NTFS file (smb2.rw.invalid). */
+	bool append = in.offset == UINT64_MAX && !(op->access & FILE_WRITE_DATA) &&
+		      (op->access & FILE_APPEND_DATA);
+	if (!append && (in.offset > (uint64_t)INT64_MAX ||
+			(in.length > 0 && in.offset + in.length > SMB2_MAX_FILE_SIZE)))
+		return STATUS_INVALID_PARAMETER;
+	if (!(op->access & FILE_WRITE_DATA) && !append)
 		return STATUS_ACCESS_DENIED;
 	if (req->tree->read_only)
 		return STATUS_ACCESS_DENIED;

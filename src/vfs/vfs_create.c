@@ -66,10 +66,11 @@ static NTSTATUS check_args(const struct vfs_create_args *a, uint32_t *desired)
 	if ((opt & FILE_DIRECTORY_FILE) && a->disposition != FILE_CREATE &&
 	    a->disposition != FILE_OPEN && a->disposition != FILE_OPEN_IF)
 		return STATUS_INVALID_PARAMETER;
-	/* MS-FSA 2.1.5.1: no access at all (SYNCHRONIZE alone counts as none, as Windows
-	 * answers) or reserved bits. Checked before the attributes: gentest sends a reserved
-	 * access bit together with FILE_ATTRIBUTE_VOLUME and wants STATUS_ACCESS_DENIED. */
-	if ((a->desired_access & ~SYNCHRONIZE) == 0 || (a->desired_access & ACCESS_INVALID_MASK))
+	/* MS-FSA 2.1.5.1: no access at all, or reserved bits. SYNCHRONIZE alone is an open for
+	 * the attribute-free classes (smb2.getinfo.getinfo_access opens so and queries
+	 * FileStandardInformation; Samba allows it). Checked before the attributes: gentest sends
+	 * a reserved access bit together with FILE_ATTRIBUTE_VOLUME and wants ACCESS_DENIED. */
+	if (a->desired_access == 0 || (a->desired_access & ACCESS_INVALID_MASK))
 		return STATUS_ACCESS_DENIED;
 	/* The SACL needs SeSecurityPrivilege, which no Skiff user holds. */
 	if (a->desired_access & ACCESS_SYSTEM_SECURITY)

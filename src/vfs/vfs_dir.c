@@ -205,15 +205,12 @@ static bool entry_meta(struct vfs_open *op, size_t idx, const char *name, struct
 			     vfs_meta_of_fd(fd, m) == STATUS_SUCCESS;
 			close(fd);
 		}
-		if (ok)
-			vfs_ctime_apply(op->share, NULL, m);
 		return ok;
 	}
 	if (!S_ISREG(stx.stx_mode) && !S_ISDIR(stx.stx_mode))
 		return false;
 	vfs_dos_read(op->fd, name, &di);
 	vfs_meta_fill(&stx, &di, m);
-	vfs_ctime_apply(op->share, NULL, m);   /* same times as QUERY_INFO on an open handle */
 	return true;
 }
 

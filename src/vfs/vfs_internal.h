@@ -42,10 +42,6 @@ struct vfs_file {
 	uint32_t nopens;              /* [T] every open, whatever its access */
 	struct vfs_sharecount sc;     /* [T] */
 	bool delete_pending;          /* [T] File.DeletePending (MS-FSA) */
-	/* Linux cannot set ctime. A ChangeTime a client set is reported for as long as the kernel
-	 * ctime still is what it was right after the set, i.e. until the file changes again. */
-	uint64_t ctime_set;           /* [T] NT time the client set, 0 = none */
-	uint64_t ctime_seen;          /* [T] kernel ctime (NT time) just after setting it */
 	atomic_bool archive_known;    /* ARCHIVE already recorded; saves an xattr write per WRITE */
 	pthread_mutex_t meta_lock;    /* xattr read-modify-write */
 };
@@ -56,6 +52,10 @@ struct vfs_oldpath {
 };
 
 struct vfs_dirlist;
+
+#define VFS_FROZEN_ATIME 0x1
+#define VFS_FROZEN_MTIME 0x2
+#define VFS_FROZEN_CTIME 0x4
 
 struct vfs_open {
 	struct vfs_share *share;
@@ -70,6 +70,7 @@ struct vfs_open {
 	uint32_t create_options;
 	uint64_t position;       /* FilePositionInformation */
 	uint32_t mode;           /* FileModeInformation */
+	uint8_t frozen;          /* VFS_FROZEN_*: timestamps a SET_INFO of -1 stopped updating */
 	struct vfs_dirlist *dir; /* enumeration snapshot, NULL until vfs_dir_rewind */
 };
 
@@ -100,7 +101,8 @@ void vfs_root_end(struct vfs_root_section *rs);
 /* ---- vfs_meta.c ---- */
 #define VFS_DOS_XATTR         "user.skiff.dos"
 #define VFS_DOS_XATTR_VERSION 1
-#define VFS_DOS_XATTR_LEN     16
+#define VFS_DOS_XATTR_LEN     16   /* without the ChangeTime fields */
+#define VFS_DOS_XATTR_LEN_CT  32   /* with them */
 /* Attributes the client may set and that are stored in the xattr (MS-FSCC 2.6). */
 #define VFS_ATTR_SETTABLE (FILE_ATTRIBUTE_READONLY | FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM | \
 			   FILE_ATTRIBUTE_ARCHIVE | FILE_ATTRIBUTE_TEMPORARY | FILE_ATTRIBUTE_OFFLINE | \
@@ -114,6 +116,10 @@ struct vfs_dosinfo {
 	bool present;     /* the xattr existed and was understood */
 	uint32_t attrs;   /* VFS_ATTR_SETTABLE bits only */
 	uint64_t btime;   /* NT time */
+	/* Linux cannot set ctime: a ChangeTime a client set is kept here with the file's
+	 * LastWriteTime at that moment, and reported while the LastWriteTime is unchanged. */
+	uint64_t ctime;        /* NT time, 0 = none */
+	uint64_t ctime_mtime;  /* NT mtime when ctime was set */
 };
 
 /* Read the DOS xattr of fd (any kind of fd), or of `name` relative to directory fd when name
@@ -152,11 +158,6 @@ NTSTATUS vfs_share_check(const struct vfs_file *f, uint32_t access, uint32_t sha
 void vfs_share_add(struct vfs_file *f, uint32_t access, uint32_t share_access);
 void vfs_share_remove(struct vfs_file *f, uint32_t access, uint32_t share_access);
 bool vfs_access_counts(uint32_t access);
-/* Remember a ChangeTime set by a client (takes the lock). */
-void vfs_ctime_record(struct vfs_file *f, uint64_t set, uint64_t seen);
-/* Report a remembered ChangeTime in m if the file has not changed since; f may be NULL to look
- * the file up by (share, m->dev, m->file_id). Takes the lock. */
-void vfs_ctime_apply(struct vfs_share *share, struct vfs_file *f, struct vfs_meta *m);
 /* With the lock held: true if any open file of `share` lies beneath directory path `dir`. */
 bool vfs_table_any_below(struct vfs_share *share, const char *dir);
 /* With the lock held: f (and, for a directory, everything open beneath it) now lives at newpath. */

@@ -14,16 +14,72 @@
 
 #include "core/log.h"
 
-/* SET_INFO time sentinels (MS-FSCC 2.4.7): 0 leave, -1 stop updating, -2 resume. */
-#define NT_TIME_LEAVE(t) ((t) == 0 || (t) == UINT64_MAX || (t) == UINT64_MAX - 1)
+/* SET_INFO time values (MS-FSCC 2.4.7): 0 leave, -1 stop updating for this handle, -2 resume;
+ * anything else below -2 is invalid (MS-FSA 2.1.5.15.2). */
+#define NT_TIME_FREEZE   UINT64_MAX
+#define NT_TIME_THAW     (UINT64_MAX - 1)
+#define NT_TIME_GIVEN(t) ((t) != 0 && (t) <= (uint64_t)INT64_MAX)
+#define NT_TIME_BAD(t)   ((t) > (uint64_t)INT64_MAX && (t) < NT_TIME_THAW)
 
 NTSTATUS vfs_stat(struct vfs_open *op, struct vfs_meta *out)
 {
-	NTSTATUS status = vfs_meta_of_fd(op->fd, out);
+	return vfs_meta_of_fd(op->fd, out);
+}
 
-	if (status == STATUS_SUCCESS)
-		vfs_ctime_apply(op->share, op->file, out);
-	return status;
+/* A write through a handle whose LastWriteTime was frozen (-1) must leave it (MS-FSA:
+ * Open.UserSetModificationTime); the kernel moves mtime anyway, so it is put back afterwards. */
+struct frozen_times {
+	bool active;
+	struct timespec mtime;
+};
+
+static void freeze_begin(struct vfs_open *op, struct frozen_times *ft)
+{
+	struct statx stx;
+
+	ft->active = (op->frozen & VFS_FROZEN_MTIME) &&
+		     statx(op->fd, "", AT_EMPTY_PATH, STATX_MTIME, &stx) == 0;
+	if (ft->active) {
+		ft->mtime.tv_sec = stx.stx_mtime.tv_sec;
+		ft->mtime.tv_nsec = stx.stx_mtime.tv_nsec;
+	}
+}
+
+static int set_times(struct vfs_open *op, const struct timespec ts[2])
+{
+	char p[64];
+
+	if (!op->fd_is_path)
+		return futimens(op->fd, ts) == 0 ? 0 : errno;
+	/* O_PATH fds have no futimens; the magic link names the same inode. */
+	if (!vfs_proc_path(p, sizeof(p), op->fd, NULL))
+		return ENAMETOOLONG;
+	return utimensat(AT_FDCWD, p, ts, 0) == 0 ? 0 : errno;
+}
+
+/* Explicit times need ownership in POSIX; callers have checked FILE_WRITE_ATTRIBUTES (or are
+ * restoring a time the client froze), so retry as the server. */
+static int set_times_priv(struct vfs_open *op, const struct timespec ts[2])
+{
+	int err = set_times(op, ts);
+
+	if (err == EPERM || err == EACCES) {
+		struct vfs_root_section rs;
+		vfs_root_begin(&rs);
+		if (rs.switched)
+			err = set_times(op, ts);
+		vfs_root_end(&rs);
+	}
+	return err;
+}
+
+static void freeze_end(struct vfs_open *op, const struct frozen_times *ft)
+{
+	struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, ft->mtime };
+	int err = ft->active ? set_times_priv(op, ts) : 0;
+
+	if (err)
+		log_debug("vfs: cannot keep a frozen LastWriteTime: %s", strerror(err));
 }
 
 NTSTATUS vfs_read(struct vfs_open *op, void *buf, size_t len, uint64_t offset, size_t *nread)
@@ -63,6 +119,7 @@ NTSTATUS vfs_read(struct vfs_open *op, void *buf, size_t len, uint64_t offset, s
 
 NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t offset, size_t *nwritten)
 {
+	struct frozen_times ft;
 	size_t done = 0;
 
 	*nwritten = 0;
@@ -83,6 +140,7 @@ NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t of
 		return STATUS_SUCCESS;
 	if (offset > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - offset)
 		return STATUS_INVALID_PARAMETER;
+	freeze_begin(op, &ft);
 	while (done < len) {
 		ssize_t n = pwrite(op->fd, (const char *)buf + done, len - done, (off_t)(offset + done));
 		if (n < 0) {
@@ -90,11 +148,14 @@ NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t of
 				continue;
 			if (done)
 				break;
-			return vfs_status_from_errno(errno);
+			int err = errno;
+			freeze_end(op, &ft);
+			return vfs_status_from_errno(err);
 		}
 		done += (size_t)n;
 	}
 	vfs_mark_archive(op);
+	freeze_end(op, &ft);
 	*nwritten = done;
 	return STATUS_SUCCESS;
 }
@@ -110,16 +171,13 @@ NTSTATUS vfs_flush(struct vfs_open *op)
 	return STATUS_SUCCESS;
 }
 
-static int set_times(struct vfs_open *op, const struct timespec ts[2])
+/* -1 freezes, -2 thaws a timestamp for later operations on this handle (MS-FSCC 2.4.7). */
+static void apply_freeze(struct vfs_open *op, uint64_t t, uint8_t bit)
 {
-	char p[64];
-
-	if (!op->fd_is_path)
-		return futimens(op->fd, ts) == 0 ? 0 : errno;
-	/* O_PATH fds have no futimens; the magic link names the same inode. */
-	if (!vfs_proc_path(p, sizeof(p), op->fd, NULL))
-		return ENAMETOOLONG;
-	return utimensat(AT_FDCWD, p, ts, 0) == 0 ? 0 : errno;
+	if (t == NT_TIME_FREEZE)
+		op->frozen |= bit;
+	else if (t == NT_TIME_THAW)
+		op->frozen &= (uint8_t)~bit;
 }
 
 NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint64_t mtime,
@@ -127,11 +185,14 @@ NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint
 {
 	struct vfs_file *f = op->file;
 	struct vfs_dosinfo di;
+	struct vfs_meta m;
 	NTSTATUS status = STATUS_SUCCESS;
 	int err;
 
 	if (!(op->access & FILE_WRITE_ATTRIBUTES))
 		return STATUS_ACCESS_DENIED;
+	if (NT_TIME_BAD(btime) || NT_TIME_BAD(atime) || NT_TIME_BAD(mtime) || NT_TIME_BAD(ctime))
+		return STATUS_INVALID_PARAMETER;
 	if (attrs) {
 		if (attrs & ~VFS_ATTR_VALID)
 			return STATUS_INVALID_PARAMETER;
@@ -141,83 +202,88 @@ NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint
 		if (op->is_dir && (attrs & FILE_ATTRIBUTE_TEMPORARY))
 			return STATUS_INVALID_PARAMETER;
 	}
+	apply_freeze(op, atime, VFS_FROZEN_ATIME);
+	apply_freeze(op, mtime, VFS_FROZEN_MTIME);
+	apply_freeze(op, ctime, VFS_FROZEN_CTIME);
 
-	if (!NT_TIME_LEAVE(atime) || !NT_TIME_LEAVE(mtime)) {
+	if (NT_TIME_GIVEN(atime) || NT_TIME_GIVEN(mtime)) {
 		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_nsec = UTIME_OMIT } };
 		int64_t s;
 		long ns;
-		if (!NT_TIME_LEAVE(atime)) {
+		if (NT_TIME_GIVEN(atime)) {
 			vfs_unix_from_nttime(atime, &s, &ns);
 			ts[0].tv_sec = (time_t)s;
 			ts[0].tv_nsec = ns;
 		}
-		if (!NT_TIME_LEAVE(mtime)) {
+		if (NT_TIME_GIVEN(mtime)) {
 			vfs_unix_from_nttime(mtime, &s, &ns);
 			ts[1].tv_sec = (time_t)s;
 			ts[1].tv_nsec = ns;
 		}
-		err = set_times(op, ts);
-		if (err == EPERM || err == EACCES) {
-			/* Explicit times need ownership in POSIX; FILE_WRITE_ATTRIBUTES was granted. */
-			struct vfs_root_section rs;
-			vfs_root_begin(&rs);
-			if (rs.switched)
-				err = set_times(op, ts);
-			vfs_root_end(&rs);
-		}
+		err = set_times_priv(op, ts);
 		if (err)
 			return vfs_status_from_errno(err);
 	}
-	if (NT_TIME_LEAVE(btime) && attrs == 0)
-		goto record_ctime;
+	/* Everything else lives in the DOS xattr: creation time, attributes, and a ChangeTime the
+	 * client set or froze (Linux cannot set ctime). */
+	if (!NT_TIME_GIVEN(btime) && !NT_TIME_GIVEN(ctime) && ctime != NT_TIME_FREEZE && attrs == 0)
+		return STATUS_SUCCESS;
 	pthread_mutex_lock(&f->meta_lock);
+	status = vfs_meta_of_fd(op->fd, &m);   /* after the new times: the ChangeTime stamp */
+	if (status != STATUS_SUCCESS)
+		goto unlock;
 	vfs_dos_read(op->fd, NULL, &di);
 	if (!di.present) {
-		struct vfs_meta m;
-		status = vfs_meta_of_fd(op->fd, &m);
-		if (status != STATUS_SUCCESS)
-			goto unlock;
 		di.attrs = m.attrs & VFS_ATTR_SETTABLE;
 		di.btime = m.btime;
 		di.present = true;
 	}
-	if (!NT_TIME_LEAVE(btime))
+	if (NT_TIME_GIVEN(btime))
 		di.btime = btime;
 	if (attrs) {
 		/* FILE_ATTRIBUTE_NORMAL alone clears everything. */
 		di.attrs = attrs & VFS_ATTR_SETTABLE;
 		atomic_store(&f->archive_known, (di.attrs & FILE_ATTRIBUTE_ARCHIVE) != 0);
 	}
+	if (NT_TIME_GIVEN(ctime)) {
+		di.ctime = ctime;
+		di.ctime_mtime = m.mtime;
+	} else if (ctime == NT_TIME_FREEZE) {
+		/* Pin what the client sees now; later changes through this handle keep it. */
+		di.ctime = m.ctime;
+		di.ctime_mtime = m.mtime;
+	} else if (!(op->frozen & VFS_FROZEN_CTIME)) {
+		/* A metadata change without an explicit ChangeTime: ChangeTime becomes "now", which
+		 * is the kernel's ctime after this very xattr write. */
+		di.ctime = 0;
+		di.ctime_mtime = 0;
+	}
 	err = vfs_dos_write(op->fd, &di, true);
 	if (err && err != ENOTSUP)
 		status = vfs_status_from_errno(err);
 unlock:
 	pthread_mutex_unlock(&f->meta_lock);
-	if (status != STATUS_SUCCESS)
-		return status;
-record_ctime:
-	/* ChangeTime cannot be set on Linux: remember it against the ctime the kernel now has,
-	 * after every change this call made. */
-	if (!NT_TIME_LEAVE(ctime)) {
-		struct statx stx;
-		if (statx(op->fd, "", AT_EMPTY_PATH, STATX_CTIME, &stx) == 0)
-			vfs_ctime_record(f, ctime, vfs_nttime_from_unix(stx.stx_ctime.tv_sec,
-									 (long)stx.stx_ctime.tv_nsec));
-	}
 	return status;
 }
 
 NTSTATUS vfs_set_eof(struct vfs_open *op, uint64_t size)
 {
+	struct frozen_times ft;
+
 	if (op->is_dir)
 		return STATUS_INVALID_PARAMETER;
 	if (!(op->access & FILE_WRITE_DATA))
 		return STATUS_ACCESS_DENIED;
 	if (size > (uint64_t)INT64_MAX)
 		return STATUS_INVALID_PARAMETER;
-	if (ftruncate(op->fd, (off_t)size) != 0)
-		return vfs_status_from_errno(errno);
+	freeze_begin(op, &ft);
+	if (ftruncate(op->fd, (off_t)size) != 0) {
+		int err = errno;
+		freeze_end(op, &ft);
+		return vfs_status_from_errno(err);
+	}
 	vfs_mark_archive(op);
+	freeze_end(op, &ft);
 	return STATUS_SUCCESS;
 }
 

@@ -22,6 +22,9 @@
  *   bytes 1-3  zero (reserved)
  *   bytes 4-7  DOS attributes, u32 little-endian (only VFS_ATTR_SETTABLE bits)
  *   bytes 8-15 creation time, u64 little-endian NT time (0 = unknown)
+ * and, only while a client-set ChangeTime is in force:
+ *   bytes 16-23 that ChangeTime, u64 NT time
+ *   bytes 24-31 the LastWriteTime (NT time) the file had when it was set
  * Readers accept longer values of the same version (room for appended fields) and ignore values
  * of other versions.
  */
@@ -32,6 +35,10 @@ static bool dos_decode(const uint8_t *v, ssize_t n, struct vfs_dosinfo *out)
 	out->present = true;
 	out->attrs = le32(v + 4) & VFS_ATTR_SETTABLE;
 	out->btime = le64(v + 8);
+	if (n >= VFS_DOS_XATTR_LEN_CT) {
+		out->ctime = le64(v + 16);
+		out->ctime_mtime = le64(v + 24);
+	}
 	return true;
 }
 
@@ -90,19 +97,22 @@ static int dos_set(int fd, const uint8_t *v, size_t len)
 
 int vfs_dos_write(int fd, const struct vfs_dosinfo *di, bool privileged)
 {
-	uint8_t v[VFS_DOS_XATTR_LEN] = { VFS_DOS_XATTR_VERSION };
+	uint8_t v[VFS_DOS_XATTR_LEN_CT] = { VFS_DOS_XATTR_VERSION };
+	size_t len = di->ctime ? VFS_DOS_XATTR_LEN_CT : VFS_DOS_XATTR_LEN;
 	int err;
 
 	put_le32(v + 4, di->attrs & VFS_ATTR_SETTABLE);
 	put_le64(v + 8, di->btime);
-	err = dos_set(fd, v, sizeof(v));
+	put_le64(v + 16, di->ctime);
+	put_le64(v + 24, di->ctime_mtime);
+	err = dos_set(fd, v, len);
 	if ((err == EACCES || err == EPERM) && privileged) {
 		/* Writing user.* xattrs needs POSIX write permission, but FILE_WRITE_ATTRIBUTES is
 		 * also granted to the owner; the VFS checked it, so write as the server. */
 		struct vfs_root_section rs;
 		vfs_root_begin(&rs);
 		if (rs.switched)
-			err = dos_set(fd, v, sizeof(v));
+			err = dos_set(fd, v, len);
 		vfs_root_end(&rs);
 	}
 	if (err == EOPNOTSUPP)
@@ -128,6 +138,9 @@ void vfs_meta_fill(const struct statx *stx, const struct vfs_dosinfo *di, struct
 	m->atime = ts_nt(&stx->stx_atime);
 	m->mtime = ts_nt(&stx->stx_mtime);
 	m->ctime = ts_nt(&stx->stx_ctime);
+	/* A ChangeTime the client set stands until the data changes (docs/VFS.md). */
+	if (di && di->present && di->ctime && di->ctime_mtime == m->mtime)
+		m->ctime = di->ctime;
 	if (di && di->present && di->btime)
 		m->btime = di->btime;
 	else if (stx->stx_mask & STATX_BTIME)

@@ -119,11 +119,18 @@ static bool reserved_char(uint16_t c)
 	if (c < 0x20)
 		return true;
 	switch (c) {
-	case '<': case '>': case '"': case '/': case '|': case '?': case '*':
+	case '<': case '>': case '"': case '|': case '?': case '*':
 		return true;
 	default:
 		return false;
 	}
+}
+
+/* '/' separates components like '\\' (Samba accepts it, smbtorture's timestamps tests use it;
+ * it can never be part of a name, MS-FSCC 2.1.5.2). */
+static bool is_sep(uint16_t c)
+{
+	return c == '\\' || c == '/';
 }
 
 struct wire_comp {
@@ -228,7 +235,7 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 		return STATUS_INVALID_PARAMETER;
 
 	/* MS-FSA 2.1.5.1: a trailing backslash says "this must be a directory"; vfs_create enforces it. */
-	if (units > 1 && le16(name + nbytes - 2) == '\\') {
+	if (units > 1 && is_sep(le16(name + nbytes - 2))) {
 		trailing = true;
 		units--;
 	}
@@ -242,7 +249,7 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 		bool end = i == units;
 		if (!end && !rd_u16(&r, &c))
 			return STATUS_OBJECT_NAME_INVALID;
-		if (!end && c != '\\') {
+		if (!end && !is_sep(c)) {
 			if (reserved_char(c))
 				return STATUS_OBJECT_NAME_INVALID;
 			continue;

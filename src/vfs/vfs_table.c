@@ -13,8 +13,6 @@ static pthread_mutex_t g_table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vfs_file **g_buckets;
 static size_t g_nbuckets;
 static size_t g_count;
-/* Entries with a remembered ChangeTime; lets listings skip the lookup when there are none. */
-static atomic_uint g_ctime_sets;
 
 void vfs_table_lock(void)
 {
@@ -113,8 +111,6 @@ bool vfs_table_put(struct vfs_file *f)
 		}
 	}
 	g_count--;
-	if (f->ctime_set)
-		atomic_fetch_sub(&g_ctime_sets, 1);
 	while (f->oldpaths) {
 		struct vfs_oldpath *o = f->oldpaths;
 		f->oldpaths = o->next;
@@ -249,28 +245,4 @@ NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath)
 		}
 	}
 	return STATUS_SUCCESS;
-}
-
-void vfs_ctime_record(struct vfs_file *f, uint64_t set, uint64_t seen)
-{
-	vfs_table_lock();
-	if (!f->ctime_set && set)
-		atomic_fetch_add(&g_ctime_sets, 1);
-	else if (f->ctime_set && !set)
-		atomic_fetch_sub(&g_ctime_sets, 1);
-	f->ctime_set = set;
-	f->ctime_seen = seen;
-	vfs_table_unlock();
-}
-
-void vfs_ctime_apply(struct vfs_share *share, struct vfs_file *f, struct vfs_meta *m)
-{
-	if (atomic_load(&g_ctime_sets) == 0)
-		return;
-	vfs_table_lock();
-	if (!f)
-		f = vfs_table_find(share, (dev_t)m->dev, (ino_t)m->file_id);
-	if (f && f->ctime_set && m->ctime == f->ctime_seen)
-		m->ctime = f->ctime_set;
-	vfs_table_unlock();
 }
