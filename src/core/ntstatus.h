@@ -9,6 +9,7 @@ typedef uint32_t NTSTATUS;
 
 #define STATUS_SUCCESS                    0x00000000u
 #define STATUS_PENDING                    0x00000103u
+#define STATUS_NOTIFY_CLEANUP             0x0000010Bu
 #define STATUS_NOTIFY_ENUM_DIR            0x0000010Cu
 #define STATUS_BUFFER_OVERFLOW            0x80000005u
 #define STATUS_NO_MORE_FILES              0x80000006u

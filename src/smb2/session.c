@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "net/net.h"
 #include "smb2/smb2.h"
+#include "smb2/wire/change_notify.h"
 #include "smb2/wire/negotiate.h"
 
 struct smb2_session *smb2_session_find(struct smb2_conn *c, uint64_t id)
@@ -185,7 +186,18 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 			break;
 		}
 	smb2_oplock_release(c, op);
+	smb2_notify_release(c, op);
+	/* The last close of a delete-pending file deletes it: tell the watchers. */
+	bool deleting = vfs_open_delete_pending(op->vfs) && vfs_open_file_opens(op->vfs) == 1;
+	char *path = deleting ? strdup(vfs_open_path(op->vfs)) : NULL;
+	bool is_dir = vfs_open_is_dir(op->vfs);
+	struct vfs_share *share = vfs_open_share(op->vfs);
 	vfs_close(op->vfs, meta);
+	if (path) {
+		smb2_notify_event(share, path, FILE_ACTION_REMOVED,
+				  is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
+		free(path);
+	}
 	free(op->dir_pattern);
 	free(op);
 	if (--c->nopens == 0)

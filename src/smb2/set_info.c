@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SET_INFO (MS-SMB2 3.3.5.21): basic, end of file, allocation, disposition, rename, position,
  * mode. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "smb2/smb2.h"
+#include "smb2/wire/change_notify.h"
 #include "smb2/wire/info_file.h"
 #include "smb2/wire/info_set.h"
 #include "smb2/wire/query_info.h"
@@ -30,7 +32,18 @@ static NTSTATUS set_rename(struct smb2_req *req, struct smb2_open *op, const str
 		return st;
 	if (!target[0])
 		return STATUS_INVALID_PARAMETER;   /* the share root is no rename target */
-	return vfs_rename(op->vfs, target, rn->replace_if_exists);
+	char *old = strdup(vfs_open_path(op->vfs));
+	if (!old)
+		return STATUS_NO_MEMORY;
+	st = vfs_rename(op->vfs, target, rn->replace_if_exists);
+	if (st == STATUS_SUCCESS) {
+		uint32_t f = vfs_open_is_dir(op->vfs) ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME;
+		struct vfs_share *share = vfs_open_share(op->vfs);
+		smb2_notify_event(share, old, FILE_ACTION_RENAMED_OLD_NAME, f);
+		smb2_notify_event(share, target, FILE_ACTION_RENAMED_NEW_NAME, f);
+	}
+	free(old);
+	return st;
 }
 
 static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls,
@@ -48,7 +61,15 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 			st = need(op, FILE_WRITE_ATTRIBUTES);
 		if (st != STATUS_SUCCESS)
 			return st;
-		return vfs_set_basic(op->vfs, b.btime, b.atime, b.mtime, b.ctime, b.attrs);
+		st = vfs_set_basic(op->vfs, b.btime, b.atime, b.mtime, b.ctime, b.attrs);
+		if (st == STATUS_SUCCESS)
+			smb2_notify_event(vfs_open_share(op->vfs), vfs_open_path(op->vfs),
+					  FILE_ACTION_MODIFIED,
+					  (b.attrs ? FILE_NOTIFY_CHANGE_ATTRIBUTES : 0) |
+					  (b.mtime ? FILE_NOTIFY_CHANGE_LAST_WRITE : 0) |
+					  (b.atime ? FILE_NOTIFY_CHANGE_LAST_ACCESS : 0) |
+					  (b.btime ? FILE_NOTIFY_CHANGE_CREATION : 0));
+		return st;
 	}
 	case FileEndOfFileInformation: {
 		uint64_t eof;
@@ -58,7 +79,11 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 		if (st != STATUS_SUCCESS)
 			return st;
 		smb2_oplock_break_level2(req->conn, op);
-		return vfs_set_eof(op->vfs, eof);
+		st = vfs_set_eof(op->vfs, eof);
+		if (st == STATUS_SUCCESS)
+			smb2_notify_event(vfs_open_share(op->vfs), vfs_open_path(op->vfs),
+					  FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_SIZE);
+		return st;
 	}
 	case FileAllocationInformation: {
 		uint64_t alloc;

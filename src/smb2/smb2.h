@@ -88,6 +88,7 @@ struct smb2_session {
 };
 
 struct oplock_grant;
+struct notify_watch;
 struct smb2_conn;
 
 /* A request that went async (MS-SMB2 3.3.4.2): an interim STATUS_PENDING response was sent and
@@ -110,6 +111,7 @@ struct smb2_async {
 struct smb2_open {
 	struct smb2_open *next;         /* hash chain */
 	struct oplock_grant *oplock;    /* guarded by the oplock table lock (oplock.c) */
+	struct notify_watch *notify;    /* guarded by the watch lock (notify.c) */
 	uint8_t oplock_level;
 	uint64_t persistent_id, volatile_id;
 	struct vfs_open *vfs;
@@ -262,6 +264,10 @@ uint8_t smb2_oplock_grant(struct smb2_req *req, struct smb2_open *op, uint8_t re
 void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op);
 /* A write or size change through `op`: level II holders of the file lose their oplock. */
 void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
+
+/* Change notify (notify.c): report a change this server made; drop an open's watch. */
+void smb2_notify_event(struct vfs_share *share, const char *path, uint32_t action, uint32_t filter);
+void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op);
 
 /* SMB1 NEGOTIATE (multi-protocol) answered with an SMB2 NEGOTIATE response. */
 void smb2_smb1_negotiate(struct smb2_conn *c, const uint8_t *frame, size_t len);
