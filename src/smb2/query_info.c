@@ -52,6 +52,11 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *op, uint8_t c
 	if (st != STATUS_SUCCESS)
 		return st;
 	smb2_info_file_from_open(req->conn, op, &m, &fi);
+	if (cls == FileAlternateNameInformation) {
+		/* The 8.3 name of the last component, generated when it is longer (VFS). */
+		const char *last = strrchr(fi.path, '/');
+		fi.path = vfs_short_name(req->arena, last ? last + 1 : fi.path);
+	}
 	return smb2_info_file_encode(cls, &fi, out_len, w);
 }
 

@@ -251,6 +251,10 @@ void vfs_dir_unread(struct vfs_open *op);
 /* True if `name` matches the Windows wildcard `pattern` (case-insensitive). */
 bool vfs_wildcard_match(const char *pattern, const char *name);
 
+/* The 8.3 alternate name (FileAlternateNameInformation) of one name component: the name itself
+ * when it already is a valid 8.3 name, else a generated one (docs/VFS.md). Allocated from `a`. */
+const char *vfs_short_name(struct arena *a, const char *name);
+
 /* Convert between Unix timespec and NT time. */
 uint64_t vfs_nttime_from_unix(int64_t sec, long nsec);
 void vfs_unix_from_nttime(uint64_t nt, int64_t *sec, long *nsec);

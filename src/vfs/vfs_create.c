@@ -47,6 +47,7 @@ struct create_ctx {
 	bool must_dir;          /* the wire name ended in a backslash */
 	uint32_t desired;       /* generic bits mapped, MAXIMUM_ALLOWED kept */
 	int parent_fd;          /* O_PATH of the parent, -1 for the root */
+	struct vfs_dirstamp stamp;   /* the parent as the case-insensitive lookup saw it */
 	struct vfs_open *op;    /* result */
 };
 
@@ -219,6 +220,39 @@ static NTSTATUS overwrite(struct create_ctx *c, struct vfs_open *op, uint64_t bt
 	return STATUS_SUCCESS;
 }
 
+/* The name is not on disk as spelled: find it in another case (Windows names are
+ * case-insensitive). On success c->rel and c->name carry the on-disk spelling. */
+static bool respell(struct create_ctx *c)
+{
+	char *disk = vfs_lookup_ci(c->parent_fd, c->name, &c->stamp), *rel;
+	size_t plen;
+
+	if (!disk)
+		return false;
+	if (strcmp(disk, c->name) == 0) {
+		/* The cache says it exists, openat2 said it does not: something else removed it. */
+		vfs_lookup_changed(c->parent_fd);
+		free(disk);
+		return false;
+	}
+	plen = strcmp(c->parent, ".") == 0 ? 0 : strlen(c->parent) + 1;
+	rel = malloc(plen + strlen(disk) + 1);
+	if (!rel) {
+		free(disk);
+		return false;
+	}
+	if (plen) {
+		memcpy(rel, c->parent, plen - 1);
+		rel[plen - 1] = '/';
+	}
+	strcpy(rel + plen, disk);
+	free(disk);
+	free(c->rel);
+	c->rel = rel;
+	c->name = rel + plen;
+	return true;
+}
+
 static NTSTATUS open_existing(struct create_ctx *c)
 {
 	const struct vfs_create_args *a = c->args;
@@ -231,6 +265,8 @@ static NTSTATUS open_existing(struct create_ctx *c)
 	NTSTATUS status;
 
 	fd = vfs_openat2(c->share->root_fd, c->rel[0] ? c->rel : ".", O_PATH, 0);
+	if (fd == -ENOENT && c->rel[0] && respell(c))
+		fd = vfs_openat2(c->share->root_fd, c->rel, O_PATH, 0);
 	if (fd < 0)
 		return fd == -ENOENT ? STATUS_OBJECT_NAME_NOT_FOUND
 		     : fd == -ENOTDIR ? STATUS_OBJECT_PATH_NOT_FOUND : vfs_status_from_errno(-fd);
@@ -455,6 +491,7 @@ static NTSTATUS create_new(struct create_ctx *c)
 	}
 	/* From here on another open may find the file, so a failure must not remove it. */
 	created = false;
+	vfs_lookup_added(c->parent_fd, c->name, &c->stamp);
 	status = register_open(c, op, &st);
 	if (status != STATUS_SUCCESS)
 		goto out;
@@ -471,8 +508,10 @@ out:
 	}
 	if (fd >= 0)
 		close(fd);
-	if (created)
+	if (created) {
 		unlinkat(c->parent_fd, c->name, is_dir ? AT_REMOVEDIR : 0);
+		vfs_lookup_changed(c->parent_fd);
+	}
 	return status;
 }
 
@@ -501,6 +540,16 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 	if (len > 0 && c.rel[len - 1] == '/') {
 		c.must_dir = true;
 		c.rel[len - 1] = '\0';
+	}
+	/* Parent directories in their on-disk case; the last name is matched in open_existing. */
+	{
+		char *r = vfs_resolve_parent(share, c.rel);
+		if (!r) {
+			status = STATUS_NO_MEMORY;
+			goto out;
+		}
+		free(c.rel);
+		c.rel = r;
 	}
 
 	if (c.rel[0]) {
@@ -566,6 +615,7 @@ static void delete_now(struct vfs_file *f)
 	    st.st_dev == f->dev && st.st_ino == f->ino) {
 		if (unlinkat(pfd, name, f->is_dir ? AT_REMOVEDIR : 0) != 0)
 			log_debug("vfs: delete-on-close %s: %s", f->path, strerror(errno));
+		vfs_lookup_changed(pfd);
 	}
 	vfs_root_end(&rs);
 out:

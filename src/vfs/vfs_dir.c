@@ -83,12 +83,12 @@ static bool is_dot_or_dotdot(const char *n)
 	return n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'));
 }
 
-/* Read every name of directory `dirfd` (through a private fd, so offsets are our own). */
-static int snapshot_all(int dirfd, struct vfs_dirlist *d)
+int vfs_dir_scan(int dirfd, bool (*fn)(void *arg, const char *name, size_t len), void *arg)
 {
 	char *buf;
 	int fd, err = 0;
 
+	/* A private fd, so the offsets are our own. */
 	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
@@ -112,7 +112,7 @@ static int snapshot_all(int dirfd, struct vfs_dirlist *d)
 			off += de->d_reclen;
 			if (is_dot_or_dotdot(de->d_name))
 				continue;
-			if (!dl_add(d, de->d_name, strlen(de->d_name))) {
+			if (!fn(arg, de->d_name, strlen(de->d_name))) {
 				err = ENOMEM;
 				goto out;
 			}
@@ -122,6 +122,11 @@ out:
 	free(buf);
 	close(fd);
 	return err;
+}
+
+static bool snapshot_add(void *arg, const char *name, size_t len)
+{
+	return dl_add(arg, name, len);
 }
 
 NTSTATUS vfs_dir_rewind(struct vfs_open *op, const char *pattern)
@@ -150,7 +155,7 @@ NTSTATUS vfs_dir_rewind(struct vfs_open *op, const char *pattern)
 		if (!dl_add(d, pattern, strlen(pattern)))
 			goto nomem;
 	} else {
-		err = snapshot_all(op->fd, d);
+		err = vfs_dir_scan(op->fd, snapshot_add, d);
 		if (err) {
 			vfs_dir_free(d);
 			return vfs_status_from_errno(err);

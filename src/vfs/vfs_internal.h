@@ -87,7 +87,17 @@ bool vfs_split_path(const char *rel, char **parent, const char **name);
 bool vfs_proc_path(char *buf, size_t len, int fd, const char *name);
 /* Reopen an fd (usually O_PATH) with new flags through /proc/self/fd; fd or -errno. */
 int vfs_reopen(int fd, int flags);
+
+/* ---- vfs_names.c ---- */
+/* Upper case of a code point as Windows compares names (BMP simple upper-casing). */
 uint32_t vfs_fold_char(uint32_t c);
+/* Next code point of a UTF-8 string, advancing *sp; invalid bytes come back one by one as
+ * U+DC80..U+DCFF. *sp must not point at the terminating NUL. */
+uint32_t vfs_utf8_next(const char **sp);
+/* Windows name comparison: <0, 0, >0 after upper-casing both UTF-8 names. */
+int vfs_name_casecmp(const char *a, const char *b);
+/* Hash of the upper-cased name: equal for names vfs_name_casecmp calls equal. */
+uint32_t vfs_name_hash(const char *s);
 
 /* ---- vfs_ident.c ---- */
 /* Run a block with the server's (root) credentials and go back to the caller's identity.
@@ -163,8 +173,33 @@ bool vfs_table_any_below(struct vfs_share *share, const char *dir);
 /* With the lock held: f (and, for a directory, everything open beneath it) now lives at newpath. */
 NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath);
 
+/* ---- vfs_lookup.c ---- */
+/* A directory's identity and change times, as seen by a case-insensitive lookup. */
+struct vfs_dirstamp {
+	bool valid;
+	uint64_t dev, ino;
+	uint64_t mtime, ctime;   /* NT times */
+	uint32_t nsec;
+};
+/* The on-disk spelling of `name` in directory dirfd (any kind of fd) when it matches
+ * case-insensitively, malloc'ed; NULL if nothing matches or the directory cannot be read.
+ * Callers try the exact spelling first. *seen (optional) receives the directory state the answer
+ * belongs to, for vfs_lookup_added. */
+char *vfs_lookup_ci(int dirfd, const char *name, struct vfs_dirstamp *seen);
+/* The VFS created `name` in dirfd after a lookup that saw `before`: keep the cache current. */
+void vfs_lookup_added(int dirfd, const char *name, const struct vfs_dirstamp *before);
+/* The VFS removed or renamed something in dirfd: forget its names. */
+void vfs_lookup_changed(int dirfd);
+/* `rel` with every component but the last in its on-disk spelling (matched case-insensitively
+ * where the exact one is missing), malloc'ed; NULL on allocation failure. Components from the
+ * first one that cannot be found on stay as given, so the caller's open reports them. */
+char *vfs_resolve_parent(struct vfs_share *share, const char *rel);
+
 /* ---- vfs_dir.c ---- */
 void vfs_dir_free(struct vfs_dirlist *d);
+/* Call fn for every name of directory dirfd (any kind of fd) but "." and ".."; fn returns false
+ * to stop with ENOMEM. Returns 0 or an errno. */
+int vfs_dir_scan(int dirfd, bool (*fn)(void *arg, const char *name, size_t len), void *arg);
 /* True if directory fd has no entries besides "." and "..". Sets *err on failure. */
 bool vfs_dir_is_empty(int dirfd, int *err);
 

@@ -407,6 +407,16 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 		status = STATUS_OBJECT_NAME_INVALID;
 		goto out;
 	}
+	{
+		/* Existing directories of the target in their on-disk case. */
+		char *r = vfs_resolve_parent(op->share, newpath);
+		if (!r) {
+			status = STATUS_NO_MEMORY;
+			goto out;
+		}
+		free(newpath);
+		newpath = r;
+	}
 	if (!vfs_split_path(newpath, &newparent, &newname)) {
 		status = STATUS_NO_MEMORY;
 		goto out;
@@ -458,7 +468,30 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 	if (status != STATUS_SUCCESS)
 		goto out;
 
-	if (fstatat(nfd, newname, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+	bool target = fstatat(nfd, newname, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!target && errno == ENOENT) {
+		/* The target may exist in another case: then it is that entry, which a replace
+		 * replaces under its own spelling (the rename stays one atomic step). */
+		char *disk = vfs_lookup_ci(nfd, newname, NULL);
+		if (disk && fstatat(nfd, disk, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !(st.st_dev == f->dev && st.st_ino == f->ino)) {
+			size_t plen = (size_t)(newname - newpath);
+			char *np = malloc(plen + strlen(disk) + 1);
+			if (!np) {
+				free(disk);
+				status = STATUS_NO_MEMORY;
+				goto out;
+			}
+			memcpy(np, newpath, plen);
+			strcpy(np + plen, disk);
+			free(newpath);
+			newpath = np;
+			newname = np + plen;
+			target = true;
+		}
+		free(disk);
+	}
+	if (target) {
 		if (st.st_dev == f->dev && st.st_ino == f->ino) {
 			flags = 0;   /* the same file under another spelling: a case-only rename */
 		} else if (!replace_if_exists) {
@@ -495,6 +528,8 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 			goto out;
 		}
 	}
+	vfs_lookup_changed(ofd);
+	vfs_lookup_changed(nfd);
 	status = vfs_table_moved(f, newpath);
 out:
 	if (locked)

@@ -92,24 +92,6 @@ int vfs_reopen(int fd, int flags)
 	return nfd >= 0 ? nfd : -errno;
 }
 
-/* Upper-casing for name comparison, the same ranges utf8_casecmp() folds. */
-uint32_t vfs_fold_char(uint32_t c)
-{
-	if (c >= 'a' && c <= 'z')
-		return c - 32;
-	if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
-		return c - 32;
-	if (c >= 0x3B1 && c <= 0x3C9 && c != 0x3C2)
-		return c - 32;
-	if (c >= 0x430 && c <= 0x44F)
-		return c - 32;
-	if (c >= 0x450 && c <= 0x45F)
-		return c - 80;
-	if (c >= 0x100 && c <= 0x17F && (c & 1) && c != 0x131 && c != 0x138 && c != 0x149)
-		return c - 1;
-	return c;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Wire names */
 
@@ -318,40 +300,14 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 #define DOS_QM   '>'
 #define DOS_DOT  '"'
 
-/* Decode UTF-8 into code points; bytes that are not valid UTF-8 become U+DC80..U+DCFF so that
- * they still compare byte for byte. Returns the count written (at most `max`). */
+/* Decode UTF-8 into code points (vfs_utf8_next's rules). Returns the count written (at most
+ * `max`). */
 static size_t utf8_points(const char *s, uint32_t *out, size_t max)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t n = 0;
 
-	while (*u && n < max) {
-		uint32_t cp;
-		size_t len = 0;
-		if (u[0] < 0x80) {
-			cp = u[0];
-			len = 1;
-		} else if ((u[0] & 0xE0) == 0xC0 && (u[1] & 0xC0) == 0x80) {
-			cp = (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
-			len = cp >= 0x80 ? 2 : 0;
-		} else if ((u[0] & 0xF0) == 0xE0 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80) {
-			cp = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
-			len = cp >= 0x800 ? 3 : 0;
-		} else if ((u[0] & 0xF8) == 0xF0 && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80 &&
-			   (u[3] & 0xC0) == 0x80) {
-			cp = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
-			     (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
-			len = cp >= 0x10000 && cp <= 0x10FFFF ? 4 : 0;
-		} else {
-			cp = 0;
-		}
-		if (len == 0) {
-			cp = 0xDC00u + u[0];
-			len = 1;
-		}
-		out[n++] = cp;
-		u += len;
-	}
+	while (*s && n < max)
+		out[n++] = vfs_utf8_next(&s);
 	return n;
 }
 
@@ -431,7 +387,7 @@ bool vfs_wildcard_match(const char *pattern, const char *name)
 	if (strcmp(pattern, "*") == 0 || strcmp(pattern, "*.*") == 0)
 		return true;
 	if (!strpbrk(pattern, "*?<>\""))
-		return utf8_casecmp(pattern, name) == 0;
+		return vfs_name_casecmp(pattern, name) == 0;
 
 	if (plen > sizeof(pbuf) / sizeof(pbuf[0]))
 		p = malloc(plen * sizeof(*p));
