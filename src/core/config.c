@@ -125,6 +125,27 @@ static bool parse_signing(const char *v, enum cfg_signing *out)
 	return false;
 }
 
+static bool parse_encrypt(const char *v, int *out)
+{
+	static const struct { const char *word; int val; } words[] = {
+		{ "off", CFG_ENCRYPT_OFF },             { "disabled", CFG_ENCRYPT_OFF },
+		{ "no", CFG_ENCRYPT_OFF },              { "false", CFG_ENCRYPT_OFF },
+		{ "if_required", CFG_ENCRYPT_IF_REQUIRED }, { "default", CFG_ENCRYPT_IF_REQUIRED },
+		{ "auto", CFG_ENCRYPT_IF_REQUIRED },    { "enabled", CFG_ENCRYPT_IF_REQUIRED },
+		{ "desired", CFG_ENCRYPT_DESIRED },     { "yes", CFG_ENCRYPT_DESIRED },
+		{ "required", CFG_ENCRYPT_REQUIRED },   { "mandatory", CFG_ENCRYPT_REQUIRED },
+		{ "force", CFG_ENCRYPT_REQUIRED },      { "forced", CFG_ENCRYPT_REQUIRED },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (!strcasecmp(v, words[i].word)) {
+			*out = words[i].val;
+			return true;
+		}
+	}
+	return false;
+}
+
 static const struct { const char *name; uint16_t dialect; } dialects[] = {
 	{ "SMB2_02", CFG_DIALECT_SMB2_02 }, { "SMB2_10", CFG_DIALECT_SMB2_10 },
 	{ "SMB3_00", CFG_DIALECT_SMB3_00 }, { "SMB3_02", CFG_DIALECT_SMB3_02 },
@@ -329,7 +350,7 @@ fail:
 
 enum key_type {
 	K_ADDR, K_PORT, K_SIGNING, K_LOGLEVEL, K_ABSPATH, K_NBNAME, K_HOSTNAME, K_MINPROTO,
-	K_MAXPROTO, K_UINT, K_BOOL, K_NOTBOOL, K_STR, K_GUEST, K_USERS,
+	K_MAXPROTO, K_UINT, K_BOOL, K_NOTBOOL, K_STR, K_GUEST, K_USERS, K_ENCRYPT,
 };
 
 struct key_def {
@@ -368,6 +389,8 @@ static const struct key_def global_keys[] = {
 	{ "maxopenfiles", "max open files", K_UINT, G(max_open_files), 1, 1048576 },
 	{ "allowanonymous", "allow anonymous", K_BOOL, G(allow_anonymous), 0, 0 },
 	{ "guestaccount", "guest account", K_GUEST, G(guest_account), 0, 0 },
+	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, G(encrypt), 0, 0 },
+	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, G(encrypt), 0, 0 },
 };
 
 static const struct key_def share_keys[] = {
@@ -383,6 +406,8 @@ static const struct key_def share_keys[] = {
 	{ "browsable", "browseable", K_BOOL, S(browseable), 0, 0 },
 	{ "guestok", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "public", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
+	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
+	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
@@ -429,6 +454,10 @@ static bool apply(struct parse *p, const struct key_def *k, void *base, const ch
 		if (!parse_uint(v, k->min, k->max, &u))
 			return bad_value(p, k, v, "a port number from 1 to 65535");
 		*(uint16_t *)slot = (uint16_t)u;
+		return true;
+	case K_ENCRYPT:
+		if (!parse_encrypt(v, slot))
+			return bad_value(p, k, v, "off, if_required, desired or required");
 		return true;
 	case K_SIGNING:
 		if (!parse_signing(v, slot))
@@ -578,6 +607,7 @@ static void section_begin(struct parse *p, const char *name)
 	c->shares = ns;
 	struct cfg_share *s = &c->shares[c->nshares];
 	*s = (struct cfg_share){ .name = strdup(name), .comment = strdup(""), .read_only = true,
+				 .encrypt = CFG_ENCRYPT_INHERIT,
 				 .browseable = true, .line = p->lineno };
 	c->nshares++;
 	if (!s->name || !s->comment) {
@@ -678,6 +708,7 @@ static bool set_defaults(struct cfg *c)
 		.listen = strdup("0.0.0.0"),
 		.port = 445,
 		.signing = CFG_SIGNING_MANDATORY,
+		.encrypt = CFG_ENCRYPT_IF_REQUIRED,
 		.log_level = 1,
 		.state_dir = strdup("/var/lib/skiff"),
 		.workgroup = strdup("WORKGROUP"),

@@ -25,6 +25,17 @@ enum cfg_signing {
 	CFG_SIGNING_MANDATORY,  /* SMB2_NEGOTIATE_SIGNING_REQUIRED */
 };
 
+/* "server smb encrypt" (as Samba): off = never; if_required = offered, used when the client
+ * asks (default); desired = sessions encrypt when the client supports it; required = no access
+ * without. Shares may override the global value. */
+enum cfg_encrypt {
+	CFG_ENCRYPT_INHERIT = -1,
+	CFG_ENCRYPT_OFF = 0,
+	CFG_ENCRYPT_IF_REQUIRED = 1,
+	CFG_ENCRYPT_DESIRED = 2,
+	CFG_ENCRYPT_REQUIRED = 3,
+};
+
 struct cfg_share {
 	char *name;            /* as written in the [section] header */
 	char *path;            /* absolute, no trailing '/' (except "/") */
@@ -35,6 +46,7 @@ struct cfg_share {
 	char **valid_users;    /* empty = any authenticated user */
 	size_t n_valid_users;
 	int line;              /* line of the [section] header, for messages */
+	int encrypt;           /* enum cfg_encrypt; CFG_ENCRYPT_INHERIT = the global value */
 };
 
 struct cfg_global {
@@ -50,6 +62,7 @@ struct cfg_global {
 		max_open_files;
 	bool allow_anonymous;
 	char *guest_account;   /* NULL when empty: guest logons refused */
+	int encrypt;           /* enum cfg_encrypt, default CFG_ENCRYPT_IF_REQUIRED */
 };
 
 struct cfg {

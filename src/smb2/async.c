@@ -44,6 +44,7 @@ NTSTATUS smb2_async_park(struct smb2_req *req, void (*on_drop)(struct smb2_conn 
 	a->command = req->hdr.command;
 	a->session_id = req->hdr.session_id;
 	a->tree_id = req->hdr.tree_id;
+	a->encrypted = req->enc_sess != NULL;
 	a->on_drop = on_drop;
 	a->next = c->pending;
 	c->pending = a;
@@ -113,7 +114,8 @@ void smb2_async_complete_status(struct smb2_conn *c, struct smb2_async *a, NTSTA
 		.async_id = a->async_id,
 		.session_id = a->session_id,
 	};
-	bool sign = s && s->keys_valid && s->signing_required && s->state == SESSION_VALID;
+	struct smb2_session *enc = a->encrypted && s && s->cipher_keys_valid ? s : NULL;
+	bool sign = !enc && s && s->keys_valid && s->signing_required && s->state == SESSION_VALID;
 	if (sign)
 		h.flags |= SMB2_FLAGS_SIGNED;
 	smb2_hdr_encode(&w, &h);
@@ -123,11 +125,7 @@ void smb2_async_complete_status(struct smb2_conn *c, struct smb2_async *a, NTSTA
 		if (smb2_sign_compute(c->sign_alg, s->signing_key, w.buf + 4, w.len - 4, sig))
 			memcpy(w.buf + 4 + SMB2_SIG_OFFSET, sig, 16);
 	}
-	if (w.failed) {
-		wr_free(&w);
-		return;
-	}
-	size_t len;
-	uint8_t *buf = wr_steal(&w, &len);
-	net_conn_send(c->net, buf, len - 4);
+	if (!w.failed)
+		smb2_send_response(c, &w, enc);
+	wr_free(&w);
 }

@@ -13,6 +13,7 @@
 #include "net/net.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/error.h"
+#include "smb2/wire/transform.h"
 
 typedef NTSTATUS (*smb2_handler_fn)(struct smb2_req *req);
 
@@ -219,7 +220,7 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 
 	/* 3.3.5.2.4: on a session that signs, every request must carry a valid signature —
 	 * whatever SMB2_FLAGS_SIGNED claims. */
-	if (req->sess && req->sess->keys_valid &&
+	if (req->sess && req->sess->keys_valid && !req->enc_sess &&
 	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED))) {
 		if (!smb2_sign_verify(c->sign_alg, req->sess->signing_key, req->msg, req->len)) {
 			log_info("%s: %s with a missing or bad signature refused", c->peer, ci->name);
@@ -256,6 +257,15 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 			goto respond;
 		}
 	}
+	/* 3.3.5.2.9, 3.3.5.2.11: on an encrypting session or share, a plain request is refused
+	 * and not executed. */
+	if (!req->enc_sess && h->command != SMB2_SESSION_SETUP &&
+	    ((req->sess && req->sess->encrypt_data) || (req->tree && req->tree->encrypt_data))) {
+		log_info("%s: unencrypted %s on an encrypted session or share refused", c->peer, ci->name);
+		req->sess = NULL;
+		st = STATUS_ACCESS_DENIED;
+		goto respond;
+	}
 
 	if (req->sess && req->sess->state == SESSION_VALID &&
 	    vfs_become(&req->sess->ident) != STATUS_SUCCESS) {
@@ -291,10 +301,10 @@ respond:
 	req->cmp->session_id = h->session_id;
 	req->cmp->tree_id = h->tree_id;
 
-	if (req->sess && req->sess->keys_valid && !req->no_sign &&
+	if (req->sess && req->sess->keys_valid && !req->no_sign && !req->enc_sess &&
 	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED)))
 		sign = true;
-	if (req->sign_key_override) {
+	if (req->sign_key_override && !req->enc_sess) {
 		sign = true;
 		sign_key = req->sign_key_override;
 	} else if (sign) {
@@ -346,35 +356,49 @@ respond:
 	return true;
 }
 
-void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t len)
+/* Send a finished response PDU (out holds 4 bytes of room, then the messages), encrypted with
+ * the session's key when the request came encrypted (MS-SMB2 3.3.4.1.4). */
+void smb2_send_response(struct smb2_conn *c, struct wr *out, struct smb2_session *enc)
 {
-	struct smb2_conn *c = state;
+	size_t olen;
+
+	if (out->len <= 4)
+		return;
+	if (!enc) {
+		uint8_t *buf = wr_steal(out, &olen);
+		net_conn_send(c->net, buf, olen - 4);
+		return;
+	}
+	size_t plen = out->len - 4;
+	uint8_t nonce[16];
+	uint8_t *buf = malloc(4 + SMB2_TRANSFORM_HDR_SIZE + plen);
+	if (!buf || !smb2_nonce_next(&enc->nonces, c->cipher, nonce) ||
+	    !smb2_encrypt(c->cipher, enc->enc_key, enc->id, nonce, out->buf + 4, plen, buf + 4)) {
+		free(buf);
+		log_err("%s: cannot encrypt a response; dropping the connection", c->peer);
+		net_conn_close(c->net);
+		return;
+	}
+	net_conn_send(c->net, buf, SMB2_TRANSFORM_HDR_SIZE + plen);
+}
+
+static void process_compound(struct smb2_conn *c, const uint8_t *frame, size_t len,
+			     struct smb2_session *enc)
+{
 	struct smb2_compound cmp = { 0 };
 	struct wr out;
 	size_t off = 0;
 
-	if (len >= 4 && le32(frame) == SMB1_PROTOCOL_ID) {
-		if (c->negotiated)
-			net_conn_close(nc);
-		else
-			smb2_smb1_negotiate(c, frame, len);
-		return;
-	}
-	if (len >= 4 && le32(frame) == SMB2_TRANSFORM_ID) {
-		log_info("%s: encrypted message but encryption is not supported yet", c->peer);
-		net_conn_close(nc);
-		return;
-	}
-
 	wr_init(&out, 512);
 	wr_zero(&out, 4);   /* room for the Direct TCP header */
 	for (bool first = true;; first = false) {
-		struct smb2_req req = { .conn = c, .out = &out, .arena = &c->arena, .cmp = &cmp };
+		struct smb2_req req = { .conn = c, .out = &out, .arena = &c->arena, .cmp = &cmp,
+					.enc_sess = enc };
 		size_t left = len - off;
 
 		if (!smb2_hdr_decode(frame + off, left, &req.hdr)) {
 			if (first) {
-				net_conn_close(nc);
+				net_conn_close(c->net);
 				goto out;
 			}
 			break;
@@ -383,7 +407,7 @@ void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t le
 		/* 3.3.5.2.7: each message starts 8-byte aligned and holds at least a header. */
 		if (next && (next % 8 || next < SMB2_HDR_SIZE || next > left)) {
 			log_info("%s: bad NextCommand %u, dropping", c->peer, next);
-			net_conn_close(nc);
+			net_conn_close(c->net);
 			goto out;
 		}
 		req.msg = frame + off;
@@ -393,20 +417,60 @@ void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t le
 		bool ok = process_message(&req, first, next == 0);
 		arena_reset(&c->arena);
 		if (!ok) {
-			net_conn_close(nc);
+			net_conn_close(c->net);
 			goto out;
 		}
 		if (!next)
 			break;
 		off += next;
 	}
-	if (out.len > 4) {
-		size_t olen;
-		uint8_t *buf = wr_steal(&out, &olen);
-		net_conn_send(nc, buf, olen - 4);
-	}
+	smb2_send_response(c, &out, enc);
 out:
 	wr_free(&out);
+}
+
+/* MS-SMB2 3.3.5.2.1: decrypt a TRANSFORM message with its session's key; anything wrong ends
+ * the connection. */
+static void process_encrypted(struct smb2_conn *c, const uint8_t *frame, size_t len)
+{
+	struct smb2_transform_hdr th;
+	struct smb2_session *s;
+
+	if (c->cipher == SMB2_CIPHER_NONE || !smb2_transform_hdr_decode(frame, len, &th) ||
+	    !(s = smb2_session_find(c, th.session_id)) || !s->cipher_keys_valid ||
+	    s->state == SESSION_LOGGED_OFF) {
+		log_info("%s: undecryptable TRANSFORM message, dropping", c->peer);
+		net_conn_close(c->net);
+		return;
+	}
+	uint8_t *plain = malloc(len);
+	size_t plen = 0;
+	if (!plain || !smb2_decrypt(c->cipher, s->dec_key, frame, len, plain, &plen)) {
+		log_info("%s: TRANSFORM message failed to decrypt, dropping", c->peer);
+		free(plain);
+		net_conn_close(c->net);
+		return;
+	}
+	process_compound(c, plain, plen, s);
+	free(plain);
+}
+
+void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t len)
+{
+	struct smb2_conn *c = state;
+
+	if (len >= 4 && le32(frame) == SMB1_PROTOCOL_ID) {
+		if (c->negotiated)
+			net_conn_close(nc);
+		else
+			smb2_smb1_negotiate(c, frame, len);
+		return;
+	}
+	if (len >= 4 && le32(frame) == SMB2_TRANSFORM_ID) {
+		process_encrypted(c, frame, len);
+		return;
+	}
+	process_compound(c, frame, len, NULL);
 }
 
 void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a)
@@ -416,6 +480,14 @@ void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a)
 	struct smb2_req req = { .conn = c, .out = &out, .arena = &c->arena, .cmp = &cmp,
 				.msg = a->msg, .len = a->len, .last = true, .resumed = true,
 				.async_id = a->async_id };
+
+	if (a->encrypted) {
+		req.enc_sess = smb2_session_find(c, a->session_id);
+		if (!req.enc_sess || !req.enc_sess->cipher_keys_valid) {
+			smb2_async_drop(c, a);
+			return;
+		}
+	}
 
 	if (!smb2_hdr_decode(a->msg, a->len, &req.hdr)) {
 		smb2_async_drop(c, a);
@@ -434,12 +506,9 @@ void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a)
 		a->on_drop = NULL;   /* finished: whoever woke it already forgot it */
 		smb2_async_drop(c, a);
 	}
-	if (!ok) {
+	if (!ok)
 		net_conn_close(c->net);
-	} else if (out.len > 4) {
-		size_t olen;
-		uint8_t *buf = wr_steal(&out, &olen);
-		net_conn_send(c->net, buf, olen - 4);
-	}
+	else
+		smb2_send_response(c, &out, req.enc_sess);
 	wr_free(&out);
 }

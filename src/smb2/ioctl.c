@@ -34,7 +34,7 @@ static NTSTATUS validate_negotiate(struct smb2_req *req, const struct smb2_ioctl
 		goto drop;
 
 	struct smb2_validate_negotiate_rsp rsp = {
-		.capabilities = c->dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0,
+		.capabilities = smb2_server_caps(c, c->dialect),
 		.security_mode = SMB2_NEGOTIATE_SIGNING_ENABLED |
 				 (c->srv->cfg->g.signing == CFG_SIGNING_MANDATORY ? SMB2_NEGOTIATE_SIGNING_REQUIRED : 0),
 		.dialect = c->dialect,

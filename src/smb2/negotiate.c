@@ -30,10 +30,16 @@ static uint16_t security_mode(const struct smb2_server *srv)
 	return mode;
 }
 
-static uint32_t server_caps(uint16_t dialect)
+uint32_t smb2_server_caps(const struct smb2_conn *c, uint16_t dialect)
 {
-	/* Leasing, multichannel and encryption are advertised once they exist. */
-	return dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
+	uint32_t caps = dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
+
+	/* 3.0/3.0.2 announce encryption (AES-128-CCM) by capability; 3.1.1 by context. Leasing
+	 * and multichannel are advertised once they exist. */
+	if ((dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) &&
+	    (c->client_caps & SMB2_GLOBAL_CAP_ENCRYPTION) && c->srv->cfg->g.encrypt != CFG_ENCRYPT_OFF)
+		caps |= SMB2_GLOBAL_CAP_ENCRYPTION;
+	return caps;
 }
 
 static void fill_rsp(struct smb2_conn *c, struct smb2_negotiate_rsp *rsp, uint16_t dialect)
@@ -44,7 +50,7 @@ static void fill_rsp(struct smb2_conn *c, struct smb2_negotiate_rsp *rsp, uint16
 	*rsp = (struct smb2_negotiate_rsp){
 		.security_mode = security_mode(srv),
 		.dialect_revision = dialect,
-		.capabilities = server_caps(dialect),
+		.capabilities = smb2_server_caps(c, dialect),
 		.max_transact_size = large ? srv->max_trans : 65536,
 		.max_read_size = large ? srv->max_read : 65536,
 		.max_write_size = large ? srv->max_write : 65536,
@@ -94,7 +100,16 @@ static NTSTATUS negotiate_contexts(struct smb2_conn *c, const struct smb2_negoti
 		st = smb2_neg_encryption_decode(ctx, &ec);
 		if (st != STATUS_SUCCESS)
 			return st;
-		c->client_ciphers = ec.ciphers.count;   /* recorded; encryption is a later feature */
+		/* Server preference: AES-128-GCM (fastest), AES-128-CCM, AES-256-GCM, AES-256-CCM. */
+		static const uint16_t pref[] = { SMB2_ENCRYPTION_AES128_GCM, SMB2_ENCRYPTION_AES128_CCM,
+						 SMB2_ENCRYPTION_AES256_GCM, SMB2_ENCRYPTION_AES256_CCM };
+		c->cipher_ctx = true;
+		if (c->srv->cfg->g.encrypt != CFG_ENCRYPT_OFF)
+			for (size_t i = 0; i < sizeof(pref) / sizeof(pref[0]); i++)
+				if (smb2_u16_list_has(&ec.ciphers, pref[i])) {
+					c->cipher = (enum smb2_cipher)pref[i];
+					break;
+				}
 	}
 	ctx = smb2_negotiate_req_find(in, SMB2_NETNAME_NEGOTIATE_CONTEXT_ID);
 	if (ctx) {
@@ -138,9 +153,13 @@ NTSTATUS smb2_negotiate(struct smb2_req *req)
 	memcpy(c->client_guid, in.client_guid, 16);
 	c->sign_alg = dialect >= SMB2_DIALECT_300 ? SMB2_SIGN_AES_CMAC : SMB2_SIGN_HMAC_SHA256;
 
+	c->cipher = SMB2_CIPHER_NONE;
 	fill_rsp(c, &rsp, dialect);
-	struct smb2_neg_context ctxs[2];
+	if (rsp.capabilities & SMB2_GLOBAL_CAP_ENCRYPTION)
+		c->cipher = SMB2_CIPHER_AES128_CCM;
+	struct smb2_neg_context ctxs[3];
 	uint8_t pre_buf[SMB2_NEG_PREAUTH_RSP_LEN], sign_buf[SMB2_NEG_ONE_ID_RSP_LEN];
+	uint8_t enc_buf[SMB2_NEG_ONE_ID_RSP_LEN];
 	if (dialect == SMB2_DIALECT_311) {
 		uint8_t salt[SMB2_PREAUTH_SALT_SIZE];
 		st = negotiate_contexts(c, &in);
@@ -157,9 +176,11 @@ NTSTATUS smb2_negotiate(struct smb2_req *req)
 				[SMB2_SIGN_AES_CMAC] = SMB2_SIGNING_AES_CMAC,
 				[SMB2_SIGN_AES_GMAC] = SMB2_SIGNING_AES_GMAC,
 			};
-			smb2_neg_ctx_signing(&ctxs[1], sign_buf, wire_alg[c->sign_alg]);
-			rsp.context_count = 2;
+			smb2_neg_ctx_signing(&ctxs[rsp.context_count++], sign_buf, wire_alg[c->sign_alg]);
 		}
+		/* 3.3.5.4: answer an encryption context with our choice, 0 when none is shared. */
+		if (c->cipher_ctx)
+			smb2_neg_ctx_encryption(&ctxs[rsp.context_count++], enc_buf, (uint16_t)c->cipher);
 		/* MS-SMB2 3.3.5.4: the connection's hash starts over from this request. */
 		memset(c->preauth, 0, sizeof(c->preauth));
 		if (!crypto_preauth_update(c->preauth, req->msg, req->len))

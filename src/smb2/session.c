@@ -29,6 +29,7 @@ struct smb2_session *smb2_session_new(struct smb2_conn *c)
 	while (s->id == 0 || s->id == 0xFFFFFFFFu);
 	s->state = SESSION_IN_PROGRESS;
 	s->next_tree_id = 1;
+	smb2_nonce_init(&s->nonces);
 	memcpy(s->preauth, c->preauth, sizeof(s->preauth));
 	s->next = c->sessions;
 	c->sessions = s;
@@ -92,6 +93,7 @@ void smb2_session_logoff(struct smb2_conn *c, struct smb2_session *s)
 	}
 	explicit_bzero(s->session_key, sizeof(s->session_key));
 	explicit_bzero(s->app_key, sizeof(s->app_key));
+	explicit_bzero(s->dec_key, sizeof(s->dec_key));
 	s->state = SESSION_LOGGED_OFF;
 	prune_tombstones(c);
 }
@@ -140,6 +142,11 @@ void smb2_session_derive_keys(struct smb2_conn *c, struct smb2_session *s)
 					  s->signing_key, 16) &&
 		     crypto_kdf_sp800_108(s->session_key, 16, la311, sizeof(la311), s->preauth, 64,
 					  s->app_key, 16);
+	}
+	if (ok && c->cipher != SMB2_CIPHER_NONE) {
+		s->cipher_keys_valid = smb2_derive_cipher_keys(c->dialect, c->cipher, s->session_key, 16,
+							       s->preauth, s->enc_key, s->dec_key);
+		ok = s->cipher_keys_valid;
 	}
 	s->keys_valid = ok;
 	if (!ok)

@@ -87,6 +87,15 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s, b
 				c->srv->cfg->g.signing == CFG_SIGNING_MANDATORY ||
 				(c->client_security_mode & SMB2_NEGOTIATE_SIGNING_REQUIRED) ||
 				(req->hdr.flags & SMB2_FLAGS_SIGNED);
+			int enc = c->srv->cfg->g.encrypt;
+			if (s->cipher_keys_valid &&
+			    (enc == CFG_ENCRYPT_DESIRED || enc == CFG_ENCRYPT_REQUIRED)) {
+				s->encrypt_data = true;
+				*flags |= SMB2_SESSION_FLAG_ENCRYPT_DATA;
+			} else if (enc == CFG_ENCRYPT_REQUIRED) {
+				log_info("%s: encryption required but the client cannot encrypt", c->peer);
+				return STATUS_ACCESS_DENIED;
+			}
 			/* 3.3.5.5.3: on 3.1.1 the final response is signed in any case, which
 			 * proves the preauth hash both sides computed. */
 			if (c->dialect == SMB2_DIALECT_311) {

@@ -64,6 +64,7 @@ struct smb2_tree {
 	struct smb2_share *share;
 	uint32_t maximal_access;
 	bool read_only;
+	bool encrypt_data;              /* SMB2_SHAREFLAG_ENCRYPT_DATA */
 };
 
 struct smb2_session {
@@ -75,6 +76,11 @@ struct smb2_session {
 	uint8_t signing_key[16];
 	uint8_t app_key[16];
 	bool keys_valid;
+	uint8_t enc_key[32];            /* server -> client (ServerOut / S2C) */
+	uint8_t dec_key[32];            /* client -> server (ServerIn / C2S) */
+	bool cipher_keys_valid;
+	bool encrypt_data;              /* SMB2_SESSION_FLAG_ENCRYPT_DATA: all traffic encrypted */
+	struct smb2_nonce_gen nonces;
 	bool signing_required;          /* every request must carry a valid signature */
 	bool anonymous, guest;
 	bool reauth_in_progress;
@@ -100,6 +106,7 @@ struct smb2_async {
 	uint16_t command;
 	uint64_t session_id;            /* resolved (related compounds included) */
 	uint32_t tree_id;
+	bool encrypted;                 /* arrived in a TRANSFORM: answers go back encrypted */
 	uint8_t *msg;                   /* copy of the request message */
 	size_t len;
 	/* called when the request is cancelled or its connection goes, to drop waiter entries */
@@ -137,8 +144,8 @@ struct smb2_conn {
 	uint8_t client_guid[16];
 	enum smb2_sign_alg sign_alg;
 	bool signing_ctx;               /* the client sent SIGNING_CAPABILITIES */
-	uint16_t cipher;
-	uint16_t client_ciphers;        /* how many ciphers the client offered (recorded only) */
+	bool cipher_ctx;                /* the client sent ENCRYPTION_CAPABILITIES */
+	enum smb2_cipher cipher;        /* negotiated cipher, SMB2_CIPHER_NONE if none */
 	bool smb1_upgraded;             /* answered an SMB1 negotiate with 0x02FF */
 	uint8_t preauth[64];            /* 3.1.1 connection preauth hash */
 
@@ -184,6 +191,9 @@ struct smb2_req {
 	uint64_t async_id;              /* set when the request went (or is) async */
 	struct smb2_async *parked;      /* the entry a handler created with smb2_async_park */
 	NTSTATUS status;                /* the message's final status, set by the dispatcher */
+	/* the request arrived in a TRANSFORM (encrypted by this session); responses go back the
+	 * same way and are not signed */
+	struct smb2_session *enc_sess;
 };
 
 struct smb2_compound {
@@ -220,7 +230,9 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
  * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's. */
 NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
 		       struct smb2_open **out);
-/* Derive signing (and later encryption) keys for a session once authentication completes. */
+/* The effective "server smb encrypt" of a share (its own value or the global one). */
+int smb2_share_encrypt(const struct smb2_server *srv, const struct smb2_share *share);
+/* Derive signing and encryption keys for a session once authentication completes. */
 void smb2_session_derive_keys(struct smb2_conn *c, struct smb2_session *s);
 
 /* Handlers: one per command, each in its own file. */
@@ -254,6 +266,8 @@ struct smb2_async *smb2_async_find(struct smb2_conn *c, bool by_async_id, uint64
 void smb2_async_drop(struct smb2_conn *c, struct smb2_async *a);
 /* Send the final response of an async request that ends without being re-run (e.g. cancelled). */
 void smb2_async_complete_status(struct smb2_conn *c, struct smb2_async *a, NTSTATUS st);
+/* Send a response PDU built in `out` (4 bytes of room first), encrypted for `enc` if set. */
+void smb2_send_response(struct smb2_conn *c, struct wr *out, struct smb2_session *enc);
 /* Re-run a parked request on its connection's strand (dispatch.c). */
 void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a);
 
@@ -276,6 +290,9 @@ void smb2_smb1_negotiate(struct smb2_conn *c, const uint8_t *frame, size_t len);
 struct smb2_info_file;
 void smb2_info_file_from_open(const struct smb2_conn *c, const struct smb2_open *op,
 			      const struct vfs_meta *m, struct smb2_info_file *out);
+
+/* Capabilities the server answers NEGOTIATE (and VALIDATE_NEGOTIATE_INFO) with. */
+uint32_t smb2_server_caps(const struct smb2_conn *c, uint16_t dialect);
 
 /* Current time as NT time. */
 uint64_t smb2_nttime_now(void);

@@ -70,6 +70,16 @@ NTSTATUS smb2_tree_connect(struct smb2_req *req)
 			return STATUS_ACCESS_DENIED;
 		}
 	}
+	int enc = smb2_share_encrypt(req->conn->srv, share);
+	bool encrypt = false;
+	if (enc == CFG_ENCRYPT_REQUIRED || enc == CFG_ENCRYPT_DESIRED) {
+		encrypt = s->cipher_keys_valid;
+		if (!encrypt && enc == CFG_ENCRYPT_REQUIRED) {
+			log_info("%s: [%s] requires encryption, which this client did not negotiate",
+				 req->conn->peer, name);
+			return STATUS_ACCESS_DENIED;
+		}
+	}
 	if (count_trees(s) >= SMB2_MAX_TREES_PER_SESSION)
 		return STATUS_INSUFFICIENT_RESOURCES;
 
@@ -79,6 +89,7 @@ NTSTATUS smb2_tree_connect(struct smb2_req *req)
 	t->id = s->next_tree_id++;
 	t->share = share;
 	t->read_only = share->cfg ? share->cfg->read_only : false;
+	t->encrypt_data = encrypt;
 	/* What the share allows; each open's real access comes from the file system. */
 	t->maximal_access = t->read_only ? (FILE_GENERIC_READ | FILE_GENERIC_EXECUTE) : FILE_ALL_ACCESS;
 	t->next = s->trees;
@@ -87,7 +98,7 @@ NTSTATUS smb2_tree_connect(struct smb2_req *req)
 
 	struct smb2_tree_connect_rsp rsp = {
 		.share_type = share->ipc ? SMB2_SHARE_TYPE_PIPE : SMB2_SHARE_TYPE_DISK,
-		.share_flags = SMB2_SHAREFLAG_MANUAL_CACHING,
+		.share_flags = SMB2_SHAREFLAG_MANUAL_CACHING | (encrypt ? SMB2_SHAREFLAG_ENCRYPT_DATA : 0),
 		.capabilities = 0,
 		.maximal_access = t->maximal_access,
 	};
@@ -105,4 +116,11 @@ NTSTATUS smb2_tree_disconnect(struct smb2_req *req)
 	req->tree = NULL;
 	smb2_tree_disconnect_rsp_encode(req->out, req->hdr_off);
 	return STATUS_SUCCESS;
+}
+
+int smb2_share_encrypt(const struct smb2_server *srv, const struct smb2_share *share)
+{
+	if (share->cfg && share->cfg->encrypt != CFG_ENCRYPT_INHERIT)
+		return share->cfg->encrypt;
+	return srv->cfg->g.encrypt;
 }
