@@ -185,18 +185,17 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 		goto respond;
 	}
 	if (related && !req->resumed) {
-		if (first) {
-			st = STATUS_INVALID_PARAMETER;
+		/* 3.3.5.2.7.2: a related message inherits the session and tree of the previous one
+		 * and fails with the error of a failed CREATE before it. */
+		if (NT_STATUS_IS_ERROR(req->cmp->create_err)) {
+			st = req->cmp->create_err;
 			goto respond;
 		}
-		/* 3.3.5.2.7.2: a related message inherits the session and tree of the previous one. */
 		h->session_id = req->cmp->session_id;
 		h->tree_id = req->cmp->tree_id;
 		req->rsp_session_id = h->session_id;
-		if (NT_STATUS_IS_ERROR(req->cmp->prev_status) && req->cmp->prev_was_create_failure) {
-			st = req->cmp->prev_status;
-			goto respond;
-		}
+	} else if (!req->resumed) {
+		req->cmp->have_fid = false;   /* an unrelated message starts a new chain */
 	}
 
 	/* Payload-sized charge (3.3.5.2.5). */
@@ -213,9 +212,13 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 				  h->command != SMB2_CANCEL)) {
 		req->sess = smb2_session_find(c, h->session_id);
 		if (!req->sess) {
-			st = STATUS_USER_SESSION_DELETED;
+			/* Inside a related chain the session is the chain's, so a missing one means
+			 * a malformed chain (as Samba answers). */
+			st = related && !req->resumed ? STATUS_INVALID_PARAMETER : STATUS_USER_SESSION_DELETED;
+			req->cmp->session_id = 0;
 			goto respond;
 		}
+		req->cmp->session_id = h->session_id;
 	}
 
 	/* 3.3.5.2.4: on a session that signs, every request must carry a valid signature —
@@ -256,6 +259,7 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 			st = STATUS_NETWORK_NAME_DELETED;
 			goto respond;
 		}
+		req->cmp->tree_id = h->tree_id;
 	}
 	/* 3.3.5.2.9, 3.3.5.2.11: on an encrypting session or share, a plain request is refused
 	 * and not executed. */
@@ -296,10 +300,12 @@ respond:
 	if (h->command != SMB2_CANCEL && !req->resumed)
 		granted = credits_grant(c, h, charge);
 
-	req->cmp->prev_status = st;
-	req->cmp->prev_was_create_failure = h->command == SMB2_CREATE && NT_STATUS_IS_ERROR(st);
-	req->cmp->session_id = h->session_id;
-	req->cmp->tree_id = h->tree_id;
+	if (h->command == SMB2_CREATE && NT_STATUS_IS_ERROR(st))
+		req->cmp->create_err = st;
+	if (h->command == SMB2_TREE_CONNECT && st == STATUS_SUCCESS)
+		req->cmp->tree_id = h->tree_id;
+	if (h->command == SMB2_SESSION_SETUP && req->sess)
+		req->cmp->session_id = req->sess->id;
 
 	if (req->sess && req->sess->keys_valid && !req->no_sign && !req->enc_sess &&
 	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED)))

@@ -48,6 +48,36 @@ drop:
 	return STATUS_ACCESS_DENIED;
 }
 
+/* FSCTLs on a file or directory handle. */
+static NTSTATUS file_fsctl(struct smb2_req *req, const struct smb2_ioctl_req *in, struct wr *out)
+{
+	struct smb2_open *op;
+	uint64_t dev, ino;
+	NTSTATUS st;
+
+	if (!req->tree)
+		return STATUS_NETWORK_NAME_DELETED;
+	st = smb2_req_open(req, in->file_id.persistent, in->file_id.volatile_, &op);
+	if (st != STATUS_SUCCESS)
+		return st;
+	switch (in->ctl_code) {
+	case FSCTL_GET_OBJECT_ID:
+	case FSCTL_CREATE_OR_GET_OBJECT_ID: {
+		/* MS-FSCC 2.3.1: a stable 16-byte id; ours is derived from the file id, so it
+		 * needs no storage and survives restarts. */
+		uint8_t oid[16], vol[16] = { 0 };
+		vfs_open_file_id(op->vfs, &dev, &ino);
+		put_le64(oid, ino);
+		put_le64(oid + 8, dev);
+		put_le64(vol, vfs_open_share(op->vfs)->volume_serial);
+		smb2_object_id_encode(out, oid, vol);
+		return STATUS_SUCCESS;
+	}
+	default:
+		return STATUS_NOT_SUPPORTED;
+	}
+}
+
 NTSTATUS smb2_ioctl(struct smb2_req *req)
 {
 	struct smb2_ioctl_req in;
@@ -70,7 +100,8 @@ NTSTATUS smb2_ioctl(struct smb2_req *req)
 		st = STATUS_FS_DRIVER_REQUIRED;   /* no DFS: what Windows without DFS answers */
 		break;
 	default:
-		st = STATUS_NOT_SUPPORTED;
+		/* Everything else acts on an open: the handle is checked first (3.3.5.15). */
+		st = file_fsctl(req, &in, &out);
 		break;
 	}
 	if (st == STATUS_SUCCESS) {

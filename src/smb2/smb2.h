@@ -196,13 +196,15 @@ struct smb2_req {
 	struct smb2_session *enc_sess;
 };
 
+/* What related messages of a compound inherit (MS-SMB2 3.3.5.2.7.2): the session and tree last
+ * found, the file last used, and the error of a failed CREATE, which every later related
+ * message gets too. */
 struct smb2_compound {
 	bool have_fid;
 	uint64_t fid_persistent, fid_volatile;
-	uint64_t session_id;
+	uint64_t session_id;            /* 0 after a failed lookup */
 	uint32_t tree_id;
-	NTSTATUS prev_status;
-	bool prev_was_create_failure;
+	NTSTATUS create_err;
 };
 
 /* Connection lifecycle, wired to the transport by skiffd. */

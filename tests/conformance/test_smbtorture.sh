@@ -23,6 +23,9 @@ SKIFF_TEST_NAME=test_smbtorture
 CONF_DIR=$(cd "$(dirname "$0")" && pwd)
 : "${SKIFF_SRC:=$(cd "$CONF_DIR/../.." && pwd)}"
 # shellcheck source=../integration/lib.sh
+# Samba's reference run allows anonymous logons (its default), and smb2.session.reauth2
+# re-authenticates anonymously; skiffd refuses them unless configured, so configure it here.
+SKIFF_TEST_EXTRA_GLOBAL=${SKIFF_TEST_EXTRA_GLOBAL:-"allow anonymous = yes"}
 . "$SKIFF_SRC/tests/integration/lib.sh"
 
 LIST=${SKIFF_CONF_LIST:-$CONF_DIR/smb2-core.txt}

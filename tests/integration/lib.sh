@@ -146,6 +146,8 @@ skiff__write_skiffd_conf() {
 		echo "workgroup = WORKGROUP"
 		echo "server min protocol = SMB2_02"
 		echo "server max protocol = SMB3_11"
+		# extra [global] lines, one per line (e.g. the conformance run's "allow anonymous")
+		[ -n "${SKIFF_TEST_EXTRA_GLOBAL:-}" ] && printf '%s\n' "$SKIFF_TEST_EXTRA_GLOBAL"
 		for s in "$SKIFF_TEST_SHARE" $SKIFF_TEST_EXTRA_SHARES; do
 			echo
 			echo "[$s]"

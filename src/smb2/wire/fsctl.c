@@ -25,3 +25,11 @@ void smb2_validate_negotiate_encode(struct wr *w, const struct smb2_validate_neg
 	wr_u16(w, rsp->security_mode);
 	wr_u16(w, rsp->dialect);
 }
+
+void smb2_object_id_encode(struct wr *w, const uint8_t object_id[16], const uint8_t birth_volume_id[16])
+{
+	wr_bytes(w, object_id, 16);
+	wr_bytes(w, birth_volume_id, 16);
+	wr_bytes(w, object_id, 16);   /* BirthObjectId: the id never changes */
+	wr_zero(w, 16);               /* DomainId: unused */
+}

@@ -15,7 +15,13 @@
 #define FSCTL_VALIDATE_NEGOTIATE_INFO      0x00140204u
 #define FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
 
+#define FSCTL_GET_OBJECT_ID                0x0009009Cu
+#define FSCTL_CREATE_OR_GET_OBJECT_ID      0x000900C0u
+
 #define SMB2_0_IOCTL_IS_FSCTL 0x00000001u
+
+/* FILE_OBJECTID_BUFFER (MS-FSCC 2.1.3.1): 64 bytes. */
+void smb2_object_id_encode(struct wr *w, const uint8_t object_id[16], const uint8_t birth_volume_id[16]);
 
 struct smb2_validate_negotiate_req {
 	uint32_t capabilities;
