@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SESSION_SETUP (MS-SMB2 3.3.5.5) and LOGOFF (3.3.5.6): authentication, identity, keys. */
+#include <ctype.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -37,7 +38,15 @@ static NTSTATUS map_identity(struct smb2_session *s, const char *unix_name)
 		s->ident.groups = s->groups;
 		return STATUS_SUCCESS;
 	}
-	if (getpwnam_r(unix_name, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp) {
+	/* SMB names are case-insensitive, Unix account names are not: "TUSER" logs on as the
+	 * account "tuser" when no account of the exact spelling exists. */
+	char lower[256];
+	size_t i;
+	for (i = 0; unix_name[i] && i < sizeof(lower) - 1; i++)
+		lower[i] = (char)tolower((unsigned char)unix_name[i]);
+	lower[i] = '\0';
+	if ((getpwnam_r(unix_name, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp) &&
+	    (getpwnam_r(lower, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp)) {
 		log_warn("user '%s' authenticated but has no Unix account; refused", unix_name);
 		return STATUS_LOGON_FAILURE;
 	}
