@@ -5,7 +5,8 @@
 # libFuzzer targets in build-fuzz/ and runs each for FUZZ_SECONDS; ends with "N passed, N failed".
 #
 # Env: FUZZ_SECONDS (default 20), JOBS (build parallelism, default nproc),
-#      SKIFF_SKIP_DEPS=1 (do not run scripts/install-deps.sh), SKIFF_SKIP_ASAN=1, SKIFF_SKIP_FUZZ=1.
+#      SKIFF_SKIP_DEPS=1 (do not run scripts/install-deps.sh), SKIFF_SKIP_RELEASE=1,
+#      SKIFF_SKIP_ASAN=1, SKIFF_SKIP_FUZZ=1 (leave out a part, for quicker local runs).
 # Count: every ctest test of both trees is one test, every fuzz target is one test, and a build or
 # configure step that fails counts as one failure (after a failed configure its tests do not run;
 # after a failed build the tests that did build still run).
@@ -88,10 +89,12 @@ fi
 [ "$(id -u)" = 0 ] || echo "WARNING: not root; integration tests need root (Unix test user, smbd, port binding)"
 
 # ---------- release-ish tree: unit + integration + conformance ----------
-phase "build/ (RelWithDebInfo)"
-if cmake_build build "release" -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
-	phase "ctest build/ (unit, integration, conformance)"
-	run_ctest build "build"
+if [ "${SKIFF_SKIP_RELEASE:-0}" != 1 ]; then
+	phase "build/ (RelWithDebInfo)"
+	if cmake_build build "release" -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+		phase "ctest build/ (unit, integration, conformance)"
+		run_ctest build "build"
+	fi
 fi
 
 # ---------- ASan + UBSan tree ----------
@@ -116,29 +119,54 @@ if [ "${SKIFF_SKIP_FUZZ:-0}" != 1 ]; then
 	else
 		FUZZ_TMP=$(mktemp -d /tmp/skiff-fuzz.XXXXXX)
 		ART=$ROOT/build-fuzz/artifacts
-		mkdir -p "$ART" "$ROOT/build-fuzz/fuzz-logs"
+		LOGS=$ROOT/build-fuzz/fuzz-logs
+		mkdir -p "$ART" "$LOGS"
+		# Relink every target, so a target that no longer builds cannot leave a stale binary.
+		rm -f "$LOGS"/*.log
+		for f in "${FUZZERS[@]}"; do rm -f "$ROOT/build-fuzz/$f"; done
+		if ! cmake --build "$ROOT/build-fuzz" -j "$JOBS" --target "${FUZZERS[@]}" -- -k \
+			>"$ROOT/build-fuzz/build.log" 2>&1; then
+			grep -E 'error:|undefined reference|\*\*\* ' "$ROOT/build-fuzz/build.log" | head -n 40
+		fi
+		# One fuzzer per core at a time; each fuzzes a copy of its seed corpus, since libFuzzer
+		# adds what it finds to the corpus directory.
+		phase "fuzzing ${#FUZZERS[@]} targets, ${FUZZ_SECONDS}s each, $JOBS at a time"
+		declare -a RUNNING=()
 		for f in "${FUZZERS[@]}"; do
 			name=${f#fuzz_}
-			log=$ROOT/build-fuzz/fuzz-logs/$f.log
-			if ! cmake --build "$ROOT/build-fuzz" -j "$JOBS" --target "$f" >"$log" 2>&1; then
-				grep -E 'error:|undefined reference|\*\*\* ' "$log" | head -n 20
-				fail_item "build $f"
+			if [ ! -x "$ROOT/build-fuzz/$f" ]; then
+				echo "FAILED to build $f (see build-fuzz/build.log)" >"$LOGS/$f.log"
+				echo 1 >"$FUZZ_TMP/$f.rc"
 				continue
 			fi
-			# Fuzz a copy of the seed corpus: libFuzzer adds what it finds to the corpus directory.
 			mkdir -p "$FUZZ_TMP/$name" "$FUZZ_TMP/art-$name"
 			if [ -d "$ROOT/tests/fuzz/corpus/$name" ]; then
 				cp -R "$ROOT/tests/fuzz/corpus/$name/." "$FUZZ_TMP/$name/"
 			else
-				echo "note: no seed corpus tests/fuzz/corpus/$name/"
+				echo "note: no seed corpus tests/fuzz/corpus/$name/" >"$LOGS/$f.log"
 			fi
-			phase "$f for ${FUZZ_SECONDS}s ($(find "$FUZZ_TMP/$name" -type f | wc -l) seeds)"
-			if "$ROOT/build-fuzz/$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-				-print_final_stats=1 -artifact_prefix="$FUZZ_TMP/art-$name/" "$FUZZ_TMP/$name" >>"$log" 2>&1; then
+			while [ ${#RUNNING[@]} -ge "$JOBS" ]; do
+				wait -n 2>/dev/null
+				mapfile -t RUNNING < <(for p in "${RUNNING[@]}"; do kill -0 "$p" 2>/dev/null && echo "$p"; done)
+			done
+			(
+				"$ROOT/build-fuzz/$f" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+					-print_final_stats=1 -artifact_prefix="$FUZZ_TMP/art-$name/" "$FUZZ_TMP/$name" \
+					>>"$LOGS/$f.log" 2>&1
+				echo $? >"$FUZZ_TMP/$f.rc"
+			) &
+			RUNNING+=("$!")
+		done
+		wait
+		for f in "${FUZZERS[@]}"; do
+			name=${f#fuzz_}
+			seeds=$(find "$ROOT/tests/fuzz/corpus/$name" -type f 2>/dev/null | wc -l)
+			if [ "$(cat "$FUZZ_TMP/$f.rc" 2>/dev/null)" = 0 ]; then
 				PASSED=$((PASSED + 1))
-				echo "ok: $(grep -E '^stat::number_of_executed_units' "$log" | tail -n 1 | sed 's/.*: *//') runs, no crash"
+				printf 'ok    %-28s %10s runs from %3d seeds, no crash\n' "$f" \
+					"$(grep -E '^stat::number_of_executed_units' "$LOGS/$f.log" | tail -n 1 | sed 's/.*: *//')" "$seeds"
 			else
-				tail -n 60 "$log"
+				tail -n 60 "$LOGS/$f.log"
 				cp "$FUZZ_TMP/art-$name"/* "$ART/" 2>/dev/null
 				fail_item "fuzz $f (log build-fuzz/fuzz-logs/$f.log, reproducer in build-fuzz/artifacts/)"
 			fi
