@@ -391,6 +391,7 @@ static const struct key_def global_keys[] = {
 	{ "guestaccount", "guest account", K_GUEST, G(guest_account), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, G(encrypt), 0, 0 },
 	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, G(encrypt), 0, 0 },
+	{ "smbtorturehooks", "smbtorture hooks", K_BOOL, G(smbtorture_hooks), 0, 0 },
 };
 
 static const struct key_def share_keys[] = {

@@ -63,6 +63,7 @@ struct cfg_global {
 	bool allow_anonymous;
 	char *guest_account;   /* NULL when empty: guest logons refused */
 	int encrypt;           /* enum cfg_encrypt, default CFG_ENCRYPT_IF_REQUIRED */
+	bool smbtorture_hooks; /* Samba's test-only FSCTLs (conformance runs only), default no */
 };
 
 struct cfg {

@@ -95,6 +95,16 @@ NTSTATUS smb2_ioctl(struct smb2_req *req)
 	case FSCTL_VALIDATE_NEGOTIATE_INFO:
 		st = validate_negotiate(req, &in, &out);
 		break;
+	case FSCTL_SMBTORTURE_GLOBAL_READ_RESPONSE_BODY_PADDING8:
+		/* A test hook, off unless "smbtorture hooks = yes": makes READ responses carry
+		 * padding so smbtorture can check that clients honour DataOffset. */
+		if (!req->conn->srv->cfg->g.smbtorture_hooks)
+			st = STATUS_NOT_SUPPORTED;
+		else if (in.input_len != 0)
+			st = STATUS_INVALID_PARAMETER;
+		else
+			req->conn->read_body_padding = 8;
+		break;
 	case FSCTL_DFS_GET_REFERRALS:
 	case FSCTL_DFS_GET_REFERRALS_EX:
 		st = STATUS_FS_DRIVER_REQUIRED;   /* no DFS: what Windows without DFS answers */

@@ -34,7 +34,8 @@ NTSTATUS smb2_read(struct smb2_req *req)
 		return STATUS_ACCESS_DENIED;
 
 	size_t fixed_at = req->out->len;
-	smb2_read_rsp_encode_fixed(req->out, req->hdr_off, in.length, 0);
+	smb2_read_rsp_encode_fixed_padded(req->out, req->hdr_off, in.length, 0,
+					  req->conn->read_body_padding);
 	uint8_t *dst = wr_reserve(req->out, in.length);
 	if (!dst)
 		return STATUS_NO_MEMORY;

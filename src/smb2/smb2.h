@@ -147,6 +147,7 @@ struct smb2_conn {
 	bool cipher_ctx;                /* the client sent ENCRYPTION_CAPABILITIES */
 	enum smb2_cipher cipher;        /* negotiated cipher, SMB2_CIPHER_NONE if none */
 	bool smb1_upgraded;             /* answered an SMB1 negotiate with 0x02FF */
+	uint8_t read_body_padding;      /* smbtorture hook: zero bytes before READ data */
 	uint8_t preauth[64];            /* 3.1.1 connection preauth hash */
 
 	/* credits: message ids in [seq_low, seq_high) are granted; used ones are marked */

@@ -62,7 +62,7 @@ NTSTATUS smb2_tree_connect(struct smb2_req *req)
 	if (!share)
 		return STATUS_BAD_NETWORK_NAME;
 	if (share->cfg) {
-		if (s->anonymous || (s->guest && !share->cfg->guest_ok))
+		if ((s->anonymous || s->guest) && !share->cfg->guest_ok)
 			return STATUS_ACCESS_DENIED;
 		if (!cfg_share_user_allowed(share->cfg, s->user)) {
 			log_info("%s: %s is not in 'valid users' of [%s]", req->conn->peer, s->user,

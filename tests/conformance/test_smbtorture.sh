@@ -25,7 +25,10 @@ CONF_DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../integration/lib.sh
 # Samba's reference run allows anonymous logons (its default), and smb2.session.reauth2
 # re-authenticates anonymously; skiffd refuses them unless configured, so configure it here.
-SKIFF_TEST_EXTRA_GLOBAL=${SKIFF_TEST_EXTRA_GLOBAL:-"allow anonymous = yes"}
+# Samba's run also enables its test-only FSCTLs (smbd:FSCTL_SMBTORTURE); skiffd's switch for
+# the one the core list uses (smb2.read.bug14607) is "smbtorture hooks".
+SKIFF_TEST_EXTRA_GLOBAL=${SKIFF_TEST_EXTRA_GLOBAL:-"allow anonymous = yes
+smbtorture hooks = yes"}
 . "$SKIFF_SRC/tests/integration/lib.sh"
 
 LIST=${SKIFF_CONF_LIST:-$CONF_DIR/smb2-core.txt}

@@ -32,10 +32,18 @@ NTSTATUS smb2_read_req_decode(const uint8_t *msg, size_t len, struct smb2_read_r
 void smb2_read_rsp_encode_fixed(struct wr *w, size_t hdr_off, uint32_t data_len,
 				uint32_t data_remaining)
 {
+	smb2_read_rsp_encode_fixed_padded(w, hdr_off, data_len, data_remaining, 0);
+}
+
+void smb2_read_rsp_encode_fixed_padded(struct wr *w, size_t hdr_off, uint32_t data_len,
+				       uint32_t data_remaining, uint8_t padding)
+{
+	(void)hdr_off;
 	wr_u16(w, READ_RSP_SS);
-	wr_u8(w, SMB2_READ_RSP_DATA_OFFSET);
+	wr_u8(w, (uint8_t)(SMB2_READ_RSP_DATA_OFFSET + padding));
 	wr_u8(w, 0);                        /* Reserved */
 	wr_u32(w, data_len);
 	wr_u32(w, data_remaining);
 	wr_u32(w, SMB2_READFLAG_RESPONSE_NONE);
+	wr_zero(w, padding);
 }

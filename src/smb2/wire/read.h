@@ -40,5 +40,9 @@ NTSTATUS smb2_read_req_decode(const uint8_t *msg, size_t len, struct smb2_read_r
  * right after it. */
 void smb2_read_rsp_encode_fixed(struct wr *w, size_t hdr_off, uint32_t data_len,
 				uint32_t data_remaining);
+/* The same with `padding` zero bytes between the fixed part and the data (DataOffset moves);
+ * clients must honour DataOffset (Samba bug 14607), which a test hook checks. */
+void smb2_read_rsp_encode_fixed_padded(struct wr *w, size_t hdr_off, uint32_t data_len,
+				       uint32_t data_remaining, uint8_t padding);
 
 #endif
