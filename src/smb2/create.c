@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "smb2/ea.h"
+#include "smb2/security.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/create.h"
 #include "smb2/wire/change_notify.h"
@@ -23,11 +25,14 @@ struct create_ctx_wants {
 	bool mxac;
 	bool qfid;
 	uint64_t alloc_size;
+	struct vfs_ea *eas;        /* ExtA: EAs for a file this create makes or overwrites */
+	size_t neas;
 };
 
 /* Known contexts we act on; the others (leases, durable handles, ...) are ignored as the spec
  * allows until those features exist. */
-static NTSTATUS parse_contexts(const struct smb2_create_req *in, struct create_ctx_wants *want)
+static NTSTATUS parse_contexts(struct arena *a, const struct smb2_create_req *in,
+			       struct create_ctx_wants *want)
 {
 	const struct smb2_create_ctx_list *list = &in->contexts;
 	const struct smb2_create_ctx *cc;
@@ -48,8 +53,12 @@ static NTSTATUS parse_contexts(const struct smb2_create_req *in, struct create_c
 		if (st != STATUS_SUCCESS)
 			return st;
 	}
-	if (smb2_create_ctx_find(list, SMB2_CREATE_EA_BUFFER))
-		return STATUS_EAS_NOT_SUPPORTED;   /* EAs are not stored yet: refuse, don't drop */
+	if ((cc = smb2_create_ctx_find(list, SMB2_CREATE_EA_BUFFER))) {
+		/* MS-SMB2 3.3.5.9: a malformed list fails the create (EA_LIST_INCONSISTENT). */
+		st = smb2_ea_from_create_context(a, cc->data, cc->data_len, &want->eas, &want->neas);
+		if (st != STATUS_SUCCESS)
+			return st;
+	}
 	return STATUS_SUCCESS;
 }
 
@@ -83,7 +92,11 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	if (tree->share->ipc)
 		return STATUS_OBJECT_NAME_NOT_FOUND;   /* named pipes come with the RPC services */
 
-	st = parse_contexts(&in, &want);
+	st = parse_contexts(req->arena, &in, &want);
+	if (st != STATUS_SUCCESS)
+		return st;
+	struct sd *secd;
+	st = smb2_security_create_ctx(req, &in.contexts, &secd);   /* SecD: checked before creating */
 	if (st != STATUS_SUCCESS)
 		return st;
 	st = vfs_path_from_wire(req->arena, in.name, in.name_len, &path);
@@ -97,6 +110,8 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		.disposition = in.create_disposition,
 		.create_options = in.create_options,
 		.allocation_size = want.alloc_size,
+		.eas = want.eas,
+		.neas = want.neas,
 	};
 	/* Batch/exclusive oplocks of other opens are broken first; the open waits for the
 	 * holder's acknowledgement (MS-SMB2 3.3.5.9, MS-FSA 2.1.5.1.2). */
@@ -107,6 +122,8 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
 	if (st != STATUS_SUCCESS)
 		return st;
+	if (res.create_action == FILE_CREATED)
+		smb2_security_on_create(req, vo, secd);   /* inheritance, SecD */
 
 	if (c->nopens >= c->srv->cfg->g.max_open_files) {
 		vfs_close(vo, NULL);

@@ -2,6 +2,8 @@
 /* QUERY_INFO (MS-SMB2 3.3.5.20): file and file-system classes filled from the VFS. */
 #include <string.h>
 
+#include "smb2/ea.h"
+#include "smb2/security.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/info_file.h"
 #include "smb2/wire/info_fs.h"
@@ -104,14 +106,19 @@ NTSTATUS smb2_query_info(struct smb2_req *req)
 	wr_init(&data, 256);
 	switch (in.info_type) {
 	case SMB2_0_INFO_FILE:
-		st = query_file(req, op, in.file_info_class, in.output_buffer_length, &data);
+		if (smb2_ea_query_class(in.file_info_class))
+			st = smb2_query_ea(req, op, &in, &data);
+		else
+			st = query_file(req, op, in.file_info_class, in.output_buffer_length, &data);
 		break;
 	case SMB2_0_INFO_FILESYSTEM:
 		st = query_fs(req, in.file_info_class, in.output_buffer_length, &data);
 		break;
 	case SMB2_0_INFO_SECURITY:
+		st = smb2_security_query(req, op, &in, &data);
+		break;
 	case SMB2_0_INFO_QUOTA:
-		st = STATUS_NOT_SUPPORTED;   /* security descriptors and quotas come later */
+		st = STATUS_NOT_SUPPORTED;   /* quotas come later */
 		break;
 	default:
 		st = STATUS_INVALID_PARAMETER;

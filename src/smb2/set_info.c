@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "smb2/ea.h"
+#include "smb2/security.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/change_notify.h"
 #include "smb2/wire/info_file.h"
@@ -49,7 +51,11 @@ static NTSTATUS set_rename(struct smb2_req *req, struct smb2_open *op, const str
 static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls,
 			 const uint8_t *buf, size_t len)
 {
-	NTSTATUS st = smb2_set_info_file_class_check(cls);
+	NTSTATUS st;
+
+	if (cls == FileFullEaInformation)
+		return smb2_set_ea(req, op, buf, len);
+	st = smb2_set_info_file_class_check(cls);
 	if (st != STATUS_SUCCESS)
 		return st;
 
@@ -165,8 +171,10 @@ NTSTATUS smb2_set_info(struct smb2_req *req)
 	case SMB2_0_INFO_FILE:
 		st = set_file(req, op, in.file_info_class, in.buffer, in.buffer_len);
 		break;
-	case SMB2_0_INFO_FILESYSTEM:
 	case SMB2_0_INFO_SECURITY:
+		st = smb2_security_set(req, op, &in);
+		break;
+	case SMB2_0_INFO_FILESYSTEM:
 	case SMB2_0_INFO_QUOTA:
 		st = STATUS_NOT_SUPPORTED;
 		break;

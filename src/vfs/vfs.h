@@ -15,6 +15,7 @@
 
 #include "core/arena.h"
 #include "core/ntstatus.h"
+#include "core/secdesc.h"
 
 /* FILE_ATTRIBUTE_* (MS-FSCC 2.6) */
 #define FILE_ATTRIBUTE_READONLY            0x00000001u
@@ -137,6 +138,14 @@ struct vfs_meta {
 struct vfs_file;   /* one per open (dev, ino): share modes, delete-on-close, current path */
 struct vfs_open;   /* one per successful CREATE */
 
+/* An extended attribute (MS-FSCC 2.4.15). */
+struct vfs_ea {
+	const char *name;        /* NUL-terminated, 1-255 bytes */
+	const uint8_t *value;
+	size_t value_len;        /* at most 65535; 0 removes the EA when setting */
+	uint8_t flags;           /* 0x80 FILE_NEED_EA */
+};
+
 struct vfs_create_args {
 	uint32_t desired_access;   /* as sent; generic bits and MAXIMUM_ALLOWED are mapped inside */
 	uint32_t file_attributes;
@@ -144,6 +153,8 @@ struct vfs_create_args {
 	uint32_t disposition;
 	uint32_t create_options;
 	uint64_t allocation_size;  /* from the AlSi context, 0 if none */
+	const struct vfs_ea *eas;  /* from the ExtA context: set on a file this create makes or */
+	size_t neas;               /* overwrites (replacing its EAs); ignored when it opens one */
 };
 
 struct vfs_create_result {
@@ -224,6 +235,28 @@ NTSTATUS vfs_set_delete_on_close(struct vfs_open *op, bool del);
  * Every other open of the file (and of files beneath a renamed directory) follows the new name. */
 NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_if_exists);
 
+/*
+ * Extended attributes, kept as "user.skiff.ea.<NAME>" xattrs (docs/VFS.md). Names are compared
+ * case-insensitively and stored upper-cased, as NTFS does. vfs_ea_check validates a list before
+ * anything is stored: STATUS_INVALID_EA_NAME for an empty name, one over 241 bytes (the xattr
+ * name limit less the prefix) or with a character Windows refuses in EA names; STATUS_EA_TOO_LARGE
+ * for a value over 65535 bytes.
+ */
+NTSTATUS vfs_ea_check(const struct vfs_ea *eas, size_t n);
+#ifndef STATUS_INVALID_EA_NAME
+#define STATUS_INVALID_EA_NAME 0x80000013u   /* MS-ERREF 2.3; not in core/ntstatus.h */
+#endif
+/* Set (value_len > 0) or remove each EA in order; needs FILE_WRITE_EA. STATUS_EA_TOO_LARGE when
+ * the file system has no room, STATUS_EAS_NOT_SUPPORTED without user xattrs. */
+NTSTATUS vfs_ea_set(struct vfs_open *op, const struct vfs_ea *eas, size_t n);
+/* Every EA of the open's file, sorted by name, allocated from `a` (*n may be 0). Needs
+ * FILE_READ_EA unless `for_size` (FileEaInformation answers any handle). */
+NTSTATUS vfs_ea_list(struct vfs_open *op, struct arena *a, bool for_size, struct vfs_ea **eas,
+		     size_t *n);
+/* Where a FileFullEaInformation enumeration on this open continues (MS-FSA Open.NextEaEntry). */
+uint32_t vfs_open_ea_index(const struct vfs_open *op);
+void vfs_open_set_ea_index(struct vfs_open *op, uint32_t index);
+
 /* File-system information for QUERY_INFO (FS classes). */
 struct vfs_fsinfo {
 	uint64_t total_units, free_units, avail_units;
@@ -258,5 +291,27 @@ const char *vfs_short_name(struct arena *a, const char *name);
 /* Convert between Unix timespec and NT time. */
 uint64_t vfs_nttime_from_unix(int64_t sec, long nsec);
 void vfs_unix_from_nttime(uint64_t nt, int64_t *sec, long *nsec);
+
+
+/*
+ * Security descriptors (vfs_acl.c, docs/VFS.md "Security descriptors"). The POSIX owner, group,
+ * mode and ACL are the truth and decide access; a DACL a client sets is mapped onto them and also
+ * kept as sent, and is shown (and narrows access) only while the POSIX permissions are still the
+ * ones it produced. SIDs: uid <-> S-1-22-1-uid, except that uid 0 shows as BUILTIN\Administrators
+ * (S-1-5-32-544, which maps back to 0 like S-1-22-1-0); gid <-> S-1-22-2-gid.
+ */
+struct sd_sid vfs_sid_of_uid(uid_t uid);
+struct sd_sid vfs_sid_of_gid(gid_t gid);
+bool vfs_uid_of_sid(const struct sd_sid *sid, uid_t *uid);
+bool vfs_gid_of_sid(const struct sd_sid *sid, gid_t *gid);
+/* Owner, group and DACL of an open's object (no SACL), allocated from `a`. */
+NTSTATUS vfs_get_sd(struct vfs_open *op, struct arena *a, struct sd **out);
+/* Apply the parts of sd that secinfo selects (OWNER/GROUP/DACL_SECURITY_INFORMATION); the caller
+ * checked WRITE_OWNER / WRITE_DAC. Only root may give an object to another owner, and only SIDs
+ * with a Unix id can be owner (STATUS_INVALID_OWNER) or group (STATUS_INVALID_PRIMARY_GROUP). */
+NTSTATUS vfs_set_sd(struct vfs_open *op, uint32_t secinfo, const struct sd *sd, struct arena *a);
+/* For an object a CREATE has just made: apply what it inherits from its parent's stored DACL
+ * and, when the client sent one (SMB2_CREATE_SD_BUFFER), the creator's descriptor. */
+NTSTATUS vfs_sd_on_create(struct vfs_open *op, const struct sd *creator, struct arena *a);
 
 #endif

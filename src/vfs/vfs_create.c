@@ -86,7 +86,8 @@ static NTSTATUS check_args(const struct vfs_create_args *a, uint32_t *desired)
 	/* MS-FSA 2.1.5.1: delete-on-close needs DELETE asked for explicitly (or via GENERIC_ALL). */
 	if ((opt & FILE_DELETE_ON_CLOSE) && !(*desired & DELETE_ACCESS))
 		return STATUS_INVALID_PARAMETER;
-	return STATUS_SUCCESS;
+	/* A bad EA list fails the create before anything is made. */
+	return vfs_ea_check(a->eas, a->neas);
 }
 
 /* Read-only shares keep only the read side of whatever POSIX would allow. */
@@ -217,7 +218,11 @@ static NTSTATUS overwrite(struct create_ctx *c, struct vfs_open *op, uint64_t bt
 		log_debug("vfs: %s: cannot store DOS attributes: %s", c->rel, strerror(err));
 	atomic_store(&op->file->archive_known, true);
 	preallocate(op->fd, c->args->allocation_size);
-	return STATUS_SUCCESS;
+	/* MS-FSA 2.1.5.1.2.1: the file's EAs are replaced by those of the create. */
+	pthread_mutex_lock(&op->file->meta_lock);
+	NTSTATUS st = vfs_ea_apply_create(op->fd, c->args->eas, c->args->neas, true);
+	pthread_mutex_unlock(&op->file->meta_lock);
+	return st;
 }
 
 /* The name is not on disk as spelled: find it in another case (Windows names are
@@ -477,6 +482,11 @@ static NTSTATUS create_new(struct create_ctx *c)
 		log_debug("vfs: %s: cannot store DOS attributes: %s", c->rel, strerror(err));
 	if (!is_dir)
 		preallocate(fd, a->allocation_size);
+	if (a->neas) {
+		status = vfs_ea_apply_create(fd, a->eas, a->neas, false);
+		if (status != STATUS_SUCCESS)
+			goto out;
+	}
 
 	op = open_alloc(c, granted, is_dir);
 	if (!op) {

@@ -71,6 +71,7 @@ struct vfs_open {
 	uint64_t position;       /* FilePositionInformation */
 	uint32_t mode;           /* FileModeInformation */
 	uint8_t frozen;          /* VFS_FROZEN_*: timestamps a SET_INFO of -1 stopped updating */
+	uint32_t ea_index;       /* next EA a FileFullEaInformation enumeration returns */
 	struct vfs_dirlist *dir; /* enumeration snapshot, NULL until vfs_dir_rewind */
 };
 
@@ -173,6 +174,23 @@ bool vfs_table_any_below(struct vfs_share *share, const char *dir);
 /* With the lock held: f (and, for a directory, everything open beneath it) now lives at newpath. */
 NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath);
 
+/* ---- vfs_xattr.c ---- */
+/* xattr calls on any kind of fd (O_PATH ones through /proc). get/list return the length or
+ * -errno, set/remove 0 or an errno; ENOTSUP when the file system has no user xattrs.
+ * `privileged` retries as the server on EACCES/EPERM: only for calls whose Windows right the VFS
+ * has already checked. */
+ssize_t vfs_xattr_get(int fd, const char *name, void *buf, size_t len, bool privileged);
+int vfs_xattr_set(int fd, const char *name, const void *value, size_t len, int flags, bool privileged);
+int vfs_xattr_remove(int fd, const char *name, bool privileged);
+/* The name list (NUL-separated, plus one NUL at the end), malloc'ed into *out; its length, 0
+ * (and *out NULL) when there are no xattrs, or -errno. */
+ssize_t vfs_xattr_list(int fd, char **out, bool privileged);
+
+/* ---- vfs_ea.c ---- */
+#define VFS_EA_XATTR_PREFIX "user.skiff.ea."
+/* Apply a create's EA list to a new or overwritten file: on overwrite the old EAs go first. */
+NTSTATUS vfs_ea_apply_create(int fd, const struct vfs_ea *eas, size_t n, bool replace);
+
 /* ---- vfs_lookup.c ---- */
 /* A directory's identity and change times, as seen by a case-insensitive lookup. */
 struct vfs_dirstamp {
@@ -202,5 +220,15 @@ void vfs_dir_free(struct vfs_dirlist *d);
 int vfs_dir_scan(int dirfd, bool (*fn)(void *arg, const char *name, size_t len), void *arg);
 /* True if directory fd has no entries besides "." and "..". Sets *err on failure. */
 bool vfs_dir_is_empty(int dirfd, int *err);
+
+
+/* ---- vfs_acl.c ---- */
+/* The rights one POSIX class's rwx bits stand for: the synthesized DACL and the maximal access
+ * both use it, so that they agree. */
+uint32_t vfs_acl_rights_of_bits(unsigned bits, bool is_dir);
+/* Narrow `acc`, the rights POSIX gives the current thread on fd (parent_fd: its directory, -1
+ * for the share root), by the stored NT ACLs of the object and of its parent. No-op for root and
+ * for objects without a stored ACL. */
+uint32_t vfs_acl_limit(int fd, int parent_fd, const struct stat *st, uint32_t acc);
 
 #endif
