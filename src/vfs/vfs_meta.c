@@ -203,24 +203,18 @@ uint32_t vfs_maximal_access(int fd, int parent_fd, const struct stat *st)
 	uid_t me = geteuid();
 	bool dir = S_ISDIR(st->st_mode);
 	uint32_t acc = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
+	unsigned bits;
 
 	if (me == 0)   /* root passes every permission check; the share root stays undeletable */
 		return parent_fd >= 0 ? FILE_ALL_ACCESS : FILE_ALL_ACCESS & ~DELETE_ACCESS;
 
-	if (may(fd, R_OK)) {
-		acc |= FILE_GENERIC_READ;
-		/* A client that can read a file can run it on its side; POSIX x bits of files on a
-		 * share say nothing useful, so reading implies FILE_EXECUTE. */
-		if (!dir)
-			acc |= FILE_GENERIC_EXECUTE;
-	}
-	if (may(fd, X_OK))
-		acc |= FILE_GENERIC_EXECUTE;   /* FILE_TRAVERSE for directories */
-	if (may(fd, W_OK)) {
-		acc |= FILE_GENERIC_WRITE;
-		if (!dir || may(fd, W_OK | X_OK))
-			acc |= FILE_DELETE_CHILD;
-	}
+	/* The same rights per rwx bit as the DACL synthesized from the mode (vfs_acl.c). */
+	bits = (may(fd, R_OK) ? 4u : 0) | (may(fd, W_OK) ? 2u : 0) | (may(fd, X_OK) ? 1u : 0);
+	acc |= vfs_acl_rights_of_bits(bits, dir);
+	/* A client that can read a file can run it on its side; POSIX x bits of files on a share
+	 * say nothing useful, so reading implies FILE_EXECUTE (the one right the DACL leaves out). */
+	if (!dir && (bits & 4u))
+		acc |= FILE_GENERIC_EXECUTE;
 	if (st->st_uid == me)
 		acc |= READ_CONTROL | WRITE_DAC | WRITE_OWNER | FILE_WRITE_ATTRIBUTES;
 
@@ -232,7 +226,9 @@ uint32_t vfs_maximal_access(int fd, int parent_fd, const struct stat *st)
 		    (!(pst.st_mode & S_ISVTX) || st->st_uid == me || pst.st_uid == me))
 			acc |= DELETE_ACCESS;
 	}
-	return acc;
+	/* A DACL a client set says more than POSIX can (DELETE apart from write, no WRITE_DAC for
+	 * the owner, ...): it narrows these rights while it is still in force. */
+	return vfs_acl_limit(fd, parent_fd, st, acc);
 }
 
 uint32_t vfs_map_generic(uint32_t access)
