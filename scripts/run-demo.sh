@@ -87,9 +87,12 @@ if [ -s "$PWFILE" ]; then
 	PASSWORD=$(cat "$PWFILE")
 else
 	PASSWORD=$(od -An -tx1 -N9 /dev/urandom | tr -d ' \n')
-	printf '%s\n%s\n' "$PASSWORD" "$PASSWORD" | "$SKIFF" -c "$CONF" user add "$DEMO_USER" ||
-		die "skiff user add $DEMO_USER failed"
 	(umask 077 && printf '%s\n' "$PASSWORD" >"$PWFILE")
+fi
+# (Re)create the SMB user when users.db lacks it: first run, or a deleted users.db.
+if ! "$SKIFF" -c "$CONF" user list 2>/dev/null | grep -qixF -- "$DEMO_USER"; then
+	printf '%s\n%s\n' "$PASSWORD" "$PASSWORD" | "$SKIFF" -c "$CONF" user add "$DEMO_USER" >/dev/null ||
+		die "skiff user add $DEMO_USER failed"
 	echo "run-demo: added SMB user $DEMO_USER; password stored in $PWFILE (mode 0600)"
 fi
 if [ -z "$(ls -A "$SHARE")" ]; then
