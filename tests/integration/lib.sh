@@ -25,6 +25,7 @@
 #   SKIFF_SRC             source tree (default: two levels above this file)
 #   SKIFF_TEST_SIGNING    skiffd "server signing" (auto | mandatory | disabled; default auto)
 #   SKIFF_TEST_EXTRA_SHARES  more share names (space separated) exported with the same directory
+#   SKIFF_TEST_EXTRA_GLOBAL  extra skiffd [global] lines, newline separated
 #   SKIFF_TEST_USER       SMB + Unix user (default skifftest); the password is random per run
 #   SKIFF_TEST_LOG_LEVEL  skiffd log level (default 2)
 #   SKIFF_TEST_KEEP=1     keep the temporary directory afterwards
