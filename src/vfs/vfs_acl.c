@@ -621,6 +621,14 @@ static int stored_save(int fd, uint16_t control, const struct sd_acl *dacl, stru
 	vfs_root_begin(&rs);
 	err = x_set(fd, ntacl_xattr(), w.buf, w.len);
 	vfs_root_end(&rs);
+	if (err == EACCES && !vfs_running_as_root() && st.st_uid == geteuid()) {
+		/* Single-identity mode keeps it in user.*, which needs write permission; the owner
+		 * may take that for a moment (the mode the fingerprint recorded comes back). */
+		if (fd_chmod(fd, (st.st_mode & 07777) | S_IWUSR) == 0) {
+			err = x_set(fd, ntacl_xattr(), w.buf, w.len);
+			fd_chmod(fd, st.st_mode & 07777);
+		}
+	}
 	wr_free(&w);
 	return err == EOPNOTSUPP ? ENOTSUP : err;
 }
