@@ -5,6 +5,7 @@
 #include "smb2/ea.h"
 #include "smb2/security.h"
 #include "smb2/smb2.h"
+#include "smb2/streams.h"
 #include "smb2/wire/info_file.h"
 #include "smb2/wire/info_fs.h"
 #include "smb2/wire/query_info.h"
@@ -108,6 +109,8 @@ NTSTATUS smb2_query_info(struct smb2_req *req)
 	case SMB2_0_INFO_FILE:
 		if (smb2_ea_query_class(in.file_info_class))
 			st = smb2_query_ea(req, op, &in, &data);
+		else if (in.file_info_class == FileStreamInformation)
+			st = smb2_query_streams(req, op, in.output_buffer_length, &data);
 		else
 			st = query_file(req, op, in.file_info_class, in.output_buffer_length, &data);
 		break;

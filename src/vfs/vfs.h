@@ -257,6 +257,17 @@ NTSTATUS vfs_ea_list(struct vfs_open *op, struct arena *a, bool for_size, struct
 uint32_t vfs_open_ea_index(const struct vfs_open *op);
 void vfs_open_set_ea_index(struct vfs_open *op, uint32_t index);
 
+/* The data streams of the open's file or directory (FileStreamInformation), from `a`: a file's
+ * unnamed stream first (name ""), then the named ones sorted by name. */
+struct vfs_stream_info {
+	const char *name;        /* without ':' and ":$DATA"; "" for the unnamed stream */
+	uint64_t size, alloc_size;
+};
+NTSTATUS vfs_stream_list(struct vfs_open *op, struct arena *a, struct vfs_stream_info **out,
+			 size_t *n);
+/* True if the open is of a named stream. */
+bool vfs_open_is_stream(const struct vfs_open *op);
+
 /* File-system information for QUERY_INFO (FS classes). */
 struct vfs_fsinfo {
 	uint64_t total_units, free_units, avail_units;

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,6 +43,7 @@ struct create_ctx {
 	const struct vfs_create_args *args;
 	struct vfs_create_result *res;
 	char *rel;              /* share-relative path without trailing '/', "" for the root */
+	char *stream;           /* named stream to open in rel ("file:stream"), NULL for none */
 	char *parent;           /* parent path ("." at top level); NULL for the root */
 	const char *name;       /* last component */
 	bool must_dir;          /* the wire name ended in a backslash */
@@ -108,7 +110,8 @@ static int data_open_flags(uint32_t granted, bool write_through)
 
 /* Register the new open in the file table: delete-pending and share-mode checks happen here,
  * under the table lock, so that two racing opens cannot both pass. */
-static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const struct stat *st)
+static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const struct stat *st,
+			      const char *path, const char *stream)
 {
 	struct vfs_file *f;
 	struct stat now;
@@ -120,7 +123,7 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 		status = STATUS_VFS_RETRY;
 		goto out;
 	}
-	f = vfs_table_get(c->share, st, c->rel);
+	f = vfs_table_get(c->share, st, path, stream);
 	if (!f) {
 		status = STATUS_NO_MEMORY;
 		goto out;
@@ -136,6 +139,7 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 	vfs_share_add(f, op->access, op->share_access);
 	op->counted = true;
 	op->file = f;
+	op->stream = f->stream;
 out:
 	vfs_table_unlock();
 	return status;
@@ -371,7 +375,7 @@ static NTSTATUS open_existing(struct create_ctx *c)
 		fd = -1;
 	}
 
-	status = register_open(c, op, &st);
+	status = register_open(c, op, &st, c->rel, NULL);
 	if (status != STATUS_SUCCESS)
 		goto out;
 	if (overwriting) {
@@ -502,7 +506,7 @@ static NTSTATUS create_new(struct create_ctx *c)
 	/* From here on another open may find the file, so a failure must not remove it. */
 	created = false;
 	vfs_lookup_added(c->parent_fd, c->name, &c->stamp);
-	status = register_open(c, op, &st);
+	status = register_open(c, op, &st, c->rel, NULL);
 	if (status != STATUS_SUCCESS)
 		goto out;
 	atomic_store(&op->file->archive_known, true);
@@ -522,6 +526,176 @@ out:
 		unlinkat(c->parent_fd, c->name, is_dir ? AT_REMOVEDIR : 0);
 		vfs_lookup_changed(c->parent_fd);
 	}
+	return status;
+}
+
+/* Windows makes the file a stream is created in when it does not exist yet. */
+static NTSTATUS make_base(struct create_ctx *c)
+{
+	struct vfs_create_args ba = {
+		.desired_access = FILE_READ_ATTRIBUTES | SYNCHRONIZE,
+		.file_attributes = c->args->file_attributes & ~FILE_ATTRIBUTE_READONLY,
+		.share_access = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+		.disposition = FILE_OPEN_IF,
+		.create_options = FILE_NON_DIRECTORY_FILE,
+	};
+	struct vfs_create_result br;
+	struct vfs_open *bo;
+	NTSTATUS status = vfs_create(c->share, c->rel, &ba, &bo, &br);
+
+	if (status == STATUS_SUCCESS)
+		vfs_close(bo, NULL);
+	return status;
+}
+
+/*
+ * Open of a named stream ("file:stream", MS-FSA 2.1.5.1 with a stream name). The file must exist
+ * (or is made); access is checked against the file, share modes and delete-on-close are the
+ * stream's own (its own table entry). The open's fd is the file's O_PATH fd: stream data lives
+ * in an xattr of it.
+ */
+static NTSTATUS open_stream(struct create_ctx *c)
+{
+	const struct vfs_create_args *a = c->args;
+	struct vfs_open *op = NULL;
+	struct stat st;
+	char *disk = NULL, *path = NULL;
+	uint32_t maximal, effective, granted, attrs;
+	bool created = false, existed, overwriting, is_dir;
+	int fd, err = 0;
+	NTSTATUS status;
+
+	if (a->create_options & FILE_DIRECTORY_FILE)
+		return STATUS_NOT_A_DIRECTORY;   /* a stream is never a directory */
+	if (c->must_dir || !c->rel[0])
+		return STATUS_OBJECT_NAME_INVALID;
+	fd = vfs_openat2(c->share->root_fd, c->rel, O_PATH, 0);
+	if (fd == -ENOENT && respell(c))
+		fd = vfs_openat2(c->share->root_fd, c->rel, O_PATH, 0);
+	if (fd == -ENOENT && a->disposition != FILE_OPEN && a->disposition != FILE_OVERWRITE) {
+		status = make_base(c);
+		if (status != STATUS_SUCCESS)
+			return status;
+		fd = vfs_openat2(c->share->root_fd, c->rel, O_PATH, 0);
+	}
+	if (fd < 0)
+		return fd == -ENOENT ? STATUS_OBJECT_NAME_NOT_FOUND
+		     : fd == -ENOTDIR ? STATUS_OBJECT_PATH_NOT_FOUND : vfs_status_from_errno(-fd);
+	if (fstat(fd, &st) != 0) {
+		status = vfs_status_from_errno(errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		status = STATUS_IO_REPARSE_TAG_NOT_HANDLED;
+		goto out;
+	}
+	is_dir = S_ISDIR(st.st_mode);
+	if (delete_pending(c->share, &st)) {
+		status = STATUS_DELETE_PENDING;
+		goto out;
+	}
+
+	maximal = share_limit(c->share, vfs_maximal_access(fd, c->parent_fd, &st));
+	c->res->maximal_access = maximal;
+	attrs = vfs_dos_attrs_of_fd(fd, is_dir);
+	effective = maximal;
+	if (attrs & FILE_ATTRIBUTE_READONLY)
+		effective &= ~READONLY_DENIED;
+	granted = c->desired & ~MAXIMUM_ALLOWED;
+	if (c->desired & MAXIMUM_ALLOWED)
+		granted |= effective;
+	if (granted & ~effective) {
+		status = STATUS_ACCESS_DENIED;
+		goto out;
+	}
+	if ((a->create_options & FILE_DELETE_ON_CLOSE) && (attrs & FILE_ATTRIBUTE_READONLY)) {
+		status = STATUS_CANNOT_DELETE;
+		goto out;
+	}
+
+	overwriting = a->disposition == FILE_SUPERSEDE || a->disposition == FILE_OVERWRITE ||
+		      a->disposition == FILE_OVERWRITE_IF;
+	disk = vfs_stream_lookup(fd, c->stream, &err);
+	if (err) {
+		status = err == ENOMEM ? STATUS_NO_MEMORY : vfs_status_from_errno(err);
+		goto out;
+	}
+	existed = disk != NULL;
+	if (existed) {
+		if (a->disposition == FILE_CREATE) {
+			status = STATUS_OBJECT_NAME_COLLISION;
+			goto out;
+		}
+		if (overwriting && !(effective & FILE_WRITE_DATA)) {
+			status = STATUS_ACCESS_DENIED;
+			goto out;
+		}
+	} else {
+		if (a->disposition == FILE_OPEN || a->disposition == FILE_OVERWRITE) {
+			status = STATUS_OBJECT_NAME_NOT_FOUND;
+			goto out;
+		}
+		/* Adding a stream writes the file (and needs write permission for the xattr). */
+		if (c->share->read_only || !(effective & FILE_WRITE_DATA)) {
+			status = STATUS_ACCESS_DENIED;
+			goto out;
+		}
+		err = vfs_stream_make(fd, c->stream);
+		if (err == EEXIST) {
+			status = STATUS_VFS_RETRY;   /* made by someone else meanwhile: open it */
+			goto out;
+		}
+		if (err) {
+			status = err == ENOTSUP ? STATUS_NOT_SUPPORTED
+			       : err == ENOSPC ? STATUS_DISK_FULL : vfs_status_from_errno(err);
+			goto out;
+		}
+		created = true;
+		disk = strdup(c->stream);
+		if (!disk) {
+			status = STATUS_NO_MEMORY;
+			goto out;
+		}
+	}
+
+	path = malloc(strlen(c->rel) + strlen(disk) + 2);
+	op = open_alloc(c, granted, false);
+	if (!path || !op) {
+		status = STATUS_NO_MEMORY;
+		goto out;
+	}
+	sprintf(path, "%s:%s", c->rel, disk);
+	op->fd = fd;
+	op->fd_is_path = true;
+	fd = -1;
+	status = register_open(c, op, &st, path, disk);
+	if (status != STATUS_SUCCESS)
+		goto out;
+	created = false;   /* others may use it from here on */
+	if (existed && overwriting) {
+		status = vfs_stream_truncate(op->fd, op->stream);
+		if (status != STATUS_SUCCESS)
+			goto out;
+		c->res->create_action = a->disposition == FILE_SUPERSEDE ? FILE_SUPERSEDED
+									 : FILE_OVERWRITTEN;
+	} else {
+		c->res->create_action = existed ? FILE_OPENED : FILE_CREATED;
+	}
+	c->op = op;
+	op = NULL;
+out:
+	if (created)
+		vfs_stream_remove(op && op->fd >= 0 ? op->fd : fd, c->stream);
+	if (op) {
+		unregister_open(op);
+		if (op->fd >= 0)
+			close(op->fd);
+		free(op);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(disk);
+	free(path);
 	return status;
 }
 
@@ -551,6 +725,22 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 		c.must_dir = true;
 		c.rel[len - 1] = '\0';
 	}
+	{
+		/* "dir/file:stream" (vfs_path_from_wire puts a stream there; ':' is in no name). */
+		char *last = strrchr(c.rel, '/'), *colon = strchr(last ? last + 1 : c.rel, ':');
+		if (colon) {
+			if (colon == (last ? last + 1 : c.rel) || !vfs_stream_name_ok(colon + 1)) {
+				status = STATUS_OBJECT_NAME_INVALID;
+				goto out;
+			}
+			c.stream = strdup(colon + 1);
+			if (!c.stream) {
+				status = STATUS_NO_MEMORY;
+				goto out;
+			}
+			*colon = '\0';
+		}
+	}
 	/* Parent directories in their on-disk case; the last name is matched in open_existing. */
 	{
 		char *r = vfs_resolve_parent(share, c.rel);
@@ -579,6 +769,10 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 	/* Open what is there, else create; a race with another creator or deleter loops. */
 	status = STATUS_VFS_RETRY;
 	for (int tries = 0; tries < 8 && status == STATUS_VFS_RETRY; tries++) {
+		if (c.stream) {
+			status = open_stream(&c);
+			continue;
+		}
 		status = open_existing(&c);
 		if (status == STATUS_OBJECT_NAME_NOT_FOUND && c.rel[0])
 			status = create_new(&c);
@@ -601,6 +795,7 @@ out:
 		close(c.parent_fd);
 	free(c.parent);
 	free(c.rel);
+	free(c.stream);
 	if (status != STATUS_SUCCESS)
 		log_debug("vfs: create %s: %s", relpath ? relpath : "(null)", nt_status_name(status));
 	return status;
@@ -608,6 +803,30 @@ out:
 
 /* Last close of a delete-pending file: remove it, as the server since DELETE was checked when
  * delete-on-close was requested. Called with the table lock held so that no open slips in. */
+static void delete_stream_now(struct vfs_file *f)
+{
+	struct vfs_root_section rs;
+	struct stat st;
+	size_t blen = strlen(f->path) - strlen(f->stream) - 1;
+	char *base = strndup(f->path, blen);
+	int fd;
+
+	if (!base)
+		return;
+	vfs_root_begin(&rs);
+	fd = vfs_openat2(f->share->root_fd, blen ? base : ".", O_PATH, 0);
+	/* Only if the name still is this file. */
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == f->dev && st.st_ino == f->ino) {
+		int err = vfs_stream_remove(fd, f->stream);
+		if (err && err != ENODATA)
+			log_debug("vfs: delete-on-close %s: %s", f->path, strerror(err));
+	}
+	vfs_root_end(&rs);
+	if (fd >= 0)
+		close(fd);
+	free(base);
+}
+
 static void delete_now(struct vfs_file *f)
 {
 	struct vfs_root_section rs;
@@ -616,6 +835,10 @@ static void delete_now(struct vfs_file *f)
 	const char *name;
 	int pfd = -1;
 
+	if (f->stream) {
+		delete_stream_now(f);
+		return;
+	}
 	if (!f->path[0] || !vfs_split_path(f->path, &parent, &name))
 		goto out;
 	vfs_root_begin(&rs);
@@ -663,6 +886,11 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 bool vfs_open_is_dir(const struct vfs_open *op)
 {
 	return op->is_dir;
+}
+
+bool vfs_open_is_stream(const struct vfs_open *op)
+{
+	return op->stream != NULL;
 }
 
 uint32_t vfs_open_access(const struct vfs_open *op)

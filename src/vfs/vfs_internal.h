@@ -36,8 +36,9 @@ struct vfs_file {
 	struct vfs_share *share;      /* the table key is (share, dev, ino) */
 	dev_t dev;
 	ino_t ino;
-	bool is_dir;
-	char *path;                   /* [T] current share-relative path ("" = root) */
+	bool is_dir;                  /* false for a named stream, even of a directory */
+	char *stream;                 /* named stream (on-disk spelling), NULL for the file itself */
+	char *path;                   /* [T] current share-relative path ("" = root; "file:stream") */
 	struct vfs_oldpath *oldpaths; /* [T] earlier paths, kept so vfs_open_path() stays valid */
 	uint32_t nopens;              /* [T] every open, whatever its access */
 	struct vfs_sharecount sc;     /* [T] */
@@ -72,6 +73,7 @@ struct vfs_open {
 	uint32_t mode;           /* FileModeInformation */
 	uint8_t frozen;          /* VFS_FROZEN_*: timestamps a SET_INFO of -1 stopped updating */
 	uint32_t ea_index;       /* next EA a FileFullEaInformation enumeration returns */
+	const char *stream;      /* named stream (the entry's file->stream), NULL for the file */
 	struct vfs_dirlist *dir; /* enumeration snapshot, NULL until vfs_dir_rewind */
 };
 
@@ -158,12 +160,18 @@ void vfs_mark_archive(struct vfs_open *op);
 /* ---- vfs_table.c ---- */
 void vfs_table_lock(void);
 void vfs_table_unlock(void);
-/* With the lock held: find or create the entry for (share, st_dev, st_ino). NULL on ENOMEM. */
-struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, const char *path);
+/* With the lock held: find or create the entry for (share, st_dev, st_ino, stream); stream NULL
+ * for the file itself. NULL on ENOMEM. */
+struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, const char *path,
+			       const char *stream);
 /* With the lock held: drop one open; frees the entry when it was the last (returns true). */
 bool vfs_table_put(struct vfs_file *f);
-/* With the lock held: look up without creating. */
+/* With the lock held: look up without creating (the file itself, or one named stream). */
 struct vfs_file *vfs_table_find(struct vfs_share *share, dev_t dev, ino_t ino);
+struct vfs_file *vfs_table_find_stream(struct vfs_share *share, dev_t dev, ino_t ino,
+				       const char *stream);
+/* With the lock held: is the file or any of its streams open? */
+bool vfs_table_any_open(struct vfs_share *share, dev_t dev, ino_t ino);
 /* With the lock held: MS-FSA 2.1.5.1.2 share-access check of a new open against f. */
 NTSTATUS vfs_share_check(const struct vfs_file *f, uint32_t access, uint32_t share_access);
 void vfs_share_add(struct vfs_file *f, uint32_t access, uint32_t share_access);
@@ -190,6 +198,28 @@ ssize_t vfs_xattr_list(int fd, char **out, bool privileged);
 #define VFS_EA_XATTR_PREFIX "user.skiff.ea."
 /* Apply a create's EA list to a new or overwritten file: on overwrite the old EAs go first. */
 NTSTATUS vfs_ea_apply_create(int fd, const struct vfs_ea *eas, size_t n, bool replace);
+
+/* ---- vfs_stream.c ---- */
+#define VFS_STREAM_XATTR_PREFIX "user.skiff.stream."
+/* A stream name that fits in an xattr name (at most 237 bytes). */
+bool vfs_stream_name_ok(const char *name);
+/* On-disk spelling of stream `name` of the file behind fd (matched case-insensitively),
+ * malloc'ed; NULL when there is none (*err 0) or on error (*err set). */
+char *vfs_stream_lookup(int fd, const char *name, int *err);
+/* Make an empty stream: 0, EEXIST, or another errno. */
+int vfs_stream_make(int fd, const char *name);
+int vfs_stream_remove(int fd, const char *name);
+/* Size of a stream, or -errno. */
+ssize_t vfs_stream_size(int fd, const char *name);
+NTSTATUS vfs_stream_truncate(int fd, const char *name);
+/* The I/O and SET_INFO primitives of vfs_io.c for an open of a stream. */
+NTSTATUS vfs_stream_read(struct vfs_open *op, void *buf, size_t len, uint64_t offset, size_t *nread);
+NTSTATUS vfs_stream_write(struct vfs_open *op, const void *buf, size_t len, uint64_t offset,
+			  size_t *nwritten);
+NTSTATUS vfs_stream_set_eof(struct vfs_open *op, uint64_t size);
+NTSTATUS vfs_stream_set_allocation(struct vfs_open *op, uint64_t size);
+/* Turn the file's metadata into the stream's (size, allocation, not a directory). */
+void vfs_stream_meta(struct vfs_open *op, struct vfs_meta *m);
 
 /* ---- vfs_lookup.c ---- */
 /* A directory's identity and change times, as seen by a case-insensitive lookup. */

@@ -23,7 +23,11 @@
 
 NTSTATUS vfs_stat(struct vfs_open *op, struct vfs_meta *out)
 {
-	return vfs_meta_of_fd(op->fd, out);
+	NTSTATUS st = vfs_meta_of_fd(op->fd, out);
+
+	if (st == STATUS_SUCCESS && op->stream)
+		vfs_stream_meta(op, out);
+	return st;
 }
 
 /* A write through a handle whose LastWriteTime was frozen (-1) must leave it (MS-FSA:
@@ -89,6 +93,8 @@ NTSTATUS vfs_read(struct vfs_open *op, void *buf, size_t len, uint64_t offset, s
 	*nread = 0;
 	if (op->is_dir)
 		return STATUS_INVALID_DEVICE_REQUEST;
+	if (op->stream)
+		return vfs_stream_read(op, buf, len, offset, nread);
 	if (!(op->access & (FILE_READ_DATA | FILE_EXECUTE)))
 		return STATUS_ACCESS_DENIED;
 	if (len == 0)
@@ -125,6 +131,8 @@ NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t of
 	*nwritten = 0;
 	if (op->is_dir)
 		return STATUS_INVALID_DEVICE_REQUEST;
+	if (op->stream)
+		return vfs_stream_write(op, buf, len, offset, nwritten);
 	if (!(op->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return STATUS_ACCESS_DENIED;
 	/* Append: offset -1, or a handle that may only append (FILE_APPEND_DATA without
@@ -165,7 +173,7 @@ NTSTATUS vfs_flush(struct vfs_open *op)
 	if (!op->is_dir && !(op->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return STATUS_ACCESS_DENIED;   /* MS-SMB2 3.3.5.11 */
 	if (op->fd_is_path)
-		return STATUS_SUCCESS;         /* nothing was written through this handle */
+		return STATUS_SUCCESS;         /* nothing written through this handle, or a stream */
 	if (fsync(op->fd) != 0 && errno != EINVAL && errno != EROFS)
 		return vfs_status_from_errno(errno);
 	return STATUS_SUCCESS;
@@ -272,6 +280,8 @@ NTSTATUS vfs_set_eof(struct vfs_open *op, uint64_t size)
 
 	if (op->is_dir)
 		return STATUS_INVALID_PARAMETER;
+	if (op->stream)
+		return vfs_stream_set_eof(op, size);
 	if (!(op->access & FILE_WRITE_DATA))
 		return STATUS_ACCESS_DENIED;
 	if (size > (uint64_t)INT64_MAX)
@@ -293,6 +303,8 @@ NTSTATUS vfs_set_allocation(struct vfs_open *op, uint64_t size)
 
 	if (op->is_dir)
 		return STATUS_INVALID_PARAMETER;
+	if (op->stream)
+		return vfs_stream_set_allocation(op, size);
 	if (!(op->access & FILE_WRITE_DATA))
 		return STATUS_ACCESS_DENIED;
 	if (size > (uint64_t)INT64_MAX)
@@ -390,6 +402,8 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 
 	if (!(op->access & DELETE_ACCESS))
 		return STATUS_ACCESS_DENIED;   /* smb2.rename.simple2 */
+	if (op->stream)
+		return STATUS_INVALID_PARAMETER;   /* renaming a stream (":new") is not supported */
 	if (!new_relpath || new_relpath[0] == '/')
 		return STATUS_INVALID_PARAMETER;
 	newpath = strdup(new_relpath);
@@ -501,7 +515,7 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 			struct vfs_dosinfo di;
 			/* MS-FSA 2.1.5.14.11: a directory, an open file or a read-only file is never
 			 * replaced. */
-			if (S_ISDIR(st.st_mode) || vfs_table_find(op->share, st.st_dev, st.st_ino)) {
+			if (S_ISDIR(st.st_mode) || vfs_table_any_open(op->share, st.st_dev, st.st_ino)) {
 				status = STATUS_ACCESS_DENIED;
 				goto out;
 			}

@@ -151,10 +151,11 @@ static bool range_ieq(const uint8_t *p, size_t nbytes, const char *ascii)
 
 /*
  * The last component may carry a stream suffix: "name:stream:type". The default data stream
- * ("name::$DATA", and "name:$DATA" which Windows also resolves to it) is the file itself; named
- * streams are not supported yet and look like missing objects. Shortens *c to the base name.
+ * ("name::$DATA", and "name:$DATA" which Windows also resolves to it) is the file itself; a
+ * named stream ("name:stream", "name:stream:$DATA") is returned in *stream (len 0: none).
+ * Shortens *c to the base name.
  */
-static NTSTATUS strip_stream(const uint8_t *name, struct wire_comp *c)
+static NTSTATUS strip_stream(const uint8_t *name, struct wire_comp *c, struct wire_comp *stream)
 {
 	size_t colon1 = SIZE_MAX, colon2 = SIZE_MAX;
 
@@ -180,14 +181,16 @@ static NTSTATUS strip_stream(const uint8_t *name, struct wire_comp *c)
 		size_t tlen = c->len - colon2 - 2;
 		if (!range_ieq(t, tlen, "$DATA"))
 			return STATUS_OBJECT_NAME_INVALID;   /* only data streams have names */
-		if (slen != 0)
-			return STATUS_OBJECT_NAME_NOT_FOUND; /* named stream: not supported yet */
 	} else {
 		if (slen == 0)
 			return STATUS_OBJECT_NAME_INVALID;   /* "name:" */
-		if (!range_ieq(s, slen, "$DATA"))
-			return STATUS_OBJECT_NAME_NOT_FOUND; /* named stream: not supported yet */
+		if (range_ieq(s, slen, "$DATA"))
+			slen = 0;                            /* "name:$DATA" is the file */
 	}
+	if (slen / 2 > WIN_NAME_MAX)
+		return STATUS_OBJECT_NAME_INVALID;
+	stream->off = c->off + colon1 + 2;
+	stream->len = slen;
 	c->len = colon1;
 	return STATUS_SUCCESS;
 }
@@ -195,7 +198,7 @@ static NTSTATUS strip_stream(const uint8_t *name, struct wire_comp *c)
 NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes, char **out)
 {
 	struct rd r = rd_init(name, nbytes);
-	struct wire_comp *comps;
+	struct wire_comp *comps, stream = { 0, 0 };
 	size_t ncomp = 0, start = 0, units;
 	bool trailing = false;
 	uint16_t c;
@@ -241,9 +244,12 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 		if (comp.len == 0)
 			return STATUS_OBJECT_NAME_INVALID;      /* "a\\\\b" */
 		if (end) {
-			st = strip_stream(name, &comp);
+			st = strip_stream(name, &comp, &stream);
 			if (st != STATUS_SUCCESS)
 				return st;
+			/* A stream belongs to a name, not to "." or "..". */
+			if (stream.len && (comp_is(name, &comp, ".") || comp_is(name, &comp, "..")))
+				return STATUS_OBJECT_NAME_INVALID;
 		} else {
 			for (size_t k = 0; k < comp.len; k += 2)
 				if (le16(name + comp.off + k) == ':')
@@ -265,7 +271,14 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 	}
 
 	/* Convert component by component; utf16le_to_utf8 rejects unpaired surrogates. */
+	char *sname = NULL;
 	size_t total = 2;
+	if (stream.len) {
+		sname = utf16le_to_utf8(a, name + stream.off, stream.len);
+		if (!sname)
+			return STATUS_OBJECT_NAME_INVALID;
+		total += strlen(sname) + 1;
+	}
 	char **parts = arena_alloc(a, (ncomp + 1) * sizeof(*parts));
 	if (!parts)
 		return STATUS_NO_MEMORY;
@@ -284,6 +297,13 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 		if (i)
 			p[o++] = '/';
 		memcpy(p + o, parts[i], l);
+		o += l;
+	}
+	if (sname) {
+		/* "file:stream": ':' can be in no name, so it marks the stream for vfs_create. */
+		size_t l = strlen(sname);
+		p[o++] = ':';
+		memcpy(p + o, sname, l);
 		o += l;
 	}
 	if (trailing && o > 0)

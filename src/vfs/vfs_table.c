@@ -55,19 +55,44 @@ static bool table_grow(void)
 	return true;
 }
 
-struct vfs_file *vfs_table_find(struct vfs_share *share, dev_t dev, ino_t ino)
+/* Named streams have entries of their own, keyed by the stream name compared as Windows does. */
+static bool same_stream(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return vfs_name_casecmp(a, b) == 0;
+}
+
+struct vfs_file *vfs_table_find_stream(struct vfs_share *share, dev_t dev, ino_t ino,
+				       const char *stream)
 {
 	if (!g_nbuckets)
 		return NULL;
 	for (struct vfs_file *f = g_buckets[bucket_of(share, dev, ino, g_nbuckets)]; f; f = f->next)
-		if (f->share == share && f->dev == dev && f->ino == ino)
+		if (f->share == share && f->dev == dev && f->ino == ino && same_stream(f->stream, stream))
 			return f;
 	return NULL;
 }
 
-struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, const char *path)
+struct vfs_file *vfs_table_find(struct vfs_share *share, dev_t dev, ino_t ino)
 {
-	struct vfs_file *f = vfs_table_find(share, st->st_dev, st->st_ino);
+	return vfs_table_find_stream(share, dev, ino, NULL);
+}
+
+bool vfs_table_any_open(struct vfs_share *share, dev_t dev, ino_t ino)
+{
+	if (!g_nbuckets)
+		return false;
+	for (struct vfs_file *f = g_buckets[bucket_of(share, dev, ino, g_nbuckets)]; f; f = f->next)
+		if (f->share == share && f->dev == dev && f->ino == ino)
+			return true;
+	return false;
+}
+
+struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, const char *path,
+			       const char *stream)
+{
+	struct vfs_file *f = vfs_table_find_stream(share, st->st_dev, st->st_ino, stream);
 	size_t k;
 
 	if (f) {
@@ -80,14 +105,17 @@ struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, c
 	if (!f)
 		return NULL;
 	f->path = strdup(path);
-	if (!f->path) {
+	f->stream = stream ? strdup(stream) : NULL;
+	if (!f->path || (stream && !f->stream)) {
+		free(f->path);
+		free(f->stream);
 		free(f);
 		return NULL;
 	}
 	f->share = share;
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
-	f->is_dir = S_ISDIR(st->st_mode);
+	f->is_dir = !stream && S_ISDIR(st->st_mode);
 	f->nopens = 1;
 	atomic_init(&f->archive_known, false);
 	pthread_mutex_init(&f->meta_lock, NULL);
@@ -119,6 +147,7 @@ bool vfs_table_put(struct vfs_file *f)
 	}
 	pthread_mutex_destroy(&f->meta_lock);
 	free(f->path);
+	free(f->stream);
 	free(f);
 	return true;
 }
@@ -223,6 +252,24 @@ NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath)
 	if (!np || !set_path(f, np)) {
 		free(np);
 		return STATUS_NO_MEMORY;
+	}
+	/* Open named streams of the file (or directory) follow: "new:stream". */
+	for (size_t i = 0; i < g_nbuckets; i++) {
+		for (struct vfs_file *g = g_buckets[i]; g; g = g->next) {
+			if (!g->stream || g->share != f->share || g->dev != f->dev || g->ino != f->ino)
+				continue;
+			size_t sl = strlen(g->stream);
+			char *gp = malloc(nlen + sl + 2);
+			if (!gp)
+				return STATUS_NO_MEMORY;
+			memcpy(gp, newpath, nlen);
+			gp[nlen] = ':';
+			memcpy(gp + nlen + 1, g->stream, sl + 1);
+			if (!set_path(g, gp)) {
+				free(gp);
+				return STATUS_NO_MEMORY;
+			}
+		}
 	}
 	if (!f->is_dir)
 		return STATUS_SUCCESS;

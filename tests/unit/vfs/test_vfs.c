@@ -705,8 +705,9 @@ static void test_name_validation(void **state)
 		{ "file::$DATA", STATUS_SUCCESS, "file" },
 		{ "dir\\file::$data", STATUS_SUCCESS, "dir/file" },
 		{ "file:$DATA", STATUS_SUCCESS, "file" },
-		{ "file:stream", STATUS_OBJECT_NAME_NOT_FOUND, NULL },
-		{ "file:stream:$DATA", STATUS_OBJECT_NAME_NOT_FOUND, NULL },
+		{ "file:stream", STATUS_SUCCESS, "file:stream" },   /* named stream, for vfs_create */
+		{ "dir\\file:stream:$DATA", STATUS_SUCCESS, "dir/file:stream" },
+		{ "dir\\..:stream", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "file:stream:$BAD", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "file:", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "file:a:b:c", STATUS_OBJECT_NAME_INVALID, NULL },
