@@ -13,7 +13,7 @@
 enum trunc {
 	TRUNC_NONE,   /* fixed size: the minimum is the whole structure */
 	TRUNC_NAME,   /* ends in FILE_NAME_INFORMATION: cut the name at a whole UTF-16 unit */
-	TRUNC_ENTRY,  /* list of entries: only whole entries (FileStreamInformation, put_streams) */
+	TRUNC_ENTRY,  /* list of entries: only whole entries (FileStreamInformation) */
 };
 
 struct file_class {
@@ -207,6 +207,17 @@ static NTSTATUS put_class(uint8_t level, const struct smb2_info_file *f, struct 
 			return STATUS_OBJECT_NAME_NOT_FOUND;
 		return put_name_info(w, NULL, last);
 	}
+	case FileStreamInformation:
+		/* MS-FSCC FILE_STREAM_INFORMATION: a file has its one unnamed data stream, a
+		 * directory none (Samba's vfs_default streaminfo does the same). */
+		if (f->is_dir)
+			break;
+		wr_u32(w, 0);            /* NextEntryOffset */
+		wr_u32(w, 14);           /* StreamNameLength of "::$DATA" */
+		wr_u64(w, f->eof);       /* StreamSize */
+		wr_u64(w, f->alloc_size);
+		(void)utf8_to_utf16le(w, "::$DATA");
+		break;
 	case FileCompressionInformation:
 		/* MS-FSCC FILE_COMPRESSION_INFORMATION: uncompressed, so CompressedFileSize is the
 		 * file size and the format COMPRESSION_FORMAT_NONE. */
@@ -249,49 +260,6 @@ static NTSTATUS put_class(uint8_t level, const struct smb2_info_file *f, struct 
 	return STATUS_SUCCESS;
 }
 
-/*
- * MS-FSCC 2.4.43 FILE_STREAM_INFORMATION entries, each starting on an 8-byte boundary, named
- * ":<name>:$DATA". MS-FSA 2.1.5.12.29: an entry that does not fit in what is left of the buffer
- * (its padding included) ends the answer with STATUS_BUFFER_OVERFLOW; the entries before it stay.
- */
-static NTSTATUS put_streams(const struct smb2_info_file *f, uint32_t limit, struct wr *w)
-{
-	const struct smb2_info_stream *list = f->streams;
-	struct smb2_info_stream unnamed = { "", f->eof, f->alloc_size };
-	size_t n = f->nstreams, start = w->len, prev = SIZE_MAX;
-
-	if (!list) {
-		/* A file has its one unnamed data stream, a directory none (as Samba without
-		 * stream support). */
-		list = &unnamed;
-		n = f->is_dir ? 0 : 1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		size_t nlen = utf8_utf16le_len(list[i].name);
-		if (nlen == SIZE_MAX)
-			continue;
-		nlen += 2 + 12;   /* ':' before, ":$DATA" after */
-		size_t used = w->len - start;
-		size_t pad = prev == SIZE_MAX ? 0 : (8 - used % 8) % 8;
-		if (used + pad + 24 + nlen > limit)
-			return STATUS_BUFFER_OVERFLOW;
-		wr_zero(w, pad);
-		if (prev != SIZE_MAX)
-			wr_put_u32_at(w, prev, (uint32_t)(w->len - prev));   /* NextEntryOffset */
-		prev = w->len;
-		wr_u32(w, 0);                   /* NextEntryOffset: 0 for the last entry */
-		wr_u32(w, (uint32_t)nlen);      /* StreamNameLength */
-		wr_u64(w, list[i].size);        /* StreamSize */
-		wr_u64(w, list[i].alloc_size);  /* StreamAllocationSize */
-		(void)utf8_to_utf16le(w, ":");
-		(void)utf8_to_utf16le(w, list[i].name);
-		(void)utf8_to_utf16le(w, ":$DATA");
-		if (w->failed)
-			return STATUS_NO_MEMORY;
-	}
-	return STATUS_SUCCESS;
-}
-
 static const struct file_class *find_class(uint8_t level)
 {
 	size_t i;
@@ -324,8 +292,6 @@ NTSTATUS smb2_info_file_encode(uint8_t info_class, const struct smb2_info_file *
 	if (output_buffer_length < c->min)
 		return STATUS_INFO_LENGTH_MISMATCH;
 
-	if (c->trunc == TRUNC_ENTRY)
-		return put_streams(src, output_buffer_length, w);
 	st = put_class(info_class, src, w);
 	if (st == STATUS_SUCCESS && w->failed)
 		st = STATUS_NO_MEMORY;
@@ -350,7 +316,10 @@ NTSTATUS smb2_info_file_encode(uint8_t info_class, const struct smb2_info_file *
 		w->len = start + name_off + avail;
 		break;
 	}
-	case TRUNC_ENTRY:   /* put_streams applies the limit itself */
+	case TRUNC_ENTRY:
+		/* MS-FSA 2.1.5.12.29: only whole entries; with a single entry, none. */
+		w->len = start;
+		break;
 	case TRUNC_NONE:
 		/* Fixed classes never exceed their minimum. */
 		w->len = start + output_buffer_length;

@@ -59,13 +59,6 @@ enum smb2_file_info_class {
 #define SMB2_INFO_DIALECT_300 0x0300
 #define SMB2_INFO_DIALECT_311 0x0311
 
-/* One data stream of a file, for FileStreamInformation. */
-struct smb2_info_stream {
-	const char *name;       /* UTF-8, without ':' and ":$DATA"; "" is the unnamed data stream */
-	uint64_t size;          /* StreamSize */
-	uint64_t alloc_size;    /* StreamAllocationSize */
-};
-
 /*
  * What the file classes report. The handler fills it from struct vfs_meta and the open;
  * the codec applies no file-system semantics of its own. Windows/Samba conventions the
@@ -94,11 +87,6 @@ struct smb2_info_file {
 	 * FileAlternateNameInformation the last component when it already is a valid 8.3 name. */
 	const char *path;
 	uint16_t dialect;                     /* Connection.Dialect, e.g. 0x0311 */
-	/* FileStreamInformation: the streams to list, in this order (Windows puts "::$DATA" first).
-	 * NULL: the unnamed data stream alone (eof, alloc_size) for a file, nothing for a directory.
-	 * Names that are not valid UTF-8 are left out: no client could name them. */
-	const struct smb2_info_stream *streams;
-	size_t nstreams;
 };
 
 /*
@@ -106,10 +94,9 @@ struct smb2_info_file {
  * Returns, as Windows does (MS-FSA 2.1.5.12; smbtorture smb2.getinfo.qfile_buffercheck):
  *   STATUS_SUCCESS          — everything written;
  *   STATUS_BUFFER_OVERFLOW  — variable-length class cut short: the fixed part and as much of the
- *                             name as fits (whole UTF-16 units) are written, length fields still
- *                             give the full length; FileStreamInformation keeps the whole entries
- *                             that fit (MS-FSA 2.1.5.12.29). The response still carries the data
- *                             (MS-SMB2 3.3.5.20);
+ *                             name as fits (whole UTF-16 units; whole stream entries) are written,
+ *                             length fields still give the full length. The response still
+ *                             carries the data (MS-SMB2 3.3.5.20);
  *   STATUS_INFO_LENGTH_MISMATCH — buffer smaller than the class's minimum (nothing written);
  *   STATUS_NOT_SUPPORTED    — documented in MS-FSCC 2.4 but not answered over SMB2 (including
  *                             FileNormalizedNameInformation before 3.1.1 and FileIdInformation

@@ -306,70 +306,6 @@ static void test_stream(void **state)
 	wr_free(&w);
 }
 
-/* A stream list: "::$DATA" first, 8-byte aligned entries, whole entries only when cut short. */
-static void test_stream_list(void **state)
-{
-	const struct smb2_info_stream list[] = {
-		{ "", 1234, 4096 },
-		{ "Zone.Identifier", 26, 4096 },   /* 2 + 30 + 12 = 44 bytes of name: 68, padded 72 */
-		{ "\xff bad", 1, 1 },              /* not UTF-8: left out */
-		{ "x", 0, 0 },                     /* ":x:$DATA" 16 bytes */
-	};
-	struct smb2_info_file f = sample();
-	uint8_t name[64];
-	struct wr w;
-	size_t n;
-
-	(void)state;
-	f.streams = list;
-	f.nstreams = 4;
-	assert_int_equal(enc(FileStreamInformation, &f, 65535, &w), STATUS_SUCCESS);
-	/* entry 0 at 0: 24 + 14 = 38, next at 40; entry 1 at 40: 24 + 44 = 68, next at 112;
-	 * entry 2 at 112: 24 + 16 = 40, ends at 152 */
-	assert_int_equal(w.len, 152);
-	assert_int_equal(le32(w.buf), 40);
-	assert_int_equal(le32(w.buf + 4), 14);
-	assert_int_equal(le64(w.buf + 8), 1234);
-	n = u16("::$DATA", name);
-	assert_memory_equal(w.buf + 24, name, n);
-	assert_int_equal(w.buf[38], 0);   /* padding is zero */
-	assert_int_equal(w.buf[39], 0);
-	assert_int_equal(le32(w.buf + 40), 72);
-	assert_int_equal(le32(w.buf + 44), 44);
-	assert_int_equal(le64(w.buf + 48), 26);
-	assert_int_equal(le64(w.buf + 56), 4096);
-	n = u16(":Zone.Identifier:$DATA", name);
-	assert_memory_equal(w.buf + 64, name, n);
-	assert_int_equal(le32(w.buf + 112), 0);
-	assert_int_equal(le32(w.buf + 116), 16);
-	n = u16(":x:$DATA", name);
-	assert_memory_equal(w.buf + 136, name, n);
-	wr_free(&w);
-
-	/* 151 bytes hold the first two entries only: BUFFER_OVERFLOW, the last kept entry ends the
-	 * list. Exactly 152 holds all. */
-	assert_int_equal(enc(FileStreamInformation, &f, 151, &w), STATUS_BUFFER_OVERFLOW);
-	assert_int_equal(w.len, 108);
-	assert_int_equal(le32(w.buf), 40);
-	assert_int_equal(le32(w.buf + 40), 0);
-	wr_free(&w);
-	assert_int_equal(enc(FileStreamInformation, &f, 152, &w), STATUS_SUCCESS);
-	wr_free(&w);
-
-	/* A directory lists its named streams only: no "::$DATA" in the handler's list. */
-	f.is_dir = true;
-	f.streams = list + 3;
-	f.nstreams = 1;
-	assert_int_equal(enc(FileStreamInformation, &f, 40, &w), STATUS_SUCCESS);
-	assert_int_equal(w.len, 40);
-	wr_free(&w);
-	/* An empty list is an empty, successful answer. */
-	f.nstreams = 0;
-	assert_int_equal(enc(FileStreamInformation, &f, 32, &w), STATUS_SUCCESS);
-	assert_int_equal(w.len, 0);
-	wr_free(&w);
-}
-
 static void test_normalized_name(void **state)
 {
 	struct smb2_info_file f = sample();
@@ -553,7 +489,6 @@ int main(void)
 		cmocka_unit_test(test_alternate_name),
 		cmocka_unit_test(test_8dot3),
 		cmocka_unit_test(test_stream),
-		cmocka_unit_test(test_stream_list),
 		cmocka_unit_test(test_normalized_name),
 		cmocka_unit_test(test_file_id),
 		cmocka_unit_test(test_unknown_classes),
