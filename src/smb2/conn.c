@@ -76,16 +76,13 @@ void *smb2_conn_open(struct net_conn *nc, void *server)
 	struct smb2_conn *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->seq_used = calloc(SMB2_SEQ_WINDOW / 8, 1);
-	if (!c->seq_used) {
+	if (!smb2_credits_init(&c->credits)) {
 		free(c);
 		return NULL;
 	}
 	c->srv = server;
 	c->net = nc;
 	snprintf(c->peer, sizeof(c->peer), "%s", net_conn_peer(nc));
-	c->seq_low = 0;
-	c->seq_high = 1;   /* message id 0 is implicitly granted for the first NEGOTIATE */
 	arena_init(&c->arena, 16384);
 	return c;
 }
@@ -99,7 +96,7 @@ void smb2_conn_close(struct net_conn *nc, void *state)
 	while (c->sessions)
 		smb2_session_destroy(c, c->sessions);
 	arena_destroy(&c->arena);
-	free(c->seq_used);
+	smb2_credits_free(&c->credits);
 	log_debug("%s: disconnected", c->peer);
 	free(c);
 }

@@ -53,72 +53,6 @@ uint64_t smb2_nttime_now(void)
 	return vfs_nttime_from_unix(ts.tv_sec, ts.tv_nsec);
 }
 
-static bool seq_test(const struct smb2_conn *c, uint64_t id)
-{
-	uint64_t bit = id % SMB2_SEQ_WINDOW;
-	return c->seq_used[bit / 8] & (1u << (bit % 8));
-}
-
-static void seq_set(struct smb2_conn *c, uint64_t id, bool used)
-{
-	uint64_t bit = id % SMB2_SEQ_WINDOW;
-	if (used)
-		c->seq_used[bit / 8] |= (uint8_t)(1u << (bit % 8));
-	else
-		c->seq_used[bit / 8] &= (uint8_t)~(1u << (bit % 8));
-}
-
-/* MS-SMB2 3.3.5.2.3: every message id the request consumes must be granted and unused. */
-static bool credits_consume(struct smb2_conn *c, const struct smb2_hdr *h, uint16_t charge)
-{
-	uint64_t first = h->message_id;
-
-	if (first < c->seq_low || first >= c->seq_high || charge > c->seq_high - first)
-		return false;
-	for (uint64_t id = first; id < first + charge; id++)
-		if (seq_test(c, id))
-			return false;
-	for (uint64_t id = first; id < first + charge; id++)
-		seq_set(c, id, true);
-	while (c->seq_low < c->seq_high && seq_test(c, c->seq_low)) {
-		seq_set(c, c->seq_low, false);
-		c->seq_low++;
-	}
-	return true;
-}
-
-/* Credits still held by the client: granted ids not yet used. */
-static uint64_t credits_held(const struct smb2_conn *c)
-{
-	uint64_t held = 0;
-	for (uint64_t id = c->seq_low; id < c->seq_high; id++)
-		if (!seq_test(c, id))
-			held++;
-	return held;
-}
-
-static uint16_t credits_grant(struct smb2_conn *c, const struct smb2_hdr *h, uint16_t charge)
-{
-	uint32_t want = h->credits ? h->credits : 1;
-	uint64_t held = c->seq_high - c->seq_low;   /* upper bound, cheap */
-	uint32_t grant;
-
-	if (held > SMB2_MAX_CREDITS)
-		held = credits_held(c);
-	if (held >= SMB2_MAX_CREDITS)
-		grant = 0;
-	else
-		grant = (uint32_t)(SMB2_MAX_CREDITS - held) < want ? (uint32_t)(SMB2_MAX_CREDITS - held) : want;
-	/* Never leave the client without a credit, nor grow past the tracked window. */
-	if (grant == 0 && c->seq_high == c->seq_low)
-		grant = 1;
-	if (c->seq_high + grant - c->seq_low > SMB2_SEQ_WINDOW)
-		grant = (uint32_t)(SMB2_SEQ_WINDOW - (c->seq_high - c->seq_low));
-	(void)charge;
-	c->seq_high += grant;
-	return (uint16_t)grant;
-}
-
 static bool cmd_is_large_io(uint16_t cmd)
 {
 	return cmd == SMB2_READ || cmd == SMB2_WRITE || cmd == SMB2_IOCTL ||
@@ -167,9 +101,10 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 		return false;   /* 3.3.5.2: nothing but NEGOTIATE before NEGOTIATE */
 
 	if (h->command != SMB2_CANCEL && !req->resumed) {
-		if (c->dialect > 0x0202 && (c->client_caps & 0x4 /* LARGE_MTU */))
+		/* 3.3.5.4: multi-credit requests from 2.1 on (Connection.SupportsMultiCredit). */
+		if (c->dialect >= 0x0210)
 			charge = h->credit_charge ? h->credit_charge : 1;
-		if (!credits_consume(c, h, charge)) {
+		if (!smb2_credits_consume(&c->credits, h->message_id, charge)) {
 			log_info("%s: message id %llu outside the credit window, dropping", c->peer,
 				 (unsigned long long)h->message_id);
 			return false;
@@ -199,7 +134,7 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 	}
 
 	/* Payload-sized charge (3.3.5.2.5). */
-	if (cmd_is_large_io(h->command) && c->dialect > 0x0202 && (c->client_caps & 0x4)) {
+	if (cmd_is_large_io(h->command) && c->dialect >= 0x0210) {
 		uint32_t payload = request_payload(req);
 		uint32_t need = payload ? (payload - 1) / 65536 + 1 : 1;
 		if (charge < need) {
@@ -298,7 +233,7 @@ respond:
 		smb2_error_rsp_encode_empty(req->out, hdr_off);
 	}
 	if (h->command != SMB2_CANCEL && !req->resumed)
-		granted = credits_grant(c, h, charge);
+		granted = smb2_credits_grant(&c->credits, h->credits);
 
 	if (h->command == SMB2_CREATE && NT_STATUS_IS_ERROR(st))
 		req->cmp->create_err = st;
@@ -357,8 +292,9 @@ respond:
 	if (req->preauth_rsp &&
 	    !crypto_preauth_update(req->preauth_rsp, req->out->buf + hdr_off, req->out->len - hdr_off))
 		return false;
-	log_debug("%s: %s mid %llu -> %s", c->peer, ci ? ci->name : "?",
-		  (unsigned long long)h->message_id, nt_status_name(st));
+	log_debug("%s: %s mid %llu charge %u asked %u granted %u window [%llu,%llu) -> %s", c->peer,
+		  ci ? ci->name : "?", (unsigned long long)h->message_id, charge, h->credits, granted,
+		  (unsigned long long)c->credits.low, (unsigned long long)c->credits.high, nt_status_name(st));
 	return true;
 }
 

@@ -238,8 +238,7 @@ void smb2_smb1_negotiate(struct smb2_conn *c, const uint8_t *frame, size_t len)
 	c->dialect = dialect;
 	c->sign_alg = SMB2_SIGN_HMAC_SHA256;
 	/* The SMB1 request used message id 0; the SMB2 NEGOTIATE that follows uses 1. */
-	c->seq_low = 1;
-	c->seq_high = 2;
+	smb2_credits_reset(&c->credits, 1);
 	size_t olen;
 	uint8_t *buf = wr_steal(&w, &olen);
 	net_conn_send(c->net, buf, olen - 4);

@@ -21,14 +21,13 @@
 #include "core/config.h"
 #include "core/ntstatus.h"
 #include "crypto/crypto.h"
+#include "smb2/credits.h"
 #include "smb2/wire/header.h"
 #include "vfs/vfs.h"
 
 struct net_conn;
 struct userdb;
 
-#define SMB2_MAX_CREDITS 8192          /* outstanding credits one connection may hold */
-#define SMB2_SEQ_WINDOW  (2 * 65536)   /* message ids tracked beyond the lowest unused one */
 #define SMB2_MAX_IO      (8 * 1024 * 1024)
 #define SMB2_MAX_OPENS_PER_CONN_DEFAULT 16384
 
@@ -150,9 +149,7 @@ struct smb2_conn {
 	uint8_t read_body_padding;      /* smbtorture hook: zero bytes before READ data */
 	uint8_t preauth[64];            /* 3.1.1 connection preauth hash */
 
-	/* credits: message ids in [seq_low, seq_high) are granted; used ones are marked */
-	uint64_t seq_low, seq_high;
-	uint8_t *seq_used;              /* bitmap of SMB2_SEQ_WINDOW bits, by id % window */
+	struct smb2_credits credits;
 
 	struct smb2_session *sessions;
 	struct smb2_open *opens[SMB2_OPEN_BUCKETS];
