@@ -26,6 +26,7 @@
 #   SKIFF_TEST_SIGNING    skiffd "server signing" (auto | mandatory | disabled; default auto)
 #   SKIFF_TEST_EXTRA_SHARES  more share names (space separated) exported with the same directory
 #   SKIFF_TEST_EXTRA_GLOBAL  extra skiffd [global] lines, newline separated
+#   SKIFF_TEST_CONF_HOOK  shell code run (eval) after skiffd.conf is written, before the start
 #   SKIFF_TEST_USER       SMB + Unix user (default skifftest); the password is random per run
 #   SKIFF_TEST_LOG_LEVEL  skiffd log level (default 2)
 #   SKIFF_TEST_KEEP=1     keep the temporary directory afterwards
@@ -172,6 +173,8 @@ skiff__start_skiffd() {
 	for try in 1 2 3; do
 		SKIFF_TEST_PORT=$(skiff__pick_port) || skiff_die "no free port found"
 		skiff__write_skiffd_conf
+		# a test may adjust the generated config (e.g. per-share keys) before the start
+		if [ -n "${SKIFF_TEST_CONF_HOOK:-}" ]; then eval "$SKIFF_TEST_CONF_HOOK"; fi
 		if [ "$try" = 1 ]; then
 			"$SKIFFD" -c "$SKIFF_TEST_DIR/skiffd.conf" --check-config >"$SKIFF_TEST_DIR/check-config.out" 2>&1 || {
 				cat "$SKIFF_TEST_DIR/check-config.out" >&2
