@@ -330,6 +330,14 @@ uint32_t vfs_acl_rights_of_bits(unsigned bits, bool is_dir)
 	return m;
 }
 
+/* What a synthesized allow ACE grants for a class's bits: as above, plus DELETE with write, as
+ * Samba's "dos filemode" shows it (rwx is then Full Control). Whether unlink(2) can happen is
+ * still the parent's business: POSIX decides, vfs_acl_limit only narrows. */
+static uint32_t synth_rights(unsigned bits, bool is_dir)
+{
+	return vfs_acl_rights_of_bits(bits, is_dir) | ((bits & BIT_W) ? DELETE_ACCESS : 0);
+}
+
 /* The specific rights only these bits give (for deny ACEs: nothing shared between bits). */
 static uint32_t rights_only_of_bits(unsigned bits, bool is_dir)
 {
@@ -658,7 +666,7 @@ static void synth_denies(struct acl_builder *b, const struct posix_view *v, uid_
 			 bool is_dir)
 {
 	uint8_t groups = eff(v, v->g) | v->o;
-	uint32_t owner_allow = vfs_acl_rights_of_bits(v->u, is_dir) | OWNER_EXTRA;
+	uint32_t owner_allow = synth_rights(v->u, is_dir) | OWNER_EXTRA;
 
 	for (unsigned i = 0; i < v->ngroups; i++)
 		groups |= eff(v, v->groups[i].bits);
@@ -670,16 +678,16 @@ static void synth_denies(struct acl_builder *b, const struct posix_view *v, uid_
 	for (unsigned i = 0; i < v->nusers; i++) {
 		uint8_t e = eff(v, v->users[i].bits);
 		add_ace(b, ACCESS_DENIED_ACE_TYPE, 0,
-			rights_only_of_bits(groups & ~e, is_dir) & ~vfs_acl_rights_of_bits(e, is_dir),
+			rights_only_of_bits(groups & ~e, is_dir) & ~synth_rights(e, is_dir),
 			SD_SID_UNIX_USER(v->users[i].id));
 	}
 	add_ace(b, ACCESS_DENIED_ACE_TYPE, 0,
 		rights_only_of_bits(v->o & ~eff(v, v->g), is_dir) &
-		~vfs_acl_rights_of_bits(eff(v, v->g), is_dir), vfs_sid_of_gid(gid));
+		~synth_rights(eff(v, v->g), is_dir), vfs_sid_of_gid(gid));
 	for (unsigned i = 0; i < v->ngroups; i++) {
 		uint8_t e = eff(v, v->groups[i].bits);
 		add_ace(b, ACCESS_DENIED_ACE_TYPE, 0,
-			rights_only_of_bits(v->o & ~e, is_dir) & ~vfs_acl_rights_of_bits(e, is_dir),
+			rights_only_of_bits(v->o & ~e, is_dir) & ~synth_rights(e, is_dir),
 			SD_SID_UNIX_GROUP(v->groups[i].id));
 	}
 }
@@ -687,19 +695,19 @@ static void synth_denies(struct acl_builder *b, const struct posix_view *v, uid_
 static void synth_allows(struct acl_builder *b, const struct posix_view *v, uid_t uid, gid_t gid,
 			 bool is_dir)
 {
-	add_ace(b, ACCESS_ALLOWED_ACE_TYPE, 0, vfs_acl_rights_of_bits(v->u, is_dir) | OWNER_EXTRA,
+	add_ace(b, ACCESS_ALLOWED_ACE_TYPE, 0, synth_rights(v->u, is_dir) | OWNER_EXTRA,
 		vfs_sid_of_uid(uid));
 	for (unsigned i = 0; i < v->nusers; i++)
 		add_ace(b, ACCESS_ALLOWED_ACE_TYPE, 0,
-			vfs_acl_rights_of_bits(eff(v, v->users[i].bits), is_dir),
+			synth_rights(eff(v, v->users[i].bits), is_dir),
 			SD_SID_UNIX_USER(v->users[i].id));
-	add_ace(b, ACCESS_ALLOWED_ACE_TYPE, 0, vfs_acl_rights_of_bits(eff(v, v->g), is_dir),
+	add_ace(b, ACCESS_ALLOWED_ACE_TYPE, 0, synth_rights(eff(v, v->g), is_dir),
 		vfs_sid_of_gid(gid));
 	for (unsigned i = 0; i < v->ngroups; i++)
 		add_ace(b, ACCESS_ALLOWED_ACE_TYPE, 0,
-			vfs_acl_rights_of_bits(eff(v, v->groups[i].bits), is_dir),
+			synth_rights(eff(v, v->groups[i].bits), is_dir),
 			SD_SID_UNIX_GROUP(v->groups[i].id));
-	add_ace(b, ACCESS_ALLOWED_ACE_TYPE, 0, vfs_acl_rights_of_bits(v->o, is_dir), SD_SID_EVERYONE);
+	add_ace(b, ACCESS_ALLOWED_ACE_TYPE, 0, synth_rights(v->o, is_dir), SD_SID_EVERYONE);
 }
 
 /* A directory's default ACL as inheritable ACEs: the owning entries become CREATOR OWNER and
@@ -711,19 +719,19 @@ static void synth_inheritable(struct acl_builder *b, const struct posix_view *d,
 	const uint8_t inh = OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE;
 
 	add_ace(&t, ACCESS_ALLOWED_ACE_TYPE, inh | INHERIT_ONLY_ACE,
-		vfs_acl_rights_of_bits(d->u, true), SD_SID_CREATOR_OWNER);
+		synth_rights(d->u, true), SD_SID_CREATOR_OWNER);
 	for (unsigned i = 0; i < d->nusers; i++)
 		add_ace(&t, ACCESS_ALLOWED_ACE_TYPE, inh | INHERIT_ONLY_ACE,
-			vfs_acl_rights_of_bits(eff(d, d->users[i].bits), true),
+			synth_rights(eff(d, d->users[i].bits), true),
 			SD_SID_UNIX_USER(d->users[i].id));
 	add_ace(&t, ACCESS_ALLOWED_ACE_TYPE, inh | INHERIT_ONLY_ACE,
-		vfs_acl_rights_of_bits(eff(d, d->g), true), SD_SID_CREATOR_GROUP);
+		synth_rights(eff(d, d->g), true), SD_SID_CREATOR_GROUP);
 	for (unsigned i = 0; i < d->ngroups; i++)
 		add_ace(&t, ACCESS_ALLOWED_ACE_TYPE, inh | INHERIT_ONLY_ACE,
-			vfs_acl_rights_of_bits(eff(d, d->groups[i].bits), true),
+			synth_rights(eff(d, d->groups[i].bits), true),
 			SD_SID_UNIX_GROUP(d->groups[i].id));
 	add_ace(&t, ACCESS_ALLOWED_ACE_TYPE, inh | INHERIT_ONLY_ACE,
-		vfs_acl_rights_of_bits(d->o, true), SD_SID_EVERYONE);
+		synth_rights(d->o, true), SD_SID_EVERYONE);
 
 	for (uint16_t i = 0; i < t.n; i++) {
 		struct sd_ace *in = &t.aces[i];
@@ -1187,7 +1195,7 @@ uint32_t vfs_acl_limit(int fd, int parent_fd, const struct stat *st, uint32_t ac
 	struct stored fs, ps;
 	struct stat pst;
 	struct who w;
-	bool have_file, have_parent = false;
+	bool have_file, have_parent = false, file_delete;
 	uint32_t nt = 0;
 
 	if (geteuid() == 0)
@@ -1203,10 +1211,11 @@ uint32_t vfs_acl_limit(int fd, int parent_fd, const struct stat *st, uint32_t ac
 		acc &= nt | ACCESS_ALWAYS | DELETE_ACCESS;
 	}
 	/* MS-FSA 2.1.5.1.2.1: DELETE comes from the object's DACL or from FILE_DELETE_CHILD on
-	 * the parent. POSIX (already in acc) decides whether unlink(2) can happen at all; a
-	 * synthesized DACL never grants DELETE itself, and a synthesized parent grants
+	 * the parent. POSIX (already in acc) decides whether unlink(2) can happen at all. A
+	 * synthesized DACL grants DELETE with write permission; a synthesized parent grants
 	 * FILE_DELETE_CHILD exactly when POSIX lets unlink happen. */
-	if ((acc & DELETE_ACCESS) && !(have_file && (nt & DELETE_ACCESS)) && have_parent &&
+	file_delete = have_file ? (nt & DELETE_ACCESS) : (acc & FILE_WRITE_DATA);
+	if ((acc & DELETE_ACCESS) && !file_delete && have_parent &&
 	    !(dacl_access(ps.dacl, &w, pst.st_uid == w.uid) & FILE_DELETE_CHILD))
 		acc &= ~DELETE_ACCESS;
 out:

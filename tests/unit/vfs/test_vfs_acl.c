@@ -15,7 +15,7 @@
 #define OWNER_EXTRA (READ_CONTROL | WRITE_DAC | WRITE_OWNER | FILE_READ_ATTRIBUTES | \
 		     FILE_WRITE_ATTRIBUTES | SYNCHRONIZE)
 #define R FILE_GENERIC_READ
-#define W (FILE_GENERIC_WRITE | FILE_DELETE_CHILD)
+#define W (FILE_GENERIC_WRITE | FILE_DELETE_CHILD | DELETE_ACCESS)   /* synthesized: as dos filemode */
 #define X FILE_GENERIC_EXECUTE
 #define TEST_UID 65534u
 #define TEST_GID 65534u
@@ -181,9 +181,8 @@ static void test_synth_modes(void **state)
 	assert_int_equal(sd->dacl->num_aces, 4);
 	/* group rw- : everyone r-x: the group is denied execute (traverse) */
 	expect_ace(sd->dacl, 0, ACCESS_DENIED_ACE_TYPE, 0, FILE_EXECUTE, group);
-	expect_ace(sd->dacl, 1, ACCESS_ALLOWED_ACE_TYPE, 0,
-		   R | FILE_GENERIC_WRITE | FILE_DELETE_CHILD | X | OWNER_EXTRA, owner);
-	expect_ace(sd->dacl, 2, ACCESS_ALLOWED_ACE_TYPE, 0, R | FILE_GENERIC_WRITE, group);
+	expect_ace(sd->dacl, 1, ACCESS_ALLOWED_ACE_TYPE, 0, R | W | X | OWNER_EXTRA, owner);
+	expect_ace(sd->dacl, 2, ACCESS_ALLOWED_ACE_TYPE, 0, R | FILE_GENERIC_WRITE | DELETE_ACCESS, group);
 	expect_ace(sd->dacl, 3, ACCESS_ALLOWED_ACE_TYPE, 0, R | X, SD_SID_EVERYONE);
 }
 
@@ -537,7 +536,11 @@ static void test_access_narrowed(void **state)
 	struct sd_ace a[] = { { .type = ACCESS_ALLOWED_ACE_TYPE, .flags = OBJECT_INHERIT_ACE,
 				.mask = 0x001e01bf, .sid = SD_SID_UNIX_USER(TEST_UID) } };
 	assert_int_equal(set_dacl("d", a, 1, 0), STATUS_SUCCESS);
-	/* d/f has no stored ACL of its own; the parent's lacks FILE_DELETE_CHILD */
+	/* d/f has no stored ACL of its own; the parent's lacks FILE_DELETE_CHILD. Its synthesized
+	 * DACL grants DELETE while it is writable, not once it is read-only. */
+	assert_int_equal(open_acc("d/f", DELETE_ACCESS, FILE_OPEN, 0, &op), STATUS_SUCCESS);
+	close_op(op);
+	assert_int_equal(chmod(hostpath("d/f"), 0444), 0);
 	assert_int_equal(open_acc("d/f", DELETE_ACCESS, FILE_OPEN, 0, &op), STATUS_ACCESS_DENIED);
 	assert_int_equal(open_acc("d/f", FILE_GENERIC_READ, FILE_OPEN, 0, &op), STATUS_SUCCESS);
 	close_op(op);
