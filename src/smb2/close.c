@@ -14,7 +14,7 @@ NTSTATUS smb2_close(struct smb2_req *req)
 	st = smb2_close_req_decode(req->msg, req->len, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
-	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
+	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
 	bool postquery = in.flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB;
@@ -42,9 +42,13 @@ NTSTATUS smb2_flush(struct smb2_req *req)
 	st = smb2_flush_req_decode(req->msg, req->len, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
-	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
+	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
+	if (op->pipe) {
+		smb2_flush_rsp_encode(req->out, req->hdr_off);   /* nothing buffered on a pipe */
+		return STATUS_SUCCESS;
+	}
 	/* 3.3.5.11: flushing needs write or append access. */
 	if (!(op->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
 		return STATUS_ACCESS_DENIED;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/utf16.h"
 #include "smb2/ea.h"
 #include "smb2/security.h"
 #include "smb2/smb2.h"
@@ -62,6 +63,45 @@ static NTSTATUS parse_contexts(struct arena *a, const struct smb2_create_req *in
 	return STATUS_SUCCESS;
 }
 
+/* CREATE on IPC$: a named pipe of the RPC services (pipe.c). */
+static NTSTATUS create_pipe(struct smb2_req *req, const struct smb2_create_req *in)
+{
+	struct smb2_conn *c = req->conn;
+	struct smb2_pipe *pipe;
+	char *name = in->name_len ? utf16le_to_utf8(req->arena, in->name, in->name_len) : NULL;
+	NTSTATUS st;
+
+	if (!name)
+		return STATUS_OBJECT_NAME_INVALID;
+	st = smb2_pipe_open(req, name, &pipe);
+	if (st != STATUS_SUCCESS)
+		return st;
+	struct smb2_open *op = smb2_open_add(c, req->sess, req->tree, NULL);
+	if (!op) {
+		smb2_pipe_close(pipe);
+		return STATUS_NO_MEMORY;
+	}
+	op->pipe = pipe;
+	op->access = FILE_GENERIC_READ | FILE_GENERIC_WRITE;
+	req->cmp->have_fid = true;
+	req->cmp->fid_persistent = op->persistent_id;
+	req->cmp->fid_volatile = op->volatile_id;
+	uint64_t now = smb2_nttime_now();
+	struct smb2_create_rsp rsp = {
+		.create_action = FILE_OPENED,
+		.creation_time = now,
+		.last_access_time = now,
+		.last_write_time = now,
+		.change_time = now,
+		.allocation_size = 4096,
+		.file_attributes = FILE_ATTRIBUTE_NORMAL,
+		.file_id = { op->persistent_id, op->volatile_id },
+	};
+	smb2_create_rsp_encode(req->out, req->hdr_off, &rsp);
+	log_debug("%s: pipe '%s' opened", c->peer, name);
+	return STATUS_SUCCESS;
+}
+
 NTSTATUS smb2_create(struct smb2_req *req)
 {
 	struct smb2_conn *c = req->conn;
@@ -90,7 +130,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	if (in.desired_access & 0x0CE0FE00u)   /* reserved access bits (MS-SMB2 2.2.13.1) */
 		return STATUS_ACCESS_DENIED;
 	if (tree->share->ipc)
-		return STATUS_OBJECT_NAME_NOT_FOUND;   /* named pipes come with the RPC services */
+		return create_pipe(req, &in);
 
 	st = parse_contexts(req->arena, &in, &want);
 	if (st != STATUS_SUCCESS)

@@ -57,9 +57,18 @@ static NTSTATUS file_fsctl(struct smb2_req *req, const struct smb2_ioctl_req *in
 
 	if (!req->tree)
 		return STATUS_NETWORK_NAME_DELETED;
-	st = smb2_req_open(req, in->file_id.persistent, in->file_id.volatile_, &op);
+	st = smb2_req_open_any(req, in->file_id.persistent, in->file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
+	if (op->pipe) {
+		/* 3.3.5.15.4: write the request, return what the pipe answers. */
+		if (in->ctl_code != FSCTL_PIPE_TRANSCEIVE)
+			return STATUS_NOT_SUPPORTED;
+		st = smb2_pipe_write(op->pipe, in->input, in->input_len);
+		if (st != STATUS_SUCCESS)
+			return st;
+		return smb2_pipe_read(op->pipe, out, in->max_output_response);
+	}
 	switch (in->ctl_code) {
 	case FSCTL_GET_OBJECT_ID:
 	case FSCTL_CREATE_OR_GET_OBJECT_ID: {
@@ -114,7 +123,7 @@ NTSTATUS smb2_ioctl(struct smb2_req *req)
 		st = file_fsctl(req, &in, &out);
 		break;
 	}
-	if (st == STATUS_SUCCESS) {
+	if (st == STATUS_SUCCESS || (st == STATUS_BUFFER_OVERFLOW && in.ctl_code == FSCTL_PIPE_TRANSCEIVE)) {
 		if (out.failed) {
 			st = STATUS_NO_MEMORY;
 		} else if (out.len > in.max_output_response) {

@@ -98,7 +98,7 @@ NTSTATUS smb2_query_info(struct smb2_req *req)
 	st = smb2_query_info_req_decode(req->msg, req->len, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
-	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
+	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
 	if (in.output_buffer_length > req->conn->srv->max_trans)
@@ -107,7 +107,9 @@ NTSTATUS smb2_query_info(struct smb2_req *req)
 	wr_init(&data, 256);
 	switch (in.info_type) {
 	case SMB2_0_INFO_FILE:
-		if (smb2_ea_query_class(in.file_info_class))
+		if (op->pipe)
+			st = smb2_pipe_query_info(op->pipe, in.file_info_class, in.output_buffer_length, &data);
+		else if (smb2_ea_query_class(in.file_info_class))
 			st = smb2_query_ea(req, op, &in, &data);
 		else if (in.file_info_class == FileStreamInformation)
 			st = smb2_query_streams(req, op, in.output_buffer_length, &data);
@@ -115,10 +117,11 @@ NTSTATUS smb2_query_info(struct smb2_req *req)
 			st = query_file(req, op, in.file_info_class, in.output_buffer_length, &data);
 		break;
 	case SMB2_0_INFO_FILESYSTEM:
-		st = query_fs(req, in.file_info_class, in.output_buffer_length, &data);
+		st = op->pipe ? STATUS_INVALID_PARAMETER
+			      : query_fs(req, in.file_info_class, in.output_buffer_length, &data);
 		break;
 	case SMB2_0_INFO_SECURITY:
-		st = smb2_security_query(req, op, &in, &data);
+		st = op->pipe ? STATUS_NOT_SUPPORTED : smb2_security_query(req, op, &in, &data);
 		break;
 	case SMB2_0_INFO_QUOTA:
 		st = STATUS_NOT_SUPPORTED;   /* quotas come later */

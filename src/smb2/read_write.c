@@ -9,6 +9,22 @@
  * it with STATUS_INVALID_PARAMETER (smbtorture smb2.rw.invalid); ext4's limit is above it. */
 #define SMB2_MAX_FILE_SIZE 0xFFFFFFF0000ull
 
+/* READ on a named pipe: one message (or its next part, with STATUS_BUFFER_OVERFLOW). */
+static NTSTATUS read_pipe(struct smb2_req *req, struct smb2_open *op, uint32_t length)
+{
+	size_t fixed_at = req->out->len;
+
+	smb2_read_rsp_encode_fixed(req->out, req->hdr_off, 0, 0);
+	size_t data_at = req->out->len;
+	NTSTATUS st = smb2_pipe_read(op->pipe, req->out, length);
+	if (st != STATUS_SUCCESS && st != STATUS_BUFFER_OVERFLOW) {
+		req->out->len = fixed_at;
+		return st;
+	}
+	wr_put_u32_at(req->out, fixed_at + 4, (uint32_t)(req->out->len - data_at));
+	return st;
+}
+
 NTSTATUS smb2_read(struct smb2_req *req)
 {
 	struct smb2_read_req in;
@@ -19,11 +35,13 @@ NTSTATUS smb2_read(struct smb2_req *req)
 	st = smb2_read_req_decode(req->msg, req->len, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
-	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
+	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
 	if (in.length > req->conn->srv->max_read)
 		return STATUS_INVALID_PARAMETER;
+	if (op->pipe)
+		return read_pipe(req, op, in.length);
 	/* File offsets are signed 64-bit in NT: a range that does not fit is a bad parameter,
 	 * not end of file (smb2.rw.invalid: INT64_MAX + 1 with length 0, INT64_MAX with 1). */
 	if (in.offset > (uint64_t)INT64_MAX || in.length > (uint64_t)INT64_MAX - in.offset)
@@ -63,11 +81,19 @@ NTSTATUS smb2_write(struct smb2_req *req)
 	st = smb2_write_req_decode(req->msg, req->len, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
-	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
+	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
 	if (in.length > req->conn->srv->max_write)
 		return STATUS_INVALID_PARAMETER;
+	if (op->pipe) {
+		st = smb2_pipe_write(op->pipe, in.data, in.length);
+		if (st != STATUS_SUCCESS)
+			return st;
+		struct smb2_write_rsp prsp = { .count = in.length };
+		smb2_write_rsp_encode(req->out, req->hdr_off, &prsp);
+		return STATUS_SUCCESS;
+	}
 	if (vfs_open_is_dir(op->vfs))
 		return STATUS_INVALID_DEVICE_REQUEST;
 	/* Offset -1 means "at end of file" only on a handle that may append but not write

@@ -185,13 +185,9 @@ struct smb2_open *smb2_open_find(struct smb2_conn *c, uint64_t persistent, uint6
 	return NULL;
 }
 
-void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+/* Close the file behind an open: oplock and watch released, watchers told of a deletion. */
+static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
 {
-	for (struct smb2_open **pp = &c->opens[open_bucket(op->volatile_id)]; *pp; pp = &(*pp)->next)
-		if (*pp == op) {
-			*pp = op->next;
-			break;
-		}
 	smb2_oplock_release(c, op);
 	smb2_notify_release(c, op);
 	/* The last close of a delete-pending file deletes it: tell the watchers. */
@@ -205,6 +201,22 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 				  is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
 		free(path);
 	}
+}
+
+void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+{
+	for (struct smb2_open **pp = &c->opens[open_bucket(op->volatile_id)]; *pp; pp = &(*pp)->next)
+		if (*pp == op) {
+			*pp = op->next;
+			break;
+		}
+	if (op->pipe) {
+		smb2_pipe_close(op->pipe);
+		if (meta)
+			memset(meta, 0, sizeof(*meta));
+	} else {
+		close_file(c, op, meta);
+	}
 	free(op->dir_pattern);
 	free(op);
 	if (--c->nopens == 0)
@@ -213,6 +225,15 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 
 NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
 		       struct smb2_open **out)
+{
+	NTSTATUS st = smb2_req_open_any(req, persistent, volatile_id, out);
+	if (st == STATUS_SUCCESS && (*out)->pipe)
+		return STATUS_INVALID_DEVICE_REQUEST;
+	return st;
+}
+
+NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
+			   struct smb2_open **out)
 {
 	struct smb2_open *op;
 

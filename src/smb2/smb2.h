@@ -93,6 +93,7 @@ struct smb2_session {
 };
 
 struct oplock_grant;
+struct smb2_pipe;
 struct notify_watch;
 struct smb2_conn;
 
@@ -120,7 +121,8 @@ struct smb2_open {
 	struct notify_watch *notify;    /* guarded by the watch lock (notify.c) */
 	uint8_t oplock_level;
 	uint64_t persistent_id, volatile_id;
-	struct vfs_open *vfs;
+	struct vfs_open *vfs;           /* NULL for a named pipe */
+	struct smb2_pipe *pipe;         /* a named pipe on IPC$ (pipe.c), else NULL */
 	struct smb2_session *sess;
 	struct smb2_tree *tree;
 	uint32_t access;
@@ -230,6 +232,17 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
  * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's. */
 NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
 		       struct smb2_open **out);
+/* The same, also accepting named-pipe opens (smb2_req_open refuses them with
+ * STATUS_INVALID_DEVICE_REQUEST); for the handlers that serve pipes. */
+NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
+			   struct smb2_open **out);
+
+/* Named pipes (pipe.c). */
+NTSTATUS smb2_pipe_open(struct smb2_req *req, const char *name, struct smb2_pipe **out);
+void smb2_pipe_close(struct smb2_pipe *p);
+NTSTATUS smb2_pipe_write(struct smb2_pipe *p, const uint8_t *data, size_t len);
+NTSTATUS smb2_pipe_read(struct smb2_pipe *p, struct wr *w, uint32_t max);
+NTSTATUS smb2_pipe_query_info(struct smb2_pipe *p, uint8_t cls, uint32_t out_len, struct wr *w);
 /* The effective "server smb encrypt" of a share (its own value or the global one). */
 int smb2_share_encrypt(const struct smb2_server *srv, const struct smb2_share *share);
 /* Derive signing and encryption keys for a session once authentication completes. */
