@@ -155,6 +155,7 @@ static inline struct sd_sid sd_sid_make(uint64_t authority, unsigned n, uint32_t
 #define SD_SID_AUTH_USERS     sd_sid_make(SD_AUTH_NT, 1, 11, 0)        /* S-1-5-11 */
 #define SD_SID_SYSTEM         sd_sid_make(SD_AUTH_NT, 1, 18, 0)        /* S-1-5-18 */
 #define SD_SID_ADMINISTRATORS sd_sid_make(SD_AUTH_NT, 2, 32, 544)      /* S-1-5-32-544 */
+#define SD_SID_BUILTIN_USERS  sd_sid_make(SD_AUTH_NT, 2, 32, 545)      /* S-1-5-32-545 */
 #define SD_SID_UNIX_USER(uid)  sd_sid_make(SD_AUTH_UNIX, 2, 1, (uint32_t)(uid))   /* S-1-22-1-uid */
 #define SD_SID_UNIX_GROUP(gid) sd_sid_make(SD_AUTH_UNIX, 2, 2, (uint32_t)(gid))   /* S-1-22-2-gid */
 

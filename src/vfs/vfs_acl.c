@@ -368,8 +368,8 @@ static uint8_t bits_of_rights(uint32_t m, bool is_dir)
 
 /* ---- access evaluation (MS-DTYP 2.5.3.2, for the maximum allowed) ---- */
 
-/* Whom a DACL is evaluated for: a uid (or none), gids, root. Everyone and Authenticated Users
- * match every principal. */
+/* Whom a DACL is evaluated for: a uid (or none), gids, root. Everyone, Authenticated Users and
+ * BUILTIN\Users match every principal. */
 struct who {
 	bool has_uid;
 	uid_t uid;
@@ -383,7 +383,9 @@ static bool who_matches(const struct who *w, const struct sd_sid *s)
 	uid_t u;
 	gid_t g;
 
-	if (sid_is(s, SD_SID_EVERYONE) || sid_is(s, SD_SID_AUTH_USERS))
+	/* Every Skiff user is authenticated, and on Windows every account is in BUILTIN\Users
+	 * (Windows' own default DACLs give it read and execute). */
+	if (sid_is(s, SD_SID_EVERYONE) || sid_is(s, SD_SID_AUTH_USERS) || sid_is(s, SD_SID_BUILTIN_USERS))
 		return true;
 	if (w->root && sid_is(s, SD_SID_SYSTEM))
 		return true;

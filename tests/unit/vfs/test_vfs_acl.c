@@ -295,6 +295,13 @@ static void test_set_and_stored(void **state)
 	assert_int_equal(sd->dacl->num_aces, 2);
 	assert_int_equal(sd->dacl->aces[1].mask, GENERIC_ALL);   /* kept as sent */
 
+	/* BUILTIN\Users counts for everyone, like Everyone. */
+	struct sd_ace users[] = {
+		{ .type = ACCESS_ALLOWED_ACE_TYPE, .mask = FILE_GENERIC_READ, .sid = SD_SID_BUILTIN_USERS },
+	};
+	assert_int_equal(set_dacl("f", users, 1, 0), STATUS_SUCCESS);
+	assert_int_equal(mode_of("f"), 0444);
+
 	/* ACEs for SIDs without a Unix id are kept, and change nothing in POSIX. */
 	struct sd_ace three[] = {
 		{ .type = ACCESS_ALLOWED_ACE_TYPE, .mask = FILE_ALL_ACCESS, .sid = SD_SID_SYSTEM },
