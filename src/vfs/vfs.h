@@ -184,7 +184,11 @@ bool vfs_running_as_root(void);
  * it (MS-FSA 2.1.5.1), so pass the result on unchanged. A leading backslash is
  * STATUS_INVALID_PARAMETER (MS-SMB2 3.3.5.9); otherwise STATUS_OBJECT_NAME_INVALID,
  * STATUS_OBJECT_PATH_SYNTAX_BAD, ... as Windows would (table in docs/VFS.md).
+ * A stream suffix stays on the last component after one ':' (no name holds one): "file:stream"
+ * for a named stream ("file:stream:$DATA" on the wire), "file::$DATA" (VFS_UNNAMED_STREAM) when
+ * the unnamed data stream was spelled out, which is the file but never a directory.
  */
+#define VFS_UNNAMED_STREAM "::$DATA"
 NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes, char **out);
 
 /* NT create: every disposition, directory / non-directory, share modes, delete-on-close, overwrite

@@ -113,7 +113,7 @@ static int data_open_flags(uint32_t granted, bool write_through)
 static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const struct stat *st,
 			      const char *path, const char *stream)
 {
-	struct vfs_file *f;
+	struct vfs_file *f, *base = NULL;
 	struct stat now;
 	NTSTATUS status = STATUS_SUCCESS;
 
@@ -123,17 +123,32 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 		status = STATUS_VFS_RETRY;
 		goto out;
 	}
-	f = vfs_table_get(c->share, st, path, stream);
-	if (!f) {
+	/* A stream's open holds its file's entry: the file stays until the stream closes. */
+	if (stream && !(base = vfs_table_get(c->share, st, c->rel, NULL))) {
 		status = STATUS_NO_MEMORY;
 		goto out;
 	}
-	if (f->delete_pending)
+	f = vfs_table_get(c->share, st, path, stream);
+	if (!f) {
+		if (base)
+			vfs_table_put(base);
+		status = STATUS_NO_MEMORY;
+		goto out;
+	}
+	f->base = base;
+	if (f->delete_pending || (base && base->delete_pending))
 		status = STATUS_DELETE_PENDING;
 	else
 		status = vfs_share_check(f, op->access, op->share_access);
+	/* MS-FSA 2.1.5.1.2.2: DELETE on the file conflicts with an open stream of it that does not
+	 * share delete (the other way round it does not: smb2.streams.delete). */
+	if (status == STATUS_SUCCESS && !stream && (op->access & DELETE_ACCESS) &&
+	    !vfs_table_streams_share_delete(c->share, st->st_dev, st->st_ino))
+		status = STATUS_SHARING_VIOLATION;
 	if (status != STATUS_SUCCESS) {
 		vfs_table_put(f);
+		if (base)
+			vfs_table_put(base);
 		goto out;
 	}
 	vfs_share_add(f, op->access, op->share_access);
@@ -150,9 +165,12 @@ static void unregister_open(struct vfs_open *op)
 	if (!op->file)
 		return;
 	vfs_table_lock();
+	struct vfs_file *base = op->file->base;
 	if (op->counted)
 		vfs_share_remove(op->file, op->access, op->share_access);
 	vfs_table_put(op->file);
+	if (base)
+		vfs_table_put(base);
 	vfs_table_unlock();
 	op->file = NULL;
 }
@@ -204,8 +222,15 @@ static void preallocate(int fd, uint64_t size)
 static NTSTATUS overwrite(struct create_ctx *c, struct vfs_open *op, uint64_t btime)
 {
 	struct vfs_dosinfo di = { .present = true };
+	NTSTATUS st;
 	int wfd, err;
 
+	/* MS-FSA 2.1.5.1.2: overwrite and supersede replace the whole file, named streams
+	 * included (smb2.streams.create-disposition); open stream handles find theirs gone, as
+	 * on Samba. */
+	st = vfs_stream_remove_all(op->fd);
+	if (st != STATUS_SUCCESS)
+		return st;
 	wfd = vfs_reopen(op->fd, O_WRONLY);
 	if (wfd < 0)
 		return vfs_status_from_errno(-wfd);
@@ -224,7 +249,7 @@ static NTSTATUS overwrite(struct create_ctx *c, struct vfs_open *op, uint64_t bt
 	preallocate(op->fd, c->args->allocation_size);
 	/* MS-FSA 2.1.5.1.2.1: the file's EAs are replaced by those of the create. */
 	pthread_mutex_lock(&op->file->meta_lock);
-	NTSTATUS st = vfs_ea_apply_create(op->fd, c->args->eas, c->args->neas, true);
+	st = vfs_ea_apply_create(op->fd, c->args->eas, c->args->neas, true);
 	pthread_mutex_unlock(&op->file->meta_lock);
 	return st;
 }
@@ -703,6 +728,7 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 		    struct vfs_open **out, struct vfs_create_result *res)
 {
 	struct create_ctx c = { .share = share, .args = args, .res = res, .parent_fd = -1 };
+	struct vfs_create_args file_only;
 	NTSTATUS status;
 	size_t len;
 
@@ -728,7 +754,18 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 	{
 		/* "dir/file:stream" (vfs_path_from_wire puts a stream there; ':' is in no name). */
 		char *last = strrchr(c.rel, '/'), *colon = strchr(last ? last + 1 : c.rel, ':');
-		if (colon) {
+		if (colon && colon != (last ? last + 1 : c.rel) && strcmp(colon, VFS_UNNAMED_STREAM) == 0) {
+			/* "name::$DATA" is the file's data, so never a directory (as Samba: asked for
+			 * one, STATUS_NOT_A_DIRECTORY; finding one, STATUS_FILE_IS_A_DIRECTORY). */
+			if (args->create_options & FILE_DIRECTORY_FILE) {
+				status = STATUS_NOT_A_DIRECTORY;
+				goto out;
+			}
+			file_only = *args;
+			file_only.create_options |= FILE_NON_DIRECTORY_FILE;
+			c.args = &file_only;
+			*colon = '\0';
+		} else if (colon) {
 			if (colon == (last ? last + 1 : c.rel) || !vfs_stream_name_ok(colon + 1)) {
 				status = STATUS_OBJECT_NAME_INVALID;
 				goto out;
@@ -867,14 +904,21 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 		memset(meta, 0, sizeof(*meta));
 	f = op->file;
 	vfs_table_lock();
+	struct vfs_file *base = f->base;
 	if (op->counted)
 		vfs_share_remove(f, op->access, op->share_access);
-	/* MS-FSA 2.1.5.4: closing an open made with FILE_DELETE_ON_CLOSE marks the file. */
+	/* MS-FSA 2.1.5.4: closing an open made with FILE_DELETE_ON_CLOSE marks the file (or the
+	 * stream). A file whose streams are still open goes with the last of them. */
 	if (op->delete_on_close)
 		f->delete_pending = true;
 	if (f->nopens == 1 && f->delete_pending)
 		delete_now(f);
 	vfs_table_put(f);
+	if (base) {
+		if (base->nopens == 1 && base->delete_pending)
+			delete_now(base);
+		vfs_table_put(base);
+	}
 	vfs_table_unlock();
 	if (op->fd >= 0)
 		close(op->fd);

@@ -38,6 +38,9 @@ struct vfs_file {
 	ino_t ino;
 	bool is_dir;                  /* false for a named stream, even of a directory */
 	char *stream;                 /* named stream (on-disk spelling), NULL for the file itself */
+	struct vfs_file *base;        /* [T] a stream's file entry, which each open of the stream
+					 holds (counted in its nopens), so the file's delete-pending
+					 and delete-at-last-close cover its open streams; else NULL */
 	char *path;                   /* [T] current share-relative path ("" = root; "file:stream") */
 	struct vfs_oldpath *oldpaths; /* [T] earlier paths, kept so vfs_open_path() stays valid */
 	uint32_t nopens;              /* [T] every open, whatever its access */
@@ -172,6 +175,11 @@ struct vfs_file *vfs_table_find_stream(struct vfs_share *share, dev_t dev, ino_t
 				       const char *stream);
 /* With the lock held: is the file or any of its streams open? */
 bool vfs_table_any_open(struct vfs_share *share, dev_t dev, ino_t ino);
+/* With the lock held: is any named stream of the file open (whatever its access)? */
+bool vfs_table_streams_open(struct vfs_share *share, dev_t dev, ino_t ino);
+/* With the lock held: do all opens of the file's named streams share delete? An open of the file
+ * with DELETE access needs that (MS-FSA 2.1.5.1.2.2; smb2.streams.delete). */
+bool vfs_table_streams_share_delete(struct vfs_share *share, dev_t dev, ino_t ino);
 /* With the lock held: MS-FSA 2.1.5.1.2 share-access check of a new open against f. */
 NTSTATUS vfs_share_check(const struct vfs_file *f, uint32_t access, uint32_t share_access);
 void vfs_share_add(struct vfs_file *f, uint32_t access, uint32_t share_access);
@@ -179,6 +187,9 @@ void vfs_share_remove(struct vfs_file *f, uint32_t access, uint32_t share_access
 bool vfs_access_counts(uint32_t access);
 /* With the lock held: true if any open file of `share` lies beneath directory path `dir`. */
 bool vfs_table_any_below(struct vfs_share *share, const char *dir);
+/* With the lock held: stream entry f (its only open's caller holds op->stream = f->stream and
+ * must refresh it) is now named newstream; its path follows, the old one stays valid. */
+NTSTATUS vfs_table_stream_renamed(struct vfs_file *f, const char *newstream);
 /* With the lock held: f (and, for a directory, everything open beneath it) now lives at newpath. */
 NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath);
 
@@ -220,6 +231,11 @@ NTSTATUS vfs_stream_set_eof(struct vfs_open *op, uint64_t size);
 NTSTATUS vfs_stream_set_allocation(struct vfs_open *op, uint64_t size);
 /* Turn the file's metadata into the stream's (size, allocation, not a directory). */
 void vfs_stream_meta(struct vfs_open *op, struct vfs_meta *m);
+/* Remove every named stream of the file behind fd (overwrite and supersede, MS-FSA 2.1.5.1.2). */
+NTSTATUS vfs_stream_remove_all(int fd);
+/* FileRenameInformation on a stream open, or with a ":stream" target (vfs_rename passes it on):
+ * MS-FSA 2.1.5.15.11.1, named stream to named stream only. */
+NTSTATUS vfs_stream_rename(struct vfs_open *op, const char *target, bool replace_if_exists);
 
 /* ---- vfs_lookup.c ---- */
 /* A directory's identity and change times, as seen by a case-insensitive lookup. */

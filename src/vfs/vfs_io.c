@@ -402,10 +402,12 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 
 	if (!(op->access & DELETE_ACCESS))
 		return STATUS_ACCESS_DENIED;   /* smb2.rename.simple2 */
-	if (op->stream)
-		return STATUS_INVALID_PARAMETER;   /* renaming a stream (":new") is not supported */
 	if (!new_relpath || new_relpath[0] == '/')
 		return STATUS_INVALID_PARAMETER;
+	/* ":name" renames a stream (vfs_path_from_wire keeps the ':'); a stream open has no other
+	 * kind of rename. */
+	if (op->stream || new_relpath[0] == ':')
+		return vfs_stream_rename(op, new_relpath, replace_if_exists);
 	newpath = strdup(new_relpath);
 	if (!newpath)
 		return STATUS_NO_MEMORY;
@@ -416,6 +418,17 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 			goto out;
 		}
 		newpath[--len] = '\0';
+	}
+	{
+		/* "new::$DATA" is the file "new"; a file cannot become a stream of another. */
+		char *last = strrchr(newpath, '/'), *colon = strchr(last ? last + 1 : newpath, ':');
+		if (colon && strcmp(colon, VFS_UNNAMED_STREAM) == 0) {
+			*colon = '\0';
+			len = strlen(newpath);
+		} else if (colon) {
+			status = STATUS_INVALID_PARAMETER;
+			goto out;
+		}
 	}
 	if (len == 0) {
 		status = STATUS_OBJECT_NAME_INVALID;
@@ -440,6 +453,12 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 	locked = true;
 	if (!f->path[0]) {
 		status = STATUS_ACCESS_DENIED;   /* the share root */
+		goto out;
+	}
+	/* A file with open streams keeps its name (as Samba; smb2.streams.basefile-rename-with-
+	 * open-stream). */
+	if (vfs_table_streams_open(op->share, f->dev, f->ino)) {
+		status = STATUS_ACCESS_DENIED;
 		goto out;
 	}
 	if (strcmp(f->path, newpath) == 0) {

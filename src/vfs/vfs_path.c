@@ -151,12 +151,17 @@ static bool range_ieq(const uint8_t *p, size_t nbytes, const char *ascii)
 
 /*
  * The last component may carry a stream suffix: "name:stream:type". The default data stream
- * ("name::$DATA", and "name:$DATA" which Windows also resolves to it) is the file itself; a
- * named stream ("name:stream", "name:stream:$DATA") is returned in *stream (len 0: none).
- * Shortens *c to the base name.
+ * ("name::$DATA", and "name:$DATA" which Windows also resolves to it) is the file itself, but
+ * spelled out it cannot be a directory, so *unnamed tells the caller; a named stream
+ * ("name:stream", "name:stream:$DATA") is returned in *stream (len 0: none). Only $DATA streams
+ * exist (Samba answers the same for $INDEX_ALLOCATION and the rest). Shortens *c to the base name.
  */
-static NTSTATUS strip_stream(const uint8_t *name, struct wire_comp *c, struct wire_comp *stream)
+static NTSTATUS strip_stream(const uint8_t *name, struct wire_comp *c, struct wire_comp *stream,
+			     bool *unnamed)
 {
+	/* Only a whole name may be a bare stream (":new", FileRenameInformation's stream rename);
+	 * vfs_create refuses it. */
+	bool whole = c->off == 0;
 	size_t colon1 = SIZE_MAX, colon2 = SIZE_MAX;
 
 	for (size_t i = 0; i < c->len; i += 2) {
@@ -171,7 +176,7 @@ static NTSTATUS strip_stream(const uint8_t *name, struct wire_comp *c, struct wi
 	}
 	if (colon1 == SIZE_MAX)
 		return STATUS_SUCCESS;
-	if (colon1 == 0)
+	if (colon1 == 0 && !whole)
 		return STATUS_OBJECT_NAME_INVALID;           /* no base name */
 
 	const uint8_t *s = name + c->off + colon1 + 2;
@@ -189,6 +194,7 @@ static NTSTATUS strip_stream(const uint8_t *name, struct wire_comp *c, struct wi
 	}
 	if (slen / 2 > WIN_NAME_MAX)
 		return STATUS_OBJECT_NAME_INVALID;
+	*unnamed = slen == 0;
 	stream->off = c->off + colon1 + 2;
 	stream->len = slen;
 	c->len = colon1;
@@ -200,7 +206,7 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 	struct rd r = rd_init(name, nbytes);
 	struct wire_comp *comps, stream = { 0, 0 };
 	size_t ncomp = 0, start = 0, units;
-	bool trailing = false;
+	bool trailing = false, in_stream = false, unnamed = false;
 	uint16_t c;
 	NTSTATUS st;
 
@@ -235,20 +241,27 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 		if (!end && !rd_u16(&r, &c))
 			return STATUS_OBJECT_NAME_INVALID;
 		if (!end && !is_sep(c)) {
-			if (reserved_char(c))
+			/* After a ':' comes a stream name, which may hold anything but '\\', '/',
+			 * ':' and NUL (smb2.streams.names2); a ':' outside the last component is
+			 * refused below. */
+			if (c == ':')
+				in_stream = true;
+			else if (!in_stream && reserved_char(c))
 				return STATUS_OBJECT_NAME_INVALID;
 			continue;
 		}
+		in_stream = false;
 		struct wire_comp comp = { .off = start * 2, .len = (i - start) * 2 };
 		start = i + 1;
 		if (comp.len == 0)
 			return STATUS_OBJECT_NAME_INVALID;      /* "a\\\\b" */
 		if (end) {
-			st = strip_stream(name, &comp, &stream);
+			st = strip_stream(name, &comp, &stream, &unnamed);
 			if (st != STATUS_SUCCESS)
 				return st;
 			/* A stream belongs to a name, not to "." or "..". */
-			if (stream.len && (comp_is(name, &comp, ".") || comp_is(name, &comp, "..")))
+			if ((stream.len || unnamed) &&
+			    (comp_is(name, &comp, ".") || comp_is(name, &comp, "..")))
 				return STATUS_OBJECT_NAME_INVALID;
 		} else {
 			for (size_t k = 0; k < comp.len; k += 2)
@@ -271,8 +284,8 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 	}
 
 	/* Convert component by component; utf16le_to_utf8 rejects unpaired surrogates. */
-	char *sname = NULL;
-	size_t total = 2;
+	const char *sname = unnamed ? VFS_UNNAMED_STREAM + 1 : NULL;
+	size_t total = 2 + (unnamed ? sizeof(VFS_UNNAMED_STREAM) : 0);
 	if (stream.len) {
 		sname = utf16le_to_utf8(a, name + stream.off, stream.len);
 		if (!sname)
@@ -300,7 +313,8 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 		o += l;
 	}
 	if (sname) {
-		/* "file:stream": ':' can be in no name, so it marks the stream for vfs_create. */
+		/* "file:stream" or "file::$DATA": ':' can be in no name, so it marks the stream for
+		 * vfs_create. */
 		size_t l = strlen(sname);
 		p[o++] = ':';
 		memcpy(p + o, sname, l);

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <sys/xattr.h>
 
+#include "core/log.h"
+
 #define PREFIX_LEN (sizeof(VFS_STREAM_XATTR_PREFIX) - 1)
 #define STREAM_MAX 65536   /* XATTR_SIZE_MAX */
 
@@ -89,6 +91,27 @@ int vfs_stream_remove(int fd, const char *name)
 	if (!stream_xname(x, sizeof(x), name))
 		return ENAMETOOLONG;
 	return vfs_xattr_remove(fd, x, true);
+}
+
+NTSTATUS vfs_stream_remove_all(int fd)
+{
+	char *list = NULL;
+	ssize_t len = vfs_xattr_list(fd, &list, true);
+	NTSTATUS st = STATUS_SUCCESS;
+
+	if (len < 0)
+		return len == -ENOTSUP ? STATUS_SUCCESS : stream_status((int)-len);
+	for (char *p = list; p && p < list + len; p += strlen(p) + 1) {
+		if (strncmp(p, VFS_STREAM_XATTR_PREFIX, PREFIX_LEN) != 0)
+			continue;
+		int err = vfs_xattr_remove(fd, p, true);
+		if (err && err != ENODATA) {
+			st = stream_status(err);
+			break;
+		}
+	}
+	free(list);
+	return st;
 }
 
 /* The whole stream into a malloc'ed buffer (at least 1 byte allocated); its length or -errno. */
@@ -334,4 +357,95 @@ NTSTATUS vfs_stream_list(struct vfs_open *op, struct arena *a, struct vfs_stream
 	*out = s;
 	*n = k;
 	return STATUS_SUCCESS;
+}
+
+NTSTATUS vfs_stream_rename(struct vfs_open *op, const char *target, bool replace_if_exists)
+{
+	struct vfs_file *f = op->file;
+	const char *newname;
+	char *disk = NULL, xnew[256], xold[256];
+	uint8_t *v = NULL;
+	ssize_t n;
+	int err = 0;
+	NTSTATUS st = STATUS_SUCCESS;
+
+	/* A full path from a stream, or a file renamed into a stream: neither is a stream rename. */
+	if (!target || target[0] != ':' || !op->stream)
+		return STATUS_INVALID_PARAMETER;
+	/* Turning a named stream into the unnamed one (allowed by NTFS when that is empty) would
+	 * move the open from the stream's table entry to the file's: not done. */
+	if (strcmp(target, VFS_UNNAMED_STREAM) == 0)
+		return STATUS_NOT_SUPPORTED;
+	newname = target + 1;
+	if (strpbrk(newname, "/\\:") || !stream_xname(xnew, sizeof(xnew), newname))
+		return STATUS_OBJECT_NAME_INVALID;
+
+	/* Under the table lock no open of the old or the new name can start; with this the only
+	 * open of the stream, nothing else writes its data meanwhile. */
+	vfs_table_lock();
+	if (!stream_xname(xold, sizeof(xold), f->stream)) {
+		st = STATUS_OBJECT_NAME_INVALID;
+		goto out;
+	}
+	if (strcmp(newname, f->stream) == 0)
+		goto out;   /* its own name: nothing to do (smb2.streams.rename2) */
+	if (f->nopens != 1) {
+		st = STATUS_ACCESS_DENIED;   /* other handles of the stream would lose their name */
+		goto out;
+	}
+	if (vfs_name_casecmp(newname, f->stream) != 0) {
+		disk = vfs_stream_lookup(op->fd, newname, &err);
+		if (err) {
+			st = err == ENOMEM ? STATUS_NO_MEMORY : stream_status(err);
+			goto out;
+		}
+		if (disk) {
+			/* MS-FSA 2.1.5.15.11.1: an existing target is replaced only when asked, when
+			 * nobody has it open and when it is empty (smb2.streams.names expects
+			 * INVALID_PARAMETER for a non-empty one). */
+			if (!replace_if_exists) {
+				st = STATUS_OBJECT_NAME_COLLISION;
+				goto out;
+			}
+			if (vfs_table_find_stream(f->share, f->dev, f->ino, disk)) {
+				st = STATUS_ACCESS_DENIED;
+				goto out;
+			}
+			n = vfs_stream_size(op->fd, disk);
+			if (n != 0) {
+				st = n < 0 ? stream_status((int)-n) : STATUS_INVALID_PARAMETER;
+				goto out;
+			}
+		}
+	}
+	n = stream_load(op->fd, f->stream, &v);
+	if (n < 0) {
+		st = stream_status((int)-n);
+		goto out;
+	}
+	if (disk && strcmp(disk, newname) != 0) {
+		char xdisk[256];
+		if (stream_xname(xdisk, sizeof(xdisk), disk) && (err = vfs_xattr_remove(op->fd, xdisk, true)) &&
+		    err != ENODATA) {
+			st = stream_status(err);
+			goto out;
+		}
+	}
+	err = vfs_xattr_set(op->fd, xnew, v, (size_t)n, disk && strcmp(disk, newname) == 0 ? 0 : XATTR_CREATE,
+			    true);
+	if (err) {
+		st = stream_status(err);
+		goto out;
+	}
+	err = vfs_xattr_remove(op->fd, xold, true);
+	if (err && err != ENODATA)
+		log_debug("vfs: stream rename %s: old name stays: %s", f->path, strerror(err));
+	st = vfs_table_stream_renamed(f, newname);
+	if (st == STATUS_SUCCESS)
+		op->stream = f->stream;
+out:
+	vfs_table_unlock();
+	free(disk);
+	free(v);
+	return st;
 }

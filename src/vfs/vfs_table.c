@@ -89,6 +89,27 @@ bool vfs_table_any_open(struct vfs_share *share, dev_t dev, ino_t ino)
 	return false;
 }
 
+bool vfs_table_streams_open(struct vfs_share *share, dev_t dev, ino_t ino)
+{
+	if (!g_nbuckets)
+		return false;
+	for (struct vfs_file *f = g_buckets[bucket_of(share, dev, ino, g_nbuckets)]; f; f = f->next)
+		if (f->stream && f->share == share && f->dev == dev && f->ino == ino)
+			return true;
+	return false;
+}
+
+bool vfs_table_streams_share_delete(struct vfs_share *share, dev_t dev, ino_t ino)
+{
+	if (!g_nbuckets)
+		return true;
+	for (struct vfs_file *f = g_buckets[bucket_of(share, dev, ino, g_nbuckets)]; f; f = f->next)
+		if (f->stream && f->share == share && f->dev == dev && f->ino == ino &&
+		    f->sc.shared_delete < f->sc.opens)
+			return false;
+	return true;
+}
+
 struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, const char *path,
 			       const char *stream)
 {
@@ -241,6 +262,28 @@ static bool set_path(struct vfs_file *f, char *np)
 	f->oldpaths = o;
 	f->path = np;
 	return true;
+}
+
+NTSTATUS vfs_table_stream_renamed(struct vfs_file *f, const char *newstream)
+{
+	size_t blen = strlen(f->path) - strlen(f->stream), slen = strlen(newstream);
+	char *np = malloc(blen + slen + 1), *ns = strdup(newstream);
+
+	if (!np || !ns) {
+		free(np);
+		free(ns);
+		return STATUS_NO_MEMORY;
+	}
+	memcpy(np, f->path, blen);   /* "file:" */
+	memcpy(np + blen, newstream, slen + 1);
+	if (!set_path(f, np)) {
+		free(np);
+		free(ns);
+		return STATUS_NO_MEMORY;
+	}
+	free(f->stream);
+	f->stream = ns;
+	return STATUS_SUCCESS;
 }
 
 NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath)

@@ -51,12 +51,12 @@ enum smb2_fs_info_class {
 #define FILE_SUPPORTS_USN_JOURNAL         0x02000000u
 
 /*
- * What Skiff claims: names keep their case, are Unicode, and ACLs persist (the core issue
- * requires it). Not claimed: case-sensitive search (lookups are case-insensitive only), sparse
- * files, named streams, EAs, object ids, reparse points — none of them is served.
+ * What Skiff claims: names keep their case, are Unicode, ACLs persist (the core issue requires
+ * it), and files have named streams (user xattrs, docs/VFS.md). Not claimed: case-sensitive search
+ * (lookups are case-insensitive only), sparse files, EAs, object ids, reparse points.
  */
 #define SMB2_FS_ATTRIBUTES_DEFAULT \
-	(FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK | FILE_PERSISTENT_ACLS)
+	(FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK | FILE_PERSISTENT_ACLS | FILE_NAMED_STREAMS)
 
 /* DeviceType and Characteristics (MS-FSCC 2.5.10) */
 #define FILE_DEVICE_CD_ROM      0x00000002u

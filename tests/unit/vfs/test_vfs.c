@@ -702,16 +702,25 @@ static void test_name_validation(void **state)
 		{ "a\x01" "b", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "a\x1f" "b", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "d:x\\y", STATUS_OBJECT_NAME_INVALID, NULL },
-		{ "file::$DATA", STATUS_SUCCESS, "file" },
-		{ "dir\\file::$data", STATUS_SUCCESS, "dir/file" },
-		{ "file:$DATA", STATUS_SUCCESS, "file" },
+		{ "file::$DATA", STATUS_SUCCESS, "file::$DATA" },   /* the file, never a directory */
+		{ "dir\\file::$data", STATUS_SUCCESS, "dir/file::$DATA" },
+		{ "file:$DATA", STATUS_SUCCESS, "file::$DATA" },
+		{ "file::$INDEX_ALLOCATION", STATUS_OBJECT_NAME_INVALID, NULL },   /* as Samba */
+		{ "f:\x05s\n *?<>|\"", STATUS_SUCCESS, "f:\x05s\n *?<>|\"" },   /* any stream name */
+		{ "f*:s", STATUS_OBJECT_NAME_INVALID, NULL },   /* but the file name is checked */
+		{ "f:s/t", STATUS_OBJECT_NAME_INVALID, NULL },
+		{ "f:s\\t", STATUS_OBJECT_NAME_INVALID, NULL },
+		{ "f:s\x01:$DATA", STATUS_SUCCESS, "f:s\x01" },
+		{ "f:s:$DA\x01TA", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "file:stream", STATUS_SUCCESS, "file:stream" },   /* named stream, for vfs_create */
 		{ "dir\\file:stream:$DATA", STATUS_SUCCESS, "dir/file:stream" },
 		{ "dir\\..:stream", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "file:stream:$BAD", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "file:", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "file:a:b:c", STATUS_OBJECT_NAME_INVALID, NULL },
-		{ ":x", STATUS_OBJECT_NAME_INVALID, NULL },
+		{ ":x", STATUS_SUCCESS, ":x" },                /* a rename target; vfs_create refuses it */
+		{ "::$DATA", STATUS_SUCCESS, "::$DATA" },
+		{ "d\\:x", STATUS_OBJECT_NAME_INVALID, NULL },
 		{ "trailing dot.", STATUS_SUCCESS, "trailing dot." },
 		{ "\xc3\xa9t\xc3\xa9 \xe2\x82\xac", STATUS_SUCCESS, "\xc3\xa9t\xc3\xa9 \xe2\x82\xac" },
 		{ "smile\xf0\x9f\x98\x80", STATUS_SUCCESS, "smile\xf0\x9f\x98\x80" },   /* surrogate pair */
