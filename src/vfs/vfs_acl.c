@@ -856,6 +856,24 @@ static NTSTATUS dacl_to_posix(const struct sd_acl *dacl, uid_t uid, gid_t gid, b
 		v->groups[i].bits = bits_of_rights(dacl_access(dacl, &w, false), is_dir);
 		v->mask |= v->groups[i].bits;
 	}
+	/* The owner can always chmod its own object, so denying it in POSIX protects nothing;
+	 * it keeps read (files) or everything (directories) there, as Samba does, and SMB access
+	 * stays bounded by the stored DACL (smb2.acls.OWNER-RIGHTS-DENY: READ_EA without
+	 * READ_DATA; smb2.acls.GENERIC: an execute-only file must still open). */
+	v->u |= is_dir ? (BIT_R | BIT_W | BIT_X) : BIT_R;
+	if (is_dir) {
+		/* Windows does not check traversal (every account holds SeChangeNotifyPrivilege),
+		 * while POSIX cannot add or remove a name without search permission: write on a
+		 * directory comes with search (smb2.acls.DYNAMIC). SMB access still follows the DACL. */
+		v->u |= (v->u & BIT_W) ? BIT_X : 0;
+		v->g |= (v->g & BIT_W) ? BIT_X : 0;
+		v->o |= (v->o & BIT_W) ? BIT_X : 0;
+		v->mask |= (v->mask & BIT_W) ? BIT_X : 0;
+		for (unsigned i = 0; i < v->nusers; i++)
+			v->users[i].bits |= (v->users[i].bits & BIT_W) ? BIT_X : 0;
+		for (unsigned i = 0; i < v->ngroups; i++)
+			v->groups[i].bits |= (v->groups[i].bits & BIT_W) ? BIT_X : 0;
+	}
 	v->has_acl = v->nusers || v->ngroups;
 	return STATUS_SUCCESS;
 }
@@ -897,6 +915,21 @@ static NTSTATUS dacl_apply(int fd, uint16_t control, const struct sd_acl *dacl, 
 
 	if (fstat(fd, &st) != 0)
 		return vfs_status_from_errno(errno);
+	if (dacl) {
+		/* Windows keeps GENERIC_* only in inherit-only ACEs: in ACEs that apply to the object
+		 * they are mapped to the file rights when the DACL is set (smb2.acls.CREATOR). */
+		struct sd_acl *m = arena_alloc(a, sizeof(*m));
+		if (!m || (dacl->num_aces && !(m->aces = arena_alloc(a, dacl->num_aces * sizeof(*m->aces)))))
+			return STATUS_NO_MEMORY;
+		m->revision = dacl->revision;
+		m->num_aces = dacl->num_aces;
+		for (uint16_t i = 0; i < dacl->num_aces; i++) {
+			m->aces[i] = dacl->aces[i];
+			if (sd_ace_is_simple(m->aces[i].type) && !(m->aces[i].flags & INHERIT_ONLY_ACE))
+				m->aces[i].mask = vfs_map_generic(m->aces[i].mask);
+		}
+		dacl = m;
+	}
 	status = dacl_to_posix(dacl, st.st_uid, st.st_gid, S_ISDIR(st.st_mode), a, &v);
 	if (status == STATUS_SUCCESS)
 		status = posix_apply(fd, st.st_mode, &v);
@@ -912,10 +945,14 @@ static NTSTATUS dacl_apply(int fd, uint16_t control, const struct sd_acl *dacl, 
 
 /* ACEs a new child inherits from its parent's DACL. CREATOR OWNER / CREATOR GROUP become the
  * child's owner and group in the effective copy; generic rights are mapped there too. */
-static NTSTATUS inherit_aces(const struct sd_acl *parent, bool child_dir, uid_t uid, gid_t gid,
-			     struct arena *a, struct sd_acl **out)
+static NTSTATUS inherit_aces(const struct sd_acl *parent, bool auto_inherit, bool child_dir,
+			     uid_t uid, gid_t gid, struct arena *a, struct sd_acl **out)
 {
 	const uint8_t inh = OBJECT_INHERIT_ACE | CONTAINER_INHERIT_ACE;
+	/* MS-DTYP 2.5.3.4.2: copies are marked INHERITED_ACE only under DACL_AUTO_INHERIT, which
+	 * NTFS asks for when the parent's DACL is SE_DACL_AUTO_INHERITED (smb2.acls.INHERITANCE
+	 * wants flags 0 otherwise). */
+	const uint8_t mark = auto_inherit ? INHERITED_ACE : 0;
 	struct sd_acl *acl;
 	uint16_t n = 0;
 
@@ -945,12 +982,12 @@ static NTSTATUS inherit_aces(const struct sd_acl *parent, bool child_dir, uid_t 
 			continue;
 		if (effective && propagate && !creator && !generic) {
 			/* One ACE both applies and passes on. */
-			e.flags = (p->flags & inh) | INHERITED_ACE;
+			e.flags = (p->flags & inh) | mark;
 			acl->aces[n++] = e;
 			continue;
 		}
 		if (effective) {
-			e.flags = INHERITED_ACE;
+			e.flags = mark;
 			e.mask = vfs_map_generic(p->mask);
 			if (sid_is(&p->sid, SD_SID_CREATOR_OWNER))
 				e.sid = vfs_sid_of_uid(uid);
@@ -960,7 +997,7 @@ static NTSTATUS inherit_aces(const struct sd_acl *parent, bool child_dir, uid_t 
 		}
 		if (propagate) {
 			e = *p;
-			e.flags = (p->flags & inh) | INHERIT_ONLY_ACE | INHERITED_ACE;
+			e.flags = (p->flags & inh) | INHERIT_ONLY_ACE | mark;
 			acl->aces[n++] = e;
 		}
 	}
@@ -1104,7 +1141,7 @@ NTSTATUS vfs_set_sd(struct vfs_open *op, uint32_t secinfo, const struct sd *sd, 
 
 			pfd = parent_of(op);
 			if (parent_stored(pfd, a, &ps)) {
-				status = inherit_aces(ps.dacl, op->is_dir, st.st_uid, st.st_gid, a, &inh);
+				status = inherit_aces(ps.dacl, true, op->is_dir, st.st_uid, st.st_gid, a, &inh);
 				if (status == STATUS_SUCCESS)
 					status = merge_aces(dacl, inh, a, &merged);
 				if (status != STATUS_SUCCESS)
@@ -1138,7 +1175,7 @@ NTSTATUS vfs_sd_on_create(struct vfs_open *op, const struct sd *creator, struct 
 	struct stored ps;
 	struct sd_acl *inh = NULL, *dacl = NULL;
 	uint16_t control = 0;
-	bool chowned, apply = false;
+	bool chowned, apply = false, auto_inherit = false;
 	NTSTATUS status = STATUS_SUCCESS;
 	int pfd;
 
@@ -1146,7 +1183,8 @@ NTSTATUS vfs_sd_on_create(struct vfs_open *op, const struct sd *creator, struct 
 		return vfs_status_from_errno(errno);
 	pfd = parent_of(op);
 	if (parent_stored(pfd, a, &ps)) {
-		status = inherit_aces(ps.dacl, op->is_dir, st.st_uid, st.st_gid, a, &inh);
+		auto_inherit = ps.control & SE_DACL_AUTO_INHERITED;
+		status = inherit_aces(ps.dacl, auto_inherit, op->is_dir, st.st_uid, st.st_gid, a, &inh);
 		if (status != STATUS_SUCCESS)
 			goto out;
 		if (inh && inh->num_aces == 0)
@@ -1172,7 +1210,7 @@ NTSTATUS vfs_sd_on_create(struct vfs_open *op, const struct sd *creator, struct 
 			status = merge_aces(creator->dacl, inh, a, &dacl);
 			if (status != STATUS_SUCCESS)
 				goto out;
-			if (inh)
+			if (inh && auto_inherit)
 				control |= SE_DACL_AUTO_INHERITED;
 		}
 		apply = true;
@@ -1180,7 +1218,7 @@ NTSTATUS vfs_sd_on_create(struct vfs_open *op, const struct sd *creator, struct 
 		/* Inherited from a stored parent ACL. Without one POSIX already did the right thing
 		 * (umask, or the parent's default ACL). */
 		dacl = inh;
-		control = SE_DACL_AUTO_INHERITED;
+		control = auto_inherit ? SE_DACL_AUTO_INHERITED : 0;
 		apply = true;
 	}
 	if (apply)

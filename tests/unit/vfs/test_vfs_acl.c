@@ -234,7 +234,8 @@ static void test_synth_posix_acl(void **state)
 	expect_ace(sd->dacl, 4, ACCESS_ALLOWED_ACE_TYPE, inh | INHERIT_ONLY_ACE, R | X, SD_SID_CREATOR_GROUP);
 }
 
-/* A synthesized DACL written back leaves the mode as it was. */
+/* A synthesized DACL written back leaves the mode as it was, but for what the owner always keeps
+ * and write on a directory coming with search. */
 static void test_roundtrip(void **state)
 {
 	static const mode_t modes[] = { 0000, 0600, 0640, 0644, 0604, 0660, 0070, 0077, 0751, 0755,
@@ -253,8 +254,13 @@ static void test_roundtrip(void **state)
 			assert_int_equal(chmod(hostpath(rel), modes[i]), 0);
 			sd = get_path_sd(rel);
 			assert_int_equal(set_dacl(rel, sd->dacl->aces, sd->dacl->num_aces, 0), STATUS_SUCCESS);
-			if (mode_of(rel) != modes[i])
-				fail_msg("%s: mode %04o came back as %04o", rel, (unsigned)modes[i],
+			/* the owner keeps read (files) or everything (directories); write on a
+			 * directory comes with search */
+			mode_t want = modes[i] | (k ? 0700 : 0400);
+			if (k)
+				want |= (want & 0222) >> 1;
+			if (mode_of(rel) != want)
+				fail_msg("%s: mode %04o came back as %04o", rel, (unsigned)want,
 					 (unsigned)mode_of(rel));
 		}
 	}
@@ -293,7 +299,8 @@ static void test_set_and_stored(void **state)
 	assert_int_equal(mode_of("f"), 0555);
 	sd = get_path_sd("f");
 	assert_int_equal(sd->dacl->num_aces, 2);
-	assert_int_equal(sd->dacl->aces[1].mask, GENERIC_ALL);   /* kept as sent */
+	/* GENERIC_* in an ACE that applies to the object is mapped, as Windows stores it */
+	assert_int_equal(sd->dacl->aces[1].mask, FILE_ALL_ACCESS);
 
 	/* BUILTIN\Users counts for everyone, like Everyone. */
 	struct sd_ace users[] = {
@@ -320,15 +327,12 @@ static void test_set_and_stored(void **state)
 	assert_int_equal(sd->dacl->num_aces, 2);
 	expect_ace(sd->dacl, 0, ACCESS_ALLOWED_ACE_TYPE, 0, R | W | OWNER_EXTRA, owner);
 
-	/* An empty DACL: nobody has anything (the owner keeps READ_CONTROL/WRITE_DAC on Windows).
-	 * Only root reads the stored copy of a mode 0000 object back: without root, user.* xattrs
-	 * need read permission (docs/VFS.md). */
+	/* An empty DACL: nobody has anything (the owner keeps READ_CONTROL/WRITE_DAC on Windows,
+	 * and read in POSIX, which only the stored DACL takes away over SMB). */
 	assert_int_equal(set_dacl("f", NULL, 0, 0), STATUS_SUCCESS);
-	assert_int_equal(mode_of("f"), 0000);
-	if (is_root()) {
-		sd = get_path_sd("f");
-		assert_int_equal(sd->dacl->num_aces, 0);
-	}
+	assert_int_equal(mode_of("f"), 0400);
+	sd = get_path_sd("f");
+	assert_int_equal(sd->dacl->num_aces, 0);
 
 	/* A NULL DACL: everyone everything. */
 	struct vfs_open *op;
@@ -427,8 +431,8 @@ static void test_owner_group(void **state)
 	close_op(op);
 	assert_int_equal(stat(hostpath("f"), &st), 0);
 	assert_int_equal(st.st_uid, 0);
-	/* The ACE names 65534, now a named user: user::--- user:65534:rwx group::--- mask::rwx. */
-	assert_int_equal(mode_of("f"), 0070);
+	/* The ACE names 65534, now a named user: user::r-- user:65534:rwx group::--- mask::rwx. */
+	assert_int_equal(mode_of("f"), 0470);
 }
 
 static void test_inheritance(void **state)
@@ -453,7 +457,8 @@ static void test_inheritance(void **state)
 		{ .type = ACCESS_ALLOWED_ACE_TYPE, .flags = CONTAINER_INHERIT_ACE | NO_PROPAGATE_INHERIT_ACE,
 		  .mask = FILE_LIST_DIRECTORY, .sid = SD_SID_UNIX_USER(1234) },
 	};
-	assert_int_equal(set_dacl("d", pa, 5, 0), STATUS_SUCCESS);
+	/* Inherited copies are marked INHERITED_ACE when the parent's DACL is auto-inherited. */
+	assert_int_equal(set_dacl("d", pa, 5, SE_DACL_AUTO_INHERITED), STATUS_SUCCESS);
 
 	/* a new file: OI ACEs, CREATOR OWNER replaced, generic mapped */
 	assert_int_equal(open_simple("d/f", FILE_CREATE, &op), STATUS_SUCCESS);
@@ -510,6 +515,17 @@ static void test_inheritance(void **state)
 	assert_int_equal(sd->dacl->num_aces, 2);
 	assert_true(sd->control & SE_DACL_PROTECTED);
 	assert_int_equal(mode_of("d/h"), 0444);
+
+	/* Without SE_DACL_AUTO_INHERITED on the parent the copies carry no INHERITED_ACE
+	 * (smb2.acls.INHERITANCE), and the child's DACL is not auto-inherited either. */
+	assert_int_equal(set_dacl("d", pa, 5, 0), STATUS_SUCCESS);
+	assert_int_equal(open_simple("d/k", FILE_CREATE, &op), STATUS_SUCCESS);
+	assert_int_equal(vfs_sd_on_create(op, NULL, &F->arena), STATUS_SUCCESS);
+	sd = get_sd(op);
+	close_op(op);
+	assert_false(sd->control & SE_DACL_AUTO_INHERITED);
+	assert_int_equal(sd->dacl->num_aces, 3);
+	expect_ace(sd->dacl, 0, ACCESS_ALLOWED_ACE_TYPE, 0, FILE_ALL_ACCESS, owner);
 
 	/* A parent without a stored ACL: nothing to inherit, POSIX decides. */
 	assert_int_equal(open_simple("plain", FILE_CREATE, &op), STATUS_SUCCESS);
