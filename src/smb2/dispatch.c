@@ -252,8 +252,11 @@ respond:
 		sign_key = req->sess->signing_key;
 	}
 
-	if (!last)
-		wr_align(req->out, 8);
+	/* 3.3.4.1.3: responses in a compound are padded to 8 bytes, counted from their own header
+	 * (the buffer starts with the 4-byte Direct TCP header). Windows and Samba pad the last one
+	 * too (smbtorture smb2.compound.compound-padding); a lone response is not padded. */
+	if (!(first && last))
+		wr_zero(req->out, (8 - (req->out->len - hdr_off) % 8) % 8);
 	if (req->out->failed)
 		return false;
 
