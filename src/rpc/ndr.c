@@ -89,7 +89,8 @@ bool ndr_pull_string(struct ndr_pull *p, char **out)
 bool ndr_pull_ustr_hdr(struct ndr_pull *p, struct ndr_ustr *u)
 {
 	u->s = NULL;
-	return ndr_pull_u16(p, &u->length) && ndr_pull_u16(p, &u->max_length) &&
+	/* the structure is 4-aligned (its pointer) */
+	return ndr_pull_align(p, 4) && ndr_pull_u16(p, &u->length) && ndr_pull_u16(p, &u->max_length) &&
 	       ndr_pull_ptr(p, &u->present) && u->length <= u->max_length;
 }
 
@@ -223,6 +224,7 @@ void ndr_push_ustr_hdr(struct ndr_push *p, const char *s, bool large)
 
 	if (s != NULL && !units_of(p, s, 0x7FFEu, &n))
 		return;
+	ndr_push_align(p, 4);
 	ndr_push_u16(p, (uint16_t)(2 * n));
 	ndr_push_u16(p, (uint16_t)(2 * n + (large && s != NULL ? 2 : 0)));
 	ndr_push_ptr(p, s != NULL);

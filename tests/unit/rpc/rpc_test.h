@@ -119,4 +119,122 @@ static inline void pipe_expect_hex(struct rpc_pipe *p, const char *h)
 	free(got);
 }
 
+/* A bind (or alter_context) PDU offering `n` contexts; ts[i] is context i's one transfer syntax. */
+static inline void build_bind(struct wr *w, uint8_t ptype, uint32_t call_id, uint16_t max_xmit,
+			      uint16_t max_recv, const struct rpc_syntax *abstract,
+			      const struct rpc_syntax *const *ts, size_t n)
+{
+	size_t start = w->len;
+
+	wr_u8(w, 5);
+	wr_u8(w, 0);
+	wr_u8(w, ptype);
+	wr_u8(w, PFC_FIRST_FRAG | PFC_LAST_FRAG);
+	wr_u32(w, RPC_DREP_LE);
+	wr_u16(w, 0);
+	wr_u16(w, 0);
+	wr_u32(w, call_id);
+	wr_u16(w, max_xmit);
+	wr_u16(w, max_recv);
+	wr_u32(w, 0);
+	wr_u8(w, (uint8_t)n);
+	wr_zero(w, 3);
+	for (size_t i = 0; i < n; i++) {
+		wr_u16(w, (uint16_t)i);
+		wr_u8(w, 1);
+		wr_u8(w, 0);
+		wr_bytes(w, abstract->uuid, 16);
+		wr_u16(w, abstract->major);
+		wr_u16(w, abstract->minor);
+		wr_bytes(w, ts[i]->uuid, 16);
+		wr_u16(w, ts[i]->major);
+		wr_u16(w, ts[i]->minor);
+	}
+	wr_put_u16_at(w, start + 8, (uint16_t)(w->len - start));
+}
+
+/* A request PDU carrying stub bytes. */
+static inline void build_request(struct wr *w, uint32_t call_id, uint8_t flags, uint16_t ctx,
+				 uint16_t opnum, uint32_t alloc_hint, const uint8_t *stub,
+				 size_t len)
+{
+	size_t start = w->len;
+
+	wr_u8(w, 5);
+	wr_u8(w, 0);
+	wr_u8(w, RPC_PTYPE_REQUEST);
+	wr_u8(w, flags);
+	wr_u32(w, RPC_DREP_LE);
+	wr_u16(w, 0);
+	wr_u16(w, 0);
+	wr_u32(w, call_id);
+	wr_u32(w, alloc_hint);
+	wr_u16(w, ctx);
+	wr_u16(w, opnum);
+	wr_bytes(w, stub, len);
+	wr_put_u16_at(w, start + 8, (uint16_t)(w->len - start));
+}
+
+/* Open a pipe and bind it to its own interface over NDR20; the bind_ack is consumed. */
+static inline struct rpc_pipe *open_bound(const char *name, const struct rpc_context *ctx)
+{
+	const struct rpc_iface *iface = rpc_iface_by_pipe_name(name);
+	const struct rpc_syntax *ts[] = { &rpc_ndr20_syntax };
+	struct rpc_pipe *p = rpc_pipe_open(name, ctx);
+	struct wr w;
+	uint8_t *ack;
+	size_t n;
+
+	assert_non_null(iface);
+	assert_non_null(p);
+	wr_init(&w, 128);
+	build_bind(&w, RPC_PTYPE_BIND, 1, 4280, 4280, &iface->syntax, ts, 1);
+	assert_int_equal(rpc_pipe_write(p, w.buf, w.len), STATUS_SUCCESS);
+	wr_free(&w);
+	ack = pipe_read_msg(p, &n);
+	assert_non_null(ack);
+	assert_int_equal(ack[2], RPC_PTYPE_BIND_ACK);
+	assert_int_equal(le16(ack + 44), RPC_ACK_ACCEPTANCE);
+	free(ack);
+	return p;
+}
+
+/*
+ * One call through a bound pipe: the response's stub (all fragments joined, malloc'ed) or, for a
+ * fault, NULL with *fault set.
+ */
+static inline uint8_t *pipe_call(struct rpc_pipe *p, uint16_t opnum, const uint8_t *stub,
+				 size_t len, size_t *out_len, uint32_t *fault)
+{
+	struct wr w, out;
+	uint8_t *msg;
+	size_t n;
+
+	*fault = 0;
+	wr_init(&w, 256);
+	build_request(&w, 2, PFC_FIRST_FRAG | PFC_LAST_FRAG, 0, opnum, (uint32_t)len, stub, len);
+	assert_int_equal(rpc_pipe_write(p, w.buf, w.len), STATUS_SUCCESS);
+	wr_free(&w);
+	wr_init(&out, 256);
+	for (;;) {
+		msg = pipe_read_msg(p, &n);
+		assert_non_null(msg);
+		if (msg[2] == RPC_PTYPE_FAULT) {
+			assert_int_equal(n, RPC_FAULT_SIZE);
+			*fault = le32(msg + 24);
+			free(msg);
+			wr_free(&out);
+			return NULL;
+		}
+		assert_int_equal(msg[2], RPC_PTYPE_RESPONSE);
+		assert_true(n >= RPC_RESPONSE_HDR);
+		wr_bytes(&out, msg + RPC_RESPONSE_HDR, n - RPC_RESPONSE_HDR);
+		bool last = msg[3] & PFC_LAST_FRAG;
+		free(msg);
+		if (last)
+			break;
+	}
+	return wr_steal(&out, out_len);
+}
+
 #endif
