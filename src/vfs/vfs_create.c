@@ -135,7 +135,8 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 		status = STATUS_NO_MEMORY;
 		goto out;
 	}
-	f->base = base;
+	if (!f->base)
+		f->base = base;   /* a new entry: no other open refers to it yet */
 	if (f->delete_pending || (base && base->delete_pending))
 		status = STATUS_DELETE_PENDING;
 	else

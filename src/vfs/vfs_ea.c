@@ -138,9 +138,9 @@ NTSTATUS vfs_ea_set(struct vfs_open *op, const struct vfs_ea *eas, size_t n)
 	st = vfs_ea_check(eas, n);
 	if (st != STATUS_SUCCESS)
 		return st;
-	pthread_mutex_lock(&op->file->meta_lock);
+	pthread_mutex_lock(&vfs_file_of(op)->meta_lock);
 	st = ea_store_all(op->fd, eas, n);
-	pthread_mutex_unlock(&op->file->meta_lock);
+	pthread_mutex_unlock(&vfs_file_of(op)->meta_lock);
 	return st;
 }
 

@@ -18,8 +18,11 @@
  *    marked [T]. It is a leaf for callers: the VFS never calls out of the VFS while holding it,
  *    but it does make file-system syscalls (openat2, renameat2, unlinkat) under it so that a
  *    rename or a delete-on-close unlink is atomic with respect to the table.
- *  - vfs_file.meta_lock serialises read-modify-write of the "user.skiff.dos" xattr. It is never
- *    held together with vfs_table_lock (neither order is allowed).
+ *  - vfs_file.meta_lock serialises read-modify-write of the "user.skiff.dos" xattr and of the
+ *    EAs (the file's entry, vfs_file_of(), also for stream opens), and of a named stream's data
+ *    (the stream's entry). It is never held together with vfs_table_lock (neither order is
+ *    allowed); a stream rename moves the data under the table lock instead, being the stream's
+ *    only open.
  *  - A struct vfs_open belongs to the caller: calls on one open (notably vfs_dir_*) must not run
  *    concurrently; different opens of the same file may be used from any thread.
  */
@@ -38,9 +41,10 @@ struct vfs_file {
 	ino_t ino;
 	bool is_dir;                  /* false for a named stream, even of a directory */
 	char *stream;                 /* named stream (on-disk spelling), NULL for the file itself */
-	struct vfs_file *base;        /* [T] a stream's file entry, which each open of the stream
-					 holds (counted in its nopens), so the file's delete-pending
-					 and delete-at-last-close cover its open streams; else NULL */
+	struct vfs_file *base;        /* a stream's file entry, which each open of the stream holds
+					 (counted in its nopens), so the file's delete-pending and
+					 delete-at-last-close cover its open streams; else NULL. Set
+					 when the entry is made, constant afterwards */
 	char *path;                   /* [T] current share-relative path ("" = root; "file:stream") */
 	struct vfs_oldpath *oldpaths; /* [T] earlier paths, kept so vfs_open_path() stays valid */
 	uint32_t nopens;              /* [T] every open, whatever its access */
@@ -79,6 +83,13 @@ struct vfs_open {
 	const char *stream;      /* named stream (the entry's file->stream), NULL for the file */
 	struct vfs_dirlist *dir; /* enumeration snapshot, NULL until vfs_dir_rewind */
 };
+
+/* The entry of the open's file itself: for a stream open its file's (whose meta_lock and
+ * archive_known the DOS xattr and EAs go by), else its own. */
+static inline struct vfs_file *vfs_file_of(const struct vfs_open *op)
+{
+	return op->file->base ? op->file->base : op->file;
+}
 
 /* ---- vfs_path.c ---- */
 /* The one errno -> NTSTATUS map of the VFS: RESOLVE_BENEATH escapes (EXDEV) and a few others

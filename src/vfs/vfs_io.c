@@ -191,7 +191,7 @@ static void apply_freeze(struct vfs_open *op, uint64_t t, uint8_t bit)
 NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint64_t mtime,
 		       uint64_t ctime, uint32_t attrs)
 {
-	struct vfs_file *f = op->file;
+	struct vfs_file *f = vfs_file_of(op);   /* a stream's attributes are its file's */
 	struct vfs_dosinfo di;
 	struct vfs_meta m;
 	NTSTATUS status = STATUS_SUCCESS;

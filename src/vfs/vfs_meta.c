@@ -246,7 +246,7 @@ uint32_t vfs_map_generic(uint32_t access)
 
 void vfs_mark_archive(struct vfs_open *op)
 {
-	struct vfs_file *f = op->file;
+	struct vfs_file *f = vfs_file_of(op);
 	struct vfs_dosinfo di;
 
 	if (op->is_dir || atomic_load(&f->archive_known))

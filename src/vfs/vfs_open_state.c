@@ -14,7 +14,8 @@ bool vfs_open_delete_pending(const struct vfs_open *op)
 	bool pending;
 
 	vfs_table_lock();
-	pending = op->file->delete_pending;
+	/* a stream is going when it or its file is */
+	pending = op->file->delete_pending || (op->file->base && op->file->base->delete_pending);
 	vfs_table_unlock();
 	return pending;
 }

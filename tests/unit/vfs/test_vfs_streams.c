@@ -165,6 +165,7 @@ static void test_stream_file_delete_pending(void **state)
 	assert_int_equal(open_opt("f", FILE_OPEN, FILE_DELETE_ON_CLOSE, &op), STATUS_SUCCESS);
 	close_op(op);
 	assert_true(exists("f"));                         /* the stream is still open */
+	assert_true(vfs_open_delete_pending(st));         /* FileStandardInformation says so */
 	read_expect(st, 0, "test data");
 	assert_int_equal(open_simple("f", FILE_OPEN_IF, &op2), STATUS_DELETE_PENDING);
 	assert_int_equal(open_simple("f:s", FILE_OPEN_IF, &op2), STATUS_DELETE_PENDING);
