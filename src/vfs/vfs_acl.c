@@ -1123,33 +1123,20 @@ NTSTATUS vfs_set_sd(struct vfs_open *op, uint32_t secinfo, const struct sd *sd, 
 	uint16_t control = 0;
 	bool have_old, apply_dacl = false, chowned;
 	NTSTATUS status;
-	int pfd = -1;
 
 	if (fstat(op->fd, &st) != 0)
 		return vfs_status_from_errno(errno);
 	have_old = stored_load(op->fd, &st, a, &old);
 
 	if (secinfo & DACL_SECURITY_INFORMATION) {
-		/* Without SE_DACL_PRESENT the object gets a NULL DACL, as on Windows. */
+		/* Without SE_DACL_PRESENT the object gets a NULL DACL, as on Windows. The DACL is
+		 * kept as sent: inheritance is the client's business on a set (smb2.acls.INHERITFLAGS);
+		 * SE_DACL_AUTO_INHERITED stays only when the client also sent AUTO_INHERIT_REQ. */
 		dacl = (sd->control & SE_DACL_PRESENT) ? sd->dacl : NULL;
-		control = sd->control & NTACL_CONTROL_KEEP;
-		if ((sd->control & SE_DACL_AUTO_INHERIT_REQ) && !(sd->control & SE_DACL_PROTECTED) && dacl) {
-			/* MS-DTYP 2.5.3.4: the client sent its explicit ACEs; the inherited ones come
-			 * from the parent (only a stored parent ACL can be inherited from). */
-			struct stored ps;
-			struct sd_acl *inh = NULL, *merged;
-
-			pfd = parent_of(op);
-			if (parent_stored(pfd, a, &ps)) {
-				status = inherit_aces(ps.dacl, true, op->is_dir, st.st_uid, st.st_gid, a, &inh);
-				if (status == STATUS_SUCCESS)
-					status = merge_aces(dacl, inh, a, &merged);
-				if (status != STATUS_SUCCESS)
-					goto out;
-				dacl = merged;
-			}
+		control = sd->control & (SE_DACL_PROTECTED | SE_DACL_DEFAULTED);
+		if ((sd->control & (SE_DACL_AUTO_INHERITED | SE_DACL_AUTO_INHERIT_REQ)) ==
+		    (SE_DACL_AUTO_INHERITED | SE_DACL_AUTO_INHERIT_REQ))
 			control |= SE_DACL_AUTO_INHERITED;
-		}
 		apply_dacl = true;
 	} else if (have_old) {
 		/* Owner or group change: the stored DACL stays and is mapped again for them. */
@@ -1160,12 +1147,9 @@ NTSTATUS vfs_set_sd(struct vfs_open *op, uint32_t secinfo, const struct sd *sd, 
 
 	status = owner_group_apply(op->fd, &st, secinfo, sd, &chowned);
 	if (status != STATUS_SUCCESS)
-		goto out;
+		return status;
 	if (apply_dacl && ((secinfo & DACL_SECURITY_INFORMATION) || chowned))
 		status = dacl_apply(op->fd, control, dacl, a);
-out:
-	if (pfd >= 0)
-		close(pfd);
 	return status;
 }
 

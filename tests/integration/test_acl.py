@@ -222,8 +222,9 @@ check("owner to oneself accepted", set_sd("plain.txt", make_sd(owner=ME), OWNER)
 # 5. Inheritance into new files and directories.
 srv.close(tid, open_("inh", 0x12019F | WRITE_DAC, isdir=True, disp=s3.FILE_CREATE))
 dacl = [(0, OI | CI, FILE_ALL, ME), (0, OI | CI | IO, 0x10000000, "S-1-3-0"), (0, OI | CI, GENERIC_READ_F, "S-1-1-0")]
-# (auto-inherited: the copies are marked INHERITED_ACE, as NTFS marks them under such a parent)
-check("set inheritable DACL on directory", set_sd("inh", make_sd(dacl, control=0x8404), DACL, isdir=True) == 0)
+# (auto-inherited, i.e. AUTO_INHERITED with AUTO_INHERIT_REQ: the copies are marked INHERITED_ACE,
+# as NTFS marks them under such a parent)
+check("set inheritable DACL on directory", set_sd("inh", make_sd(dacl, control=0x8504), DACL, isdir=True) == 0)
 touch("inh\\child.txt")
 got = get_sd("inh\\child.txt")["aces"]
 check("file inherits OI ACEs, CREATOR OWNER becomes the owner",

@@ -457,8 +457,10 @@ static void test_inheritance(void **state)
 		{ .type = ACCESS_ALLOWED_ACE_TYPE, .flags = CONTAINER_INHERIT_ACE | NO_PROPAGATE_INHERIT_ACE,
 		  .mask = FILE_LIST_DIRECTORY, .sid = SD_SID_UNIX_USER(1234) },
 	};
-	/* Inherited copies are marked INHERITED_ACE when the parent's DACL is auto-inherited. */
-	assert_int_equal(set_dacl("d", pa, 5, SE_DACL_AUTO_INHERITED), STATUS_SUCCESS);
+	/* Inherited copies are marked INHERITED_ACE when the parent's DACL is auto-inherited (set with
+	 * AUTO_INHERITED and AUTO_INHERIT_REQ). */
+	assert_int_equal(set_dacl("d", pa, 5, SE_DACL_AUTO_INHERITED | SE_DACL_AUTO_INHERIT_REQ),
+			 STATUS_SUCCESS);
 
 	/* a new file: OI ACEs, CREATOR OWNER replaced, generic mapped */
 	assert_int_equal(open_simple("d/f", FILE_CREATE, &op), STATUS_SUCCESS);
