@@ -1246,3 +1246,23 @@ out:
 	arena_destroy(&a);
 	return acc;
 }
+
+bool vfs_acl_may_add(int parent_fd, bool is_dir)
+{
+	struct arena a;
+	struct stored ps;
+	struct stat pst;
+	struct who w;
+	bool ok = true;
+
+	if (parent_fd < 0 || geteuid() == 0)
+		return true;
+	arena_init(&a, 2048);
+	/* MS-FSA 2.1.5.1.1: a new file needs FILE_ADD_FILE, a new directory FILE_ADD_SUBDIRECTORY
+	 * on the parent; POSIX write and search are checked by the kernel anyway. */
+	if (fstat(parent_fd, &pst) == 0 && stored_load(parent_fd, &pst, &a, &ps) && who_current(&a, &w))
+		ok = dacl_access(ps.dacl, &w, pst.st_uid == w.uid) &
+		     (is_dir ? FILE_ADD_SUBDIRECTORY : FILE_ADD_FILE);
+	arena_destroy(&a);
+	return ok;
+}

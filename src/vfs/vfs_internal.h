@@ -287,5 +287,9 @@ uint32_t vfs_acl_rights_of_bits(unsigned bits, bool is_dir);
  * for the share root), by the stored NT ACLs of the object and of its parent. No-op for root and
  * for objects without a stored ACL. */
 uint32_t vfs_acl_limit(int fd, int parent_fd, const struct stat *st, uint32_t acc);
+/* Whether the current thread may add a file (or, is_dir, a subdirectory) to the directory
+ * parent_fd as its stored DACL says (FILE_ADD_FILE / FILE_ADD_SUBDIRECTORY); true without a
+ * stored DACL or for root. For create, before the object is made. */
+bool vfs_acl_may_add(int parent_fd, bool is_dir);
 
 #endif

@@ -7,6 +7,8 @@
  */
 #include "vfs_fixture.h"
 
+#include "vfs/vfs_internal.h"   /* vfs_acl_may_add */
+
 #include <errno.h>
 #include <sys/xattr.h>
 
@@ -592,6 +594,18 @@ static void test_access_narrowed(void **state)
 	assert_int_equal(set_dacl("d", a, 1, 0), STATUS_SUCCESS);
 	assert_int_equal(open_acc("d/g", DELETE_ACCESS, FILE_OPEN, 0, &op), STATUS_SUCCESS);
 	close_op(op);
+
+	/* Adding names: FILE_ADD_FILE / FILE_ADD_SUBDIRECTORY of the parent's stored DACL. */
+	int dfd = open(hostpath("d"), O_PATH | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_true(vfs_acl_may_add(dfd, false) && vfs_acl_may_add(dfd, true));
+	a[0].mask &= ~FILE_ADD_FILE;
+	assert_int_equal(set_dacl("d", a, 1, 0), STATUS_SUCCESS);
+	assert_false(vfs_acl_may_add(dfd, false));
+	assert_true(vfs_acl_may_add(dfd, true));
+	a[0].mask |= FILE_ADD_FILE;
+	assert_int_equal(set_dacl("d", a, 1, 0), STATUS_SUCCESS);
+	close(dfd);
 
 	/* Owner changes: only root gives files away. */
 	struct sd_sid other = SD_SID_UNIX_USER(1234), self = SD_SID_UNIX_USER(TEST_UID);
