@@ -56,6 +56,8 @@ NTSTATUS smb2_security_query(struct smb2_req *req, struct smb2_open *op,
 	size_t size;
 	NTSTATUS st;
 
+	if (!op->vfs)
+		return STATUS_NOT_SUPPORTED;   /* named pipes have no descriptor here */
 	/* MS-FSA 2.1.5.14: the SACL needs ACCESS_SYSTEM_SECURITY, everything else READ_CONTROL.
 	 * Asking for nothing needs nothing (an empty descriptor; smb2.sdread). */
 	if ((secinfo & (SACL_SECURITY_INFORMATION | SCOPE_SECURITY_INFORMATION)) &&
@@ -89,6 +91,8 @@ NTSTATUS smb2_security_set(struct smb2_req *req, struct smb2_open *op,
 	struct sd *sd;
 	NTSTATUS st;
 
+	if (!op->vfs)
+		return STATUS_NOT_SUPPORTED;   /* named pipes */
 	/* MS-SMB2 3.3.5.21.3, in its order. */
 	if ((secinfo & (SACL_SECURITY_INFORMATION | SCOPE_SECURITY_INFORMATION)) &&
 	    !(op->access & ACCESS_SYSTEM_SECURITY))
