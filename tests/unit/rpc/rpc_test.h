@@ -119,6 +119,75 @@ static inline void pipe_expect_hex(struct rpc_pipe *p, const char *h)
 	free(got);
 }
 
+/*
+ * Compare a response stub with a reference server's (hex), treating as equal any 4-aligned u32
+ * that is a referent id in both (0x0002xxxx): referent ids are arbitrary and Samba numbers them
+ * from another start.
+ */
+static inline void assert_stub_like(const uint8_t *got, size_t len, const char *want_hex)
+{
+	size_t n;
+	uint8_t *want = hex(want_hex, &n);
+
+	assert_int_equal(len, n);
+	for (size_t i = 0; i < n;) {
+		if (i % 4 == 0 && i + 4 <= n && (le32(got + i) >> 16) == 2 &&
+		    (le32(want + i) >> 16) == 2) {
+			i += 4;
+			continue;
+		}
+		if (got[i] != want[i])
+			fail_msg("stub differs at offset %zu: got %02x, want %02x", i, got[i], want[i]);
+		i++;
+	}
+	free(want);
+}
+
+/* Run one call directly (no pipe); returns the fault status, 0 with *out on success. */
+static inline uint32_t run(const struct rpc_iface *iface, const struct rpc_context *ctx,
+			   uint16_t opnum, const uint8_t *stub, size_t len, uint8_t **out,
+			   size_t *out_len)
+{
+	uint32_t fault;
+
+	rpc_call_run(iface, ctx, NULL, opnum, stub, len, out, out_len, &fault);
+	if (fault == 0)
+		assert_non_null(*out);
+	return fault;
+}
+
+static inline uint32_t run_hex(const struct rpc_iface *iface, const struct rpc_context *ctx,
+			       uint16_t opnum, const char *stub_hex, uint8_t **out, size_t *out_len)
+{
+	size_t n;
+	uint8_t *stub = hex(stub_hex, &n);
+	uint32_t f = run(iface, ctx, opnum, stub, n, out, out_len);
+
+	free(stub);
+	return f;
+}
+
+/* Every proper prefix of a request stub must be refused as bad stub data. */
+static inline void assert_truncations_fault(const struct rpc_iface *iface,
+					    const struct rpc_context *ctx, uint16_t opnum,
+					    const char *stub_hex)
+{
+	size_t n;
+	uint8_t *stub = hex(stub_hex, &n);
+
+	for (size_t len = 0; len < n; len++) {
+		uint8_t *cut = malloc(len ? len : 1), *out;
+		size_t out_len;
+		memcpy(cut, stub, len);
+		uint32_t fault;
+		rpc_call_run(iface, ctx, NULL, opnum, cut, len, &out, &out_len, &fault);
+		if (fault != NCA_S_FAULT_NDR)
+			fail_msg("opnum %u: a %zu-byte prefix of %zu was not refused", opnum, len, n);
+		free(cut);
+	}
+	free(stub);
+}
+
 /* A bind (or alter_context) PDU offering `n` contexts; ts[i] is context i's one transfer syntax. */
 static inline void build_bind(struct wr *w, uint8_t ptype, uint32_t call_id, uint16_t max_xmit,
 			      uint16_t max_recv, const struct rpc_syntax *abstract,

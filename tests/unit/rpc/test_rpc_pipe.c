@@ -444,7 +444,7 @@ static void test_reassembly(void **state)
 
 	/* fragments adding up past the limit (each one small, hints honest) */
 	p = open_bound("srvsvc", &ctx);
-	uint8_t *chunk = calloc(1, 4096);
+	uint8_t *chunk = calloc(1, 8192);
 	size_t sent = 0;
 	w.len = 0;
 	build_request(&w, 6, PFC_FIRST_FRAG, 0, 15, 4096, chunk, 4096);
