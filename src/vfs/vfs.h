@@ -319,6 +319,10 @@ struct sd_sid vfs_sid_of_uid(uid_t uid);
 struct sd_sid vfs_sid_of_gid(gid_t gid);
 bool vfs_uid_of_sid(const struct sd_sid *sid, uid_t *uid);
 bool vfs_gid_of_sid(const struct sd_sid *sid, gid_t *gid);
+/* The machine domain SID lsarpc answers name lookups with (src/rpc/idmap.h): its algorithmic
+ * SIDs (rid 1000 + 2 uid, 1001 + 2 gid) then map to the same uids/gids. Call once at start-up,
+ * before serving; without it only S-1-22 and well-known SIDs map. */
+void vfs_acl_set_machine_sid(const struct sd_sid *machine);
 /* Owner, group and DACL of an open's object (no SACL), allocated from `a`. */
 NTSTATUS vfs_get_sd(struct vfs_open *op, struct arena *a, struct sd **out);
 /* Apply the parts of sd that secinfo selects (OWNER/GROUP/DACL_SECURITY_INFORMATION); the caller

@@ -62,6 +62,30 @@
 
 /* ---- SIDs ---- */
 
+/* The machine domain of the lsarpc identity mapping (src/rpc/idmap.h): set once at start-up,
+ * before any request, and read-only afterwards. Its algorithmic rids (user 1000 + 2 uid, group
+ * 1001 + 2 gid, as Samba) are what a Windows client gets when it looks a name up to put it in an
+ * ACL, so they must map back to the same ids. */
+static struct sd_sid g_machine;
+static bool g_machine_set;
+#define MACHINE_RID_BASE 1000u
+
+void vfs_acl_set_machine_sid(const struct sd_sid *machine)
+{
+	g_machine = *machine;
+	g_machine_set = machine->num_auths > 0 && machine->num_auths < SD_SID_MAX_SUB_AUTHS;
+}
+
+/* The rid of a machine-domain SID of a Unix id (>= MACHINE_RID_BASE), or 0. */
+static uint32_t machine_rid(const struct sd_sid *s)
+{
+	if (!g_machine_set || s->num_auths != g_machine.num_auths + 1 ||
+	    s->authority != g_machine.authority ||
+	    memcmp(s->sub_auths, g_machine.sub_auths, g_machine.num_auths * sizeof(uint32_t)) != 0)
+		return 0;
+	return s->sub_auths[g_machine.num_auths] >= MACHINE_RID_BASE ? s->sub_auths[g_machine.num_auths] : 0;
+}
+
 struct sd_sid vfs_sid_of_uid(uid_t uid)
 {
 	/* Root shows as BUILTIN\Administrators: a name every Windows client resolves by itself,
@@ -78,8 +102,14 @@ bool vfs_uid_of_sid(const struct sd_sid *s, uid_t *uid)
 {
 	struct sd_sid admins = SD_SID_ADMINISTRATORS;
 
+	uint32_t rid = machine_rid(s);
+
 	if (sd_sid_equal(s, &admins)) {
 		*uid = 0;
+		return true;
+	}
+	if (rid && (rid - MACHINE_RID_BASE) % 2 == 0) {
+		*uid = (rid - MACHINE_RID_BASE) / 2;
 		return true;
 	}
 	if (s->authority != SD_AUTH_UNIX || s->num_auths != 2 || s->sub_auths[0] != 1 ||
@@ -91,6 +121,12 @@ bool vfs_uid_of_sid(const struct sd_sid *s, uid_t *uid)
 
 bool vfs_gid_of_sid(const struct sd_sid *s, gid_t *gid)
 {
+	uint32_t rid = machine_rid(s);
+
+	if (rid && (rid - MACHINE_RID_BASE) % 2 == 1) {
+		*gid = (rid - MACHINE_RID_BASE - 1) / 2;
+		return true;
+	}
 	if (s->authority != SD_AUTH_UNIX || s->num_auths != 2 || s->sub_auths[0] != 2 ||
 	    s->sub_auths[1] == UINT32_MAX)
 		return false;

@@ -137,6 +137,24 @@ static void test_sid_mapping(void **state)
 	s = SD_SID_UNIX_USER(5);
 	s.num_auths = 3;
 	assert_false(vfs_uid_of_sid(&s, &u));
+
+	/* The machine domain's algorithmic rids, once it is known (as lsarpc hands them out). */
+	struct sd_sid machine = { .authority = 5, .num_auths = 4, .sub_auths = { 21, 11, 22, 33 } };
+	struct sd_sid user = machine, grp = machine, none = machine;
+	user.sub_auths[user.num_auths++] = 1000 + 2 * 1003;
+	grp.sub_auths[grp.num_auths++] = 1001 + 2 * 100;
+	none.sub_auths[none.num_auths++] = 513;
+	assert_false(vfs_uid_of_sid(&user, &u));
+	vfs_acl_set_machine_sid(&machine);
+	assert_true(vfs_uid_of_sid(&user, &u) && u == 1003);
+	assert_false(vfs_gid_of_sid(&user, &g));
+	assert_true(vfs_gid_of_sid(&grp, &g) && g == 100);
+	assert_false(vfs_uid_of_sid(&grp, &u));
+	assert_false(vfs_uid_of_sid(&none, &u) || vfs_gid_of_sid(&none, &g));
+	assert_false(vfs_uid_of_sid(&machine, &u));
+	struct sd_sid unset = { 0 };
+	vfs_acl_set_machine_sid(&unset);
+	assert_false(vfs_uid_of_sid(&user, &u));
 }
 
 static void test_synth_modes(void **state)
