@@ -79,10 +79,14 @@ bool ndr_pull_string(struct ndr_pull *p, char **out)
 
 	if (!ndr_pull_conformance(p, 0, &max) || !pull_units(p, max, &actual, &units))
 		return false;
-	/* [string]: the terminator is part of the array */
+	/* [string]: the terminator is part of the array; the string ends at the first NUL (some
+	 * clients, impacket for one, send a server name of ten NULs) */
 	if (actual == 0 || le16(units + 2 * (actual - 1)) != 0)
 		return false;
-	*out = utf16le_to_utf8(p->a, units, 2 * ((size_t)actual - 1));
+	size_t len = 0;
+	while (le16(units + 2 * len) != 0)
+		len++;
+	*out = utf16le_to_utf8(p->a, units, 2 * len);
 	return *out != NULL;
 }
 
