@@ -10,12 +10,6 @@
 #include "smb2/wire/negotiate.h"
 #include "smb2/wire/security.h"
 
-#ifndef STATUS_INVALID_OWNER
-#define STATUS_INVALID_OWNER 0xC000005Au
-#endif
-#ifndef STATUS_INVALID_PRIMARY_GROUP
-#define STATUS_INVALID_PRIMARY_GROUP 0xC000005Bu
-#endif
 
 /* The AdditionalInformation bits MS-SMB2 2.2.37 / 2.2.39 define; the rest are ignored. */
 #define SECINFO_KNOWN (OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | \

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "net/net.h"
+#include "rpc/idmap.h"
 #include "smb2/smb2.h"
 #include "vfs/vfs.h"
 
@@ -79,6 +80,10 @@ int main(int argc, char **argv)
 		fatal("cannot initialise OpenSSL (legacy provider for MD4/RC4 missing?)");
 	if (vfs_global_init() != STATUS_SUCCESS)
 		fatal("cannot initialise the VFS");
+	/* The lsarpc machine domain and the VFS's SID mapping must agree on the machine SID. */
+	struct sd_sid machine_sid;
+	idmap_derive_machine_sid(cfg->g.netbios_name, &machine_sid);
+	vfs_acl_set_machine_sid(&machine_sid);
 	struct userdb *users = userdb_open(cfg->g.state_dir, err, sizeof(err));
 	if (!users)
 		fatal("%s", err);

@@ -18,12 +18,6 @@
 #include "core/buf.h"
 #include "core/log.h"
 
-#ifndef STATUS_INVALID_OWNER
-#define STATUS_INVALID_OWNER 0xC000005Au
-#endif
-#ifndef STATUS_INVALID_PRIMARY_GROUP
-#define STATUS_INVALID_PRIMARY_GROUP 0xC000005Bu
-#endif
 
 /* The stored NT ACL: security.* needs CAP_SYS_ADMIN to write, so only the server (root
  * sections) can change it; a server that is not root keeps it in user.* instead. */

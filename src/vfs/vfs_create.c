@@ -457,6 +457,9 @@ static NTSTATUS create_new(struct create_ctx *c)
 		return STATUS_OBJECT_NAME_INVALID;
 	if (c->share->read_only)
 		return STATUS_ACCESS_DENIED;
+	/* A DACL stored on the parent may deny adding entries that POSIX would allow. */
+	if (!vfs_acl_may_add(c->parent_fd, is_dir))
+		return STATUS_ACCESS_DENIED;
 	/* A new read-only file could never be deleted at close (smb2.delete-on-close-perms.READONLY). */
 	if ((a->create_options & FILE_DELETE_ON_CLOSE) && (a->file_attributes & FILE_ATTRIBUTE_READONLY))
 		return STATUS_CANNOT_DELETE;

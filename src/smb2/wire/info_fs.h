@@ -53,10 +53,12 @@ enum smb2_fs_info_class {
 /*
  * What Skiff claims: names keep their case, are Unicode, ACLs persist (the core issue requires
  * it), and files have named streams (user xattrs, docs/VFS.md). Not claimed: case-sensitive search
- * (lookups are case-insensitive only), sparse files, EAs, object ids, reparse points.
+ * (lookups are case-insensitive only), sparse files, object ids, reparse points; EAs are kept
+ * (user xattrs), so FILE_SUPPORTS_EXTENDED_ATTRIBUTES is.
  */
 #define SMB2_FS_ATTRIBUTES_DEFAULT \
-	(FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK | FILE_PERSISTENT_ACLS | FILE_NAMED_STREAMS)
+	(FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK | FILE_PERSISTENT_ACLS | FILE_NAMED_STREAMS | \
+	 FILE_SUPPORTS_EXTENDED_ATTRIBUTES)
 
 /* DeviceType and Characteristics (MS-FSCC 2.5.10) */
 #define FILE_DEVICE_CD_ROM      0x00000002u

@@ -15,9 +15,6 @@
 #include "core/ntstatus.h"
 #include "core/secdesc.h"
 
-#ifndef STATUS_INVALID_SECURITY_DESCR
-#define STATUS_INVALID_SECURITY_DESCR 0xC0000079u
-#endif
 
 #define SD_HEADER_SIZE 20                 /* Revision .. OffsetDacl */
 #define SD_ACL_HEADER_SIZE 8

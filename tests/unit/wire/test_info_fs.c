@@ -162,7 +162,8 @@ static void test_attribute_layout(void **state)
 	assert_int_equal(enc(FileFsAttributeInformation, &s, 65535, &w), STATUS_SUCCESS);
 	assert_int_equal(w.len, 12 + n);
 	assert_int_equal(le32(w.buf), FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK |
-					  FILE_PERSISTENT_ACLS | FILE_NAMED_STREAMS);
+					  FILE_PERSISTENT_ACLS | FILE_NAMED_STREAMS |
+					  FILE_SUPPORTS_EXTENDED_ATTRIBUTES);
 	assert_int_equal(le32(w.buf + 4), 255);
 	assert_int_equal(le32(w.buf + 8), n);
 	assert_memory_equal(w.buf + 12, name, n);
