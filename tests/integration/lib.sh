@@ -11,7 +11,8 @@
 #                        and stops it again on exit (trap), printing its log if the test failed
 #   skiff_stop           stop it now (also done by the trap); fails if the server died during
 #                        the test or its log holds a sanitizer report
-#   skiff_smbclient ARG...   smbclient against //HOST/SHARE on the test port, as the test user
+#   skiff_smbclient ARG...   smbclient against //HOST/SHARE on the test port, as the test user,
+#                        under timeout(1) (SKIFF_SMBCLIENT_TIMEOUT seconds, default 120)
 #   check DESC CMD...    run CMD; count a pass or a failure (prints "ok"/"FAIL")
 #   expect_eq DESC WANT GOT / expect_contains DESC HAYSTACK NEEDLE / expect_not_contains ...
 #   skiff_done           print "N checks passed, N failed" and exit 0 only if nothing failed
@@ -327,9 +328,15 @@ skiff__on_exit() {
 }
 
 # ---------- clients ----------
+# A server that stops answering must fail the step, not hang the test until ctest kills it
+# (signals wait for the foreground smbclient): every call runs under timeout(1).
 skiff_smbclient() {
-	smbclient -s /dev/null -p "$SKIFF_TEST_PORT" "//$SKIFF_TEST_HOST/$SKIFF_TEST_SHARE" \
+	local t=${SKIFF_SMBCLIENT_TIMEOUT:-120} rc
+	timeout -k 5 "$t" smbclient -s /dev/null -p "$SKIFF_TEST_PORT" "//$SKIFF_TEST_HOST/$SKIFF_TEST_SHARE" \
 		-U "$SKIFF_TEST_USER%$SKIFF_TEST_PASS" "$@"
+	rc=$?
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo "SMBCLIENT TIMED OUT after ${t}s without an answer (counted as an NT_STATUS_ failure)"; fi
+	return "$rc"
 }
 
 # ---------- run mode ----------

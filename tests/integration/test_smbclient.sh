@@ -30,6 +30,8 @@ smbc() {
 	shift
 	skiff_smbclient -m "$dialect" --client-protection=sign "$@" 2>&1
 }
+# Big transfers get 60 s plus 1 s per MiB (at least 1 MiB/s) before they count as hung.
+smbc_big() { SKIFF_SMBCLIENT_TIMEOUT=$((60 + BIG_MB)) smbc "$@"; }
 
 # "ls_entry LISTING NAME" prints the size column of NAME's line in an smbclient listing
 # ("  NAME<spaces>ATTR<spaces>SIZE  DATE"); prints nothing if NAME is not listed.
@@ -55,7 +57,7 @@ for m in $DIALECTS; do
 	expect_contains "$m: negotiated dialect $m with signing required" "$out" "negotiated dialect[$m]"
 
 	# Big file: bytes on the server's disk and back in the client are the ones sent.
-	out=$(smbc "$m" -c "put \"$LOCAL/big.bin\" big_$m.bin")
+	out=$(smbc_big "$m" -c "put \"$LOCAL/big.bin\" big_$m.bin")
 	expect_not_contains "$m: put ${BIG_MB} MiB succeeds" "$out" "NT_STATUS_"
 	if [ -f "$SKIFF_TEST_SHARE_DIR/big_$m.bin" ]; then
 		expect_eq "$m: file on the share has the sha256 sent" "$BIG_SUM" \
@@ -64,7 +66,7 @@ for m in $DIALECTS; do
 		expect_eq "$m: file exists on the share" "present" "missing"
 	fi
 	rm -f "$LOCAL/got.bin"
-	out=$(smbc "$m" -c "get big_$m.bin \"$LOCAL/got.bin\"")
+	out=$(smbc_big "$m" -c "get big_$m.bin \"$LOCAL/got.bin\"")
 	expect_not_contains "$m: get ${BIG_MB} MiB succeeds" "$out" "NT_STATUS_"
 	expect_eq "$m: downloaded file has the same sha256" "$BIG_SUM" \
 		"$( [ -f "$LOCAL/got.bin" ] && sha256sum <"$LOCAL/got.bin" | cut -d' ' -f1)"
@@ -138,7 +140,7 @@ for m in $DIALECTS; do
 	check "$m: $UNAME deleted" not_listed "$out" "$UNAME"
 
 	# Wrong password.
-	out=$(smbclient -s /dev/null -p "$SKIFF_TEST_PORT" "//$SKIFF_TEST_HOST/$SKIFF_TEST_SHARE" \
+	out=$(timeout -k 5 60 smbclient -s /dev/null -p "$SKIFF_TEST_PORT" "//$SKIFF_TEST_HOST/$SKIFF_TEST_SHARE" \
 		-U "$SKIFF_TEST_USER%not-$SKIFF_TEST_PASS" -m "$m" --client-protection=sign -c ls 2>&1)
 	expect_contains "$m: bad password gives NT_STATUS_LOGON_FAILURE" "$out" "NT_STATUS_LOGON_FAILURE"
 	expect_not_contains "$m: bad password lists nothing" "$out" "blocks of size"
