@@ -243,7 +243,7 @@ skiff__start_watchdog() {
 	if [ "$SKIFF_TEST_TARGET" = samba ]; then
 		stopcmd="'$SKIFF_SRC/tests/conformance/samba-reference.sh' stop '$SKIFF_SAMBA_DIR'"
 	else
-		stopcmd="kill -TERM $SKIFF_SERVER_PID"
+		stopcmd="kill -TERM $SKIFF_SERVER_PID; i=0; while kill -0 $SKIFF_SERVER_PID && [ \$i -lt 20 ]; do sleep 0.5; i=\$((i + 1)); done"
 	fi
 	(setsid sh -c "echo \$\$ >'$SKIFF_TEST_DIR/watchdog.pid'
 		while kill -0 $parent 2>/dev/null; do sleep 2; done
