@@ -96,6 +96,17 @@ void net_conn_update_events(struct net_conn *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+/* With c->lock held: claim the strand for a worker unless one already has it; the caller
+ * schedules the connection (after unlocking) when this returns true. */
+static bool strand_claim(struct net_conn *c)
+{
+	if (c->scheduled)
+		return false;
+	c->scheduled = true;
+	net_conn_get(c);   /* the strand's reference */
+	return true;
+}
+
 /* Hand a complete frame to the connection's strand. Loop thread. */
 static void deliver(struct net_conn *c, struct net_frame *f)
 {
@@ -111,11 +122,7 @@ static void deliver(struct net_conn *c, struct net_frame *f)
 	c->inq_tail = f;
 	if (++c->inq_count >= NET_MAX_QUEUED_FRAMES && !c->reading_paused)
 		pause = c->reading_paused = true;
-	bool schedule = !c->scheduled && !c->dead;
-	if (schedule) {
-		c->scheduled = true;
-		net_conn_get(c);
-	}
+	bool schedule = !c->dead && strand_claim(c);
 	pthread_mutex_unlock(&c->lock);
 	if (pause)
 		net_conn_update_events(c);
@@ -169,11 +176,7 @@ void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg)
 	else
 		c->inq_head = f;
 	c->inq_tail = f;
-	schedule = !c->scheduled;
-	if (schedule) {
-		c->scheduled = true;
-		net_conn_get(c);
-	}
+	schedule = strand_claim(c);
 	pthread_mutex_unlock(&c->lock);
 	if (schedule)
 		net_pool_schedule(c->loop->srv, c);
@@ -276,11 +279,7 @@ void net_conn_finish(struct net_conn *c)
 
 	pthread_mutex_lock(&c->lock);
 	c->dead = true;
-	schedule = !c->scheduled;
-	if (schedule) {
-		c->scheduled = true;
-		net_conn_get(c);
-	}
+	schedule = strand_claim(c);
 	pthread_mutex_unlock(&c->lock);
 	if (schedule)
 		net_pool_schedule(loop->srv, c);

@@ -35,15 +35,9 @@ NTSTATUS smb2_query_directory(struct smb2_req *req)
 	st = smb2_query_directory_req_decode(req->msg, req->len, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
-	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
+	st = smb2_req_open_dir(req, &in.file_id, in.output_buffer_length, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (!vfs_open_is_dir(op->vfs))
-		return STATUS_INVALID_PARAMETER;
-	if (!(op->access & FILE_LIST_DIRECTORY))
-		return STATUS_ACCESS_DENIED;
-	if (in.output_buffer_length > req->conn->srv->max_trans)
-		return STATUS_INVALID_PARAMETER;
 	if (in.pattern_len) {
 		pattern = utf16le_to_utf8(req->arena, in.pattern, in.pattern_len);
 		if (!pattern)

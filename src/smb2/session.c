@@ -254,3 +254,18 @@ NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t v
 	*out = op;
 	return STATUS_SUCCESS;
 }
+
+NTSTATUS smb2_req_open_dir(struct smb2_req *req, const struct smb2_fileid *fid, uint32_t out_len,
+			   struct smb2_open **out)
+{
+	NTSTATUS st = smb2_req_open(req, fid->persistent, fid->volatile_, out);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (!vfs_open_is_dir((*out)->vfs))
+		return STATUS_INVALID_PARAMETER;
+	if (!((*out)->access & FILE_LIST_DIRECTORY))
+		return STATUS_ACCESS_DENIED;
+	if (out_len > req->conn->srv->max_trans)
+		return STATUS_INVALID_PARAMETER;
+	return STATUS_SUCCESS;
+}

@@ -237,6 +237,12 @@ NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volat
 NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
 			   struct smb2_open **out);
 
+/* A directory open for QUERY_DIRECTORY / CHANGE_NOTIFY: listable (FILE_LIST_DIRECTORY), with an
+ * output buffer within the negotiated size; the errors Windows gives otherwise. */
+struct smb2_fileid;
+NTSTATUS smb2_req_open_dir(struct smb2_req *req, const struct smb2_fileid *fid, uint32_t out_len,
+			   struct smb2_open **out);
+
 /* Named pipes (pipe.c). */
 NTSTATUS smb2_pipe_open(struct smb2_req *req, const char *name, struct smb2_pipe **out);
 void smb2_pipe_close(struct smb2_pipe *p);
