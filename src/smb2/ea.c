@@ -86,6 +86,24 @@ static NTSTATUS query_named(struct smb2_req *req, const struct vfs_ea *all, size
 								     : STATUS_SUCCESS;
 }
 
+NTSTATUS smb2_ea_size(struct smb2_req *req, struct smb2_open *op, uint32_t *size)
+{
+	struct vfs_ea *all;
+	struct smb2_ea *list;
+	size_t n;
+	NTSTATUS st = vfs_ea_list(op->vfs, req->arena, true, &all, &n);
+
+	if (st != STATUS_SUCCESS)
+		return st;
+	list = arena_alloc(req->arena, (n ? n : 1) * sizeof(*list));
+	if (!list)
+		return STATUS_NO_MEMORY;
+	for (size_t i = 0; i < n; i++)
+		list[i] = from_vfs(&all[i]);
+	*size = smb2_ea_list_size(list, n);
+	return STATUS_SUCCESS;
+}
+
 NTSTATUS smb2_query_ea(struct smb2_req *req, struct smb2_open *op,
 		       const struct smb2_query_info_req *in, struct wr *w)
 {
@@ -98,16 +116,11 @@ NTSTATUS smb2_query_ea(struct smb2_req *req, struct smb2_open *op,
 		/* MS-FSCC FILE_EA_INFORMATION: any handle may ask (smb2.getinfo.getinfo_access). */
 		if (in->output_buffer_length < 4)
 			return STATUS_INFO_LENGTH_MISMATCH;
-		st = vfs_ea_list(op->vfs, req->arena, true, &all, &n);
-		if (st != STATUS_SUCCESS)
-			return st;
-		list = arena_alloc(req->arena, (n ? n : 1) * sizeof(*list));
-		if (!list)
-			return STATUS_NO_MEMORY;
-		for (size_t i = 0; i < n; i++)
-			list[i] = from_vfs(&all[i]);
-		wr_u32(w, smb2_ea_list_size(list, n));
-		return STATUS_SUCCESS;
+		uint32_t size;
+		st = smb2_ea_size(req, op, &size);
+		if (st == STATUS_SUCCESS)
+			wr_u32(w, size);
+		return st;
 	}
 
 	/* FileFullEaInformation, MS-FSA 2.1.5.12.12 */

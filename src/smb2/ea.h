@@ -14,6 +14,8 @@ NTSTATUS smb2_ea_from_create_context(struct arena *a, const uint8_t *data, size_
 bool smb2_ea_query_class(uint8_t info_class);
 /* FileEaInformation or FileFullEaInformation of `op` into w (at most in->output_buffer_length
  * bytes), with the status MS-FSA 2.1.5.12.12 gives (BUFFER_OVERFLOW still carries data). */
+/* EaSize as FILE_EA_INFORMATION and FILE_ALL_INFORMATION report it. */
+NTSTATUS smb2_ea_size(struct smb2_req *req, struct smb2_open *op, uint32_t *size);
 NTSTATUS smb2_query_ea(struct smb2_req *req, struct smb2_open *op,
 		       const struct smb2_query_info_req *in, struct wr *w);
 /* SET_INFO FileFullEaInformation: the buffer is a FILE_FULL_EA_INFORMATION list. */

@@ -60,6 +60,11 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *op, uint8_t c
 		const char *last = strrchr(fi.path, '/');
 		fi.path = vfs_short_name(req->arena, last ? last + 1 : fi.path);
 	}
+	if (cls == FileAllInformation) {
+		st = smb2_ea_size(req, op, &fi.ea_size);
+		if (st != STATUS_SUCCESS)
+			return st;
+	}
 	return smb2_info_file_encode(cls, &fi, out_len, w);
 }
 

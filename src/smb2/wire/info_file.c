@@ -171,7 +171,7 @@ static NTSTATUS put_class(uint8_t level, const struct smb2_info_file *f, struct 
 		wr_u64(w, f->file_id);  /* FILE_INTERNAL_INFORMATION.IndexNumber */
 		break;
 	case FileEaInformation:
-		wr_u32(w, 0);  /* EaSize: no EAs are stored */
+		wr_u32(w, f->ea_size);
 		break;
 	case FileAccessInformation:
 		wr_u32(w, f->access);
@@ -192,7 +192,7 @@ static NTSTATUS put_class(uint8_t level, const struct smb2_info_file *f, struct 
 		put_basic(w, f);
 		put_standard(w, f);
 		wr_u64(w, f->file_id);
-		wr_u32(w, 0);
+		wr_u32(w, f->ea_size);
 		wr_u32(w, f->access);
 		wr_u64(w, f->position);
 		wr_u32(w, f->mode);

@@ -78,6 +78,7 @@ struct smb2_info_file {
 	uint64_t file_id;                     /* IndexNumber; FileId of FileIdInformation */
 	uint64_t volume_serial;               /* FileIdInformation.VolumeSerialNumber */
 	uint32_t access;                      /* the open's granted access (FileAccessInformation) */
+	uint32_t ea_size;                     /* EaSize of FileAllInformation (FILE_EA_INFORMATION) */
 	uint64_t position;                    /* CurrentByteOffset (MS-SMB2 3.3.5.20.1 says SHOULD be 0;
 						 Samba reports the stored value) */
 	uint32_t mode;                        /* FileModeInformation.Mode */
