@@ -4,85 +4,16 @@
  * to the share, name validation, DOS metadata, I/O, enumeration and per-thread identity.
  * Each test gets a fresh share in a temporary directory; runs as root or as an ordinary user.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/utf16.h"
-#include "vfs/vfs.h"
+#include "vfs_fixture.h"
 
-struct fixture {
-	char dir[64];
-	struct vfs_share *share;
-	struct arena arena;
-};
-
-static struct fixture *F;
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		return rmdir(p);
-	return unlink(p);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	assert_int_equal(vfs_global_init(), STATUS_SUCCESS);
-	strcpy(f->dir, "/tmp/skiff-vfs-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	assert_int_equal(chmod(f->dir, 0755), 0);
-	assert_int_equal(vfs_share_open("test", f->dir, false, &f->share), STATUS_SUCCESS);
-	arena_init(&f->arena, 4096);
-	F = f;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	vfs_share_close(f->share);
-	arena_destroy(&f->arena);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	F = NULL;
-	return 0;
-}
-
-/* ---- helpers ---- */
-
-static char *hostpath(const char *rel)
-{
-	static char buf[4][512];
-	static int k;
-	char *b = buf[k++ % 4];
-
-	snprintf(b, sizeof(buf[0]), "%s/%s", F->dir, rel);
-	return b;
-}
+/* ---- helpers (the fixture, hostpath, exists, SHARE_ALL and close_op come from vfs_fixture.h) ---- */
 
 static void put_file(const char *rel, const char *content, mode_t mode)
 {
@@ -93,13 +24,6 @@ static void put_file(const char *rel, const char *content, mode_t mode)
 		assert_int_equal(write(fd, content, strlen(content)), (ssize_t)strlen(content));
 	close(fd);
 	chmod(hostpath(rel), mode);
-}
-
-static bool exists(const char *rel)
-{
-	struct stat st;
-
-	return lstat(hostpath(rel), &st) == 0;
 }
 
 static NTSTATUS open_full(const char *rel, uint32_t access, uint32_t share, uint32_t disp,
@@ -119,17 +43,10 @@ static NTSTATUS open_full(const char *rel, uint32_t access, uint32_t share, uint
 	return vfs_create(F->share, rel, &a, op, res ? res : &r);
 }
 
-#define SHARE_ALL (FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
-
-static NTSTATUS open_simple(const char *rel, uint32_t access, uint32_t share, uint32_t disp,
+static NTSTATUS open_shared(const char *rel, uint32_t access, uint32_t share, uint32_t disp,
 			    struct vfs_open **op)
 {
 	return open_full(rel, access, share, disp, 0, 0, op, NULL);
-}
-
-static void close_op(struct vfs_open *op)
-{
-	assert_int_equal(vfs_close(op, NULL), STATUS_SUCCESS);
 }
 
 /* UTF-8 (with '\\' separators) -> UTF-16LE wire bytes. */
@@ -213,12 +130,12 @@ static void test_dispositions(void **state)
 
 	/* a missing parent is a path error whatever the disposition */
 	struct vfs_open *op;
-	assert_int_equal(open_simple("nodir/f.txt", FILE_GENERIC_READ, 0, FILE_OPEN_IF, &op),
+	assert_int_equal(open_shared("nodir/f.txt", FILE_GENERIC_READ, 0, FILE_OPEN_IF, &op),
 			 STATUS_OBJECT_PATH_NOT_FOUND);
-	assert_int_equal(open_simple("nodir/f.txt", FILE_GENERIC_READ, 0, FILE_OPEN, &op),
+	assert_int_equal(open_shared("nodir/f.txt", FILE_GENERIC_READ, 0, FILE_OPEN, &op),
 			 STATUS_OBJECT_PATH_NOT_FOUND);
 	/* a file used as a directory */
-	assert_int_equal(open_simple("f.txt/x", FILE_GENERIC_READ, 0, FILE_OPEN, &op),
+	assert_int_equal(open_shared("f.txt/x", FILE_GENERIC_READ, 0, FILE_OPEN, &op),
 			 STATUS_OBJECT_PATH_NOT_FOUND);
 }
 
@@ -308,12 +225,12 @@ static void test_directory_options(void **state)
 	char *p;
 	assert_int_equal(from_wire("d\\", &p), STATUS_SUCCESS);
 	assert_string_equal(p, "d/");
-	assert_int_equal(open_simple(p, FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_equal(open_shared(p, FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
 	close_op(op);
 	assert_int_equal(from_wire("f\\", &p), STATUS_SUCCESS);
-	assert_int_equal(open_simple(p, FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_equal(open_shared(p, FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, &op),
 			 STATUS_OBJECT_NAME_INVALID);
-	assert_int_equal(open_simple("new/", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &op),
+	assert_int_equal(open_shared("new/", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &op),
 			 STATUS_OBJECT_NAME_INVALID);
 	assert_false(exists("new"));
 	assert_int_equal(open_full("new/", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE,
@@ -387,35 +304,35 @@ static void test_share_modes(void **state)
 	(void)state;
 
 	put_file("s.txt", "data", 0644);
-	assert_int_equal(open_simple("s.txt", FILE_READ_DATA, FILE_SHARE_READ, FILE_OPEN, &a),
+	assert_int_equal(open_shared("s.txt", FILE_READ_DATA, FILE_SHARE_READ, FILE_OPEN, &a),
 			 STATUS_SUCCESS);
 	/* a writer is not shared by a */
-	assert_int_equal(open_simple("s.txt", FILE_WRITE_DATA, SHARE_ALL, FILE_OPEN, &b),
+	assert_int_equal(open_shared("s.txt", FILE_WRITE_DATA, SHARE_ALL, FILE_OPEN, &b),
 			 STATUS_SHARING_VIOLATION);
 	/* a reader that does not share read conflicts with a's reading */
-	assert_int_equal(open_simple("s.txt", FILE_READ_DATA, FILE_SHARE_WRITE, FILE_OPEN, &b),
+	assert_int_equal(open_shared("s.txt", FILE_READ_DATA, FILE_SHARE_WRITE, FILE_OPEN, &b),
 			 STATUS_SHARING_VIOLATION);
-	assert_int_equal(open_simple("s.txt", FILE_READ_DATA, FILE_SHARE_READ, FILE_OPEN, &b),
+	assert_int_equal(open_shared("s.txt", FILE_READ_DATA, FILE_SHARE_READ, FILE_OPEN, &b),
 			 STATUS_SUCCESS);
 	/* attribute-only opens take no part in sharing */
-	assert_int_equal(open_simple("s.txt", FILE_READ_ATTRIBUTES, 0, FILE_OPEN, &c), STATUS_SUCCESS);
+	assert_int_equal(open_shared("s.txt", FILE_READ_ATTRIBUTES, 0, FILE_OPEN, &c), STATUS_SUCCESS);
 	close_op(c);
 	/* DELETE must be shared too */
-	assert_int_equal(open_simple("s.txt", DELETE_ACCESS, SHARE_ALL, FILE_OPEN, &c),
+	assert_int_equal(open_shared("s.txt", DELETE_ACCESS, SHARE_ALL, FILE_OPEN, &c),
 			 STATUS_SHARING_VIOLATION);
 	/* overwrite of an open file that does not share write */
-	assert_int_equal(open_simple("s.txt", FILE_WRITE_DATA, SHARE_ALL, FILE_OVERWRITE, &c),
+	assert_int_equal(open_shared("s.txt", FILE_WRITE_DATA, SHARE_ALL, FILE_OVERWRITE, &c),
 			 STATUS_SHARING_VIOLATION);
 	assert_true(exists("s.txt"));
 	close_op(a);
 	close_op(b);
 	/* after both closed, exclusive open works, and then nobody else gets in */
-	assert_int_equal(open_simple("s.txt", FILE_READ_DATA | FILE_WRITE_DATA, 0, FILE_OPEN, &a),
+	assert_int_equal(open_shared("s.txt", FILE_READ_DATA | FILE_WRITE_DATA, 0, FILE_OPEN, &a),
 			 STATUS_SUCCESS);
-	assert_int_equal(open_simple("s.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &b),
+	assert_int_equal(open_shared("s.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &b),
 			 STATUS_SHARING_VIOLATION);
 	close_op(a);
-	assert_int_equal(open_simple("s.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
+	assert_int_equal(open_shared("s.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
 	close_op(b);
 }
 
@@ -429,30 +346,30 @@ static void test_delete_on_close_file(void **state)
 	/* via the create option: pending only once that handle closes */
 	assert_int_equal(open_full("doc.txt", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE,
 				   FILE_DELETE_ON_CLOSE, 0, &a, NULL), STATUS_SUCCESS);
-	assert_int_equal(open_simple("doc.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
+	assert_int_equal(open_shared("doc.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
 	close_op(a);
 	assert_true(exists("doc.txt"));
-	assert_int_equal(open_simple("doc.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c),
+	assert_int_equal(open_shared("doc.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c),
 			 STATUS_DELETE_PENDING);
-	assert_int_equal(open_simple("doc.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN_IF, &c),
+	assert_int_equal(open_shared("doc.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN_IF, &c),
 			 STATUS_DELETE_PENDING);
 	close_op(b);
 	assert_false(exists("doc.txt"));
 
 	/* via FileDispositionInformation */
 	put_file("disp.txt", "x", 0644);
-	assert_int_equal(open_simple("disp.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &a), STATUS_SUCCESS);
+	assert_int_equal(open_shared("disp.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &a), STATUS_SUCCESS);
 	assert_int_equal(vfs_set_delete_on_close(a, true), STATUS_ACCESS_DENIED);   /* no DELETE */
-	assert_int_equal(open_simple("disp.txt", DELETE_ACCESS, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
+	assert_int_equal(open_shared("disp.txt", DELETE_ACCESS, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
 	assert_int_equal(vfs_set_delete_on_close(b, true), STATUS_SUCCESS);
-	assert_int_equal(open_simple("disp.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c),
+	assert_int_equal(open_shared("disp.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c),
 			 STATUS_DELETE_PENDING);
 	/* unset again: survives */
 	assert_int_equal(vfs_set_delete_on_close(b, false), STATUS_SUCCESS);
 	close_op(b);
 	close_op(a);
 	assert_true(exists("disp.txt"));
-	assert_int_equal(open_simple("disp.txt", DELETE_ACCESS, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
+	assert_int_equal(open_shared("disp.txt", DELETE_ACCESS, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
 	assert_int_equal(vfs_set_delete_on_close(b, true), STATUS_SUCCESS);
 	close_op(b);
 	assert_false(exists("disp.txt"));
@@ -500,7 +417,7 @@ static void test_delete_on_close_dir(void **state)
 	assert_int_equal(vfs_set_delete_on_close(a, true), STATUS_SUCCESS);
 	/* nothing new can be created in a directory that is going away */
 	struct vfs_open *c;
-	assert_int_equal(open_simple("empty/x", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &c),
+	assert_int_equal(open_shared("empty/x", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &c),
 			 STATUS_DELETE_PENDING);
 	assert_int_equal(vfs_close(a, &m), STATUS_SUCCESS);
 	assert_true(m.is_dir);   /* post-query attributes */
@@ -517,9 +434,9 @@ static void test_rename(void **state)
 	(void)state;
 
 	put_file("r1.txt", "one", 0644);
-	assert_int_equal(open_simple("r1.txt", FILE_READ_DATA | DELETE_ACCESS, SHARE_ALL, FILE_OPEN, &a),
+	assert_int_equal(open_shared("r1.txt", FILE_READ_DATA | DELETE_ACCESS, SHARE_ALL, FILE_OPEN, &a),
 			 STATUS_SUCCESS);
-	assert_int_equal(open_simple("r1.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
+	assert_int_equal(open_shared("r1.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &b), STATUS_SUCCESS);
 	assert_int_equal(vfs_rename(b, "r2.txt", false), STATUS_ACCESS_DENIED);   /* no DELETE */
 	assert_int_equal(vfs_rename(a, "r2.txt", false), STATUS_SUCCESS);
 	assert_false(exists("r1.txt"));
@@ -536,7 +453,7 @@ static void test_rename(void **state)
 	/* collision / replace */
 	put_file("other.txt", "other", 0644);
 	assert_int_equal(vfs_rename(a, "other.txt", false), STATUS_OBJECT_NAME_COLLISION);
-	assert_int_equal(open_simple("other.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c), STATUS_SUCCESS);
+	assert_int_equal(open_shared("other.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c), STATUS_SUCCESS);
 	assert_int_equal(vfs_rename(a, "other.txt", true), STATUS_ACCESS_DENIED);   /* target open */
 	close_op(c);
 	assert_int_equal(vfs_rename(a, "other.txt", true), STATUS_SUCCESS);
@@ -562,7 +479,7 @@ static void test_rename(void **state)
 				   FILE_DIRECTORY_FILE, 0, &a, NULL), STATUS_SUCCESS);
 	assert_int_equal(open_full("adir", FILE_GENERIC_READ, SHARE_ALL | 0, FILE_OPEN,
 				   FILE_DIRECTORY_FILE, 0, &b, NULL), STATUS_SUCCESS);
-	assert_int_equal(open_simple("adir/moved.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c),
+	assert_int_equal(open_shared("adir/moved.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c),
 			 STATUS_SUCCESS);
 	assert_int_equal(vfs_rename(a, "bdir", false), STATUS_ACCESS_DENIED);
 	assert_int_equal(vfs_rename(a, "adir/sub", false), STATUS_ACCESS_DENIED);   /* into itself */
@@ -571,7 +488,7 @@ static void test_rename(void **state)
 	assert_string_equal(vfs_open_path(a), "bdir");
 	assert_string_equal(vfs_open_path(b), "bdir");   /* the other handle follows */
 	/* the renamed directory lists and opens under its new name at once */
-	assert_int_equal(open_simple("bdir/moved.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c),
+	assert_int_equal(open_shared("bdir/moved.txt", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &c),
 			 STATUS_SUCCESS);
 	assert_string_equal(vfs_open_path(c), "bdir/moved.txt");
 	close_op(c);
@@ -589,7 +506,7 @@ static void test_rename(void **state)
 	put_file("bdir/f", "x", 0644);
 	assert_int_equal(open_full("bdir", FILE_GENERIC_READ | DELETE_ACCESS, SHARE_ALL, FILE_OPEN,
 				   FILE_DIRECTORY_FILE, 0, &a, NULL), STATUS_SUCCESS);
-	assert_int_equal(open_simple("bdir/f", FILE_READ_DATA | DELETE_ACCESS, 0, FILE_OPEN, &b),
+	assert_int_equal(open_shared("bdir/f", FILE_READ_DATA | DELETE_ACCESS, 0, FILE_OPEN, &b),
 			 STATUS_SUCCESS);
 	assert_int_equal(vfs_rename(b, "bdir/g", false), STATUS_SHARING_VIOLATION);
 	close_op(a);
@@ -623,17 +540,17 @@ static void test_symlink_escape(void **state)
 	assert_int_equal(symlink("..", hostpath("sub/parent")), 0);
 	assert_int_equal(symlink(F->dir, hostpath("selfabs")), 0);
 
-	assert_int_not_equal(open_simple("abs/passwd", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_not_equal(open_shared("abs/passwd", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
 			     STATUS_SUCCESS);
-	assert_int_not_equal(open_simple("rel/passwd", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_not_equal(open_shared("rel/passwd", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
 			     STATUS_SUCCESS);
-	assert_int_not_equal(open_simple("pw", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
-	assert_int_not_equal(open_simple("selfabs/good", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_not_equal(open_shared("pw", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_not_equal(open_shared("selfabs/good", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
 			     STATUS_SUCCESS);
-	assert_int_not_equal(open_simple("sub/parent/../etc", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_not_equal(open_shared("sub/parent/../etc", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
 			     STATUS_SUCCESS);
 	/* creating through an escaping link must not create anything outside */
-	assert_int_not_equal(open_simple("abs/skiff-escape-test", FILE_ALL_ACCESS, SHARE_ALL,
+	assert_int_not_equal(open_shared("abs/skiff-escape-test", FILE_ALL_ACCESS, SHARE_ALL,
 					 FILE_OPEN_IF, &op), STATUS_SUCCESS);
 	assert_int_not_equal(access("/etc/skiff-escape-test", F_OK), 0);
 	/* the wire path can't climb out either */
@@ -641,9 +558,9 @@ static void test_symlink_escape(void **state)
 	assert_int_equal(from_wire("sub\\..\\..\\etc\\passwd", &p), STATUS_OBJECT_PATH_SYNTAX_BAD);
 
 	/* links that stay inside work */
-	assert_int_equal(open_simple("good", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_equal(open_shared("good", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
 	close_op(op);
-	assert_int_equal(open_simple("sub/up", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_equal(open_shared("sub/up", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
 	close_op(op);
 	assert_int_equal(open_full("sub/parent", FILE_GENERIC_READ, SHARE_ALL, FILE_OPEN, 0, 0, &op, &res),
 			 STATUS_SUCCESS);
@@ -769,7 +686,7 @@ static void test_name_validation(void **state)
 	/* a name with a surrogate pair round-trips through create */
 	struct vfs_open *op;
 	assert_int_equal(from_wire("smile\xf0\x9f\x98\x80.txt", &out), STATUS_SUCCESS);
-	assert_int_equal(open_simple(out, FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &op), STATUS_SUCCESS);
+	assert_int_equal(open_shared(out, FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &op), STATUS_SUCCESS);
 	close_op(op);
 	assert_true(exists("smile\xf0\x9f\x98\x80.txt"));
 }
@@ -863,7 +780,7 @@ static void test_dos_metadata(void **state)
 	/* ChangeTime: Linux cannot set it, but a value a client set is reported until the file
 	 * changes again (smbtorture's complex-file helper reads it back) */
 	const uint64_t ctime = 130000000000000000ull;
-	assert_int_equal(open_simple("m.txt", FILE_ALL_ACCESS, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_equal(open_shared("m.txt", FILE_ALL_ACCESS, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
 	assert_int_equal(vfs_set_basic(op, 0, 0, 0, ctime, 0), STATUS_SUCCESS);
 	assert_int_equal(vfs_stat(op, &m), STATUS_SUCCESS);
 	assert_int_equal(m.ctime, ctime);
@@ -879,7 +796,7 @@ static void test_dos_metadata(void **state)
 	close_op(op);
 
 	/* NORMAL clears; a write sets ARCHIVE again */
-	assert_int_equal(open_simple("m.txt", FILE_ALL_ACCESS, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_equal(open_shared("m.txt", FILE_ALL_ACCESS, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
 	assert_int_equal(vfs_set_basic(op, 0, 0, 0, 0, FILE_ATTRIBUTE_NORMAL), STATUS_SUCCESS);
 	assert_int_equal(vfs_stat(op, &m), STATUS_SUCCESS);
 	assert_int_equal(m.attrs, FILE_ATTRIBUTE_NORMAL);
@@ -897,9 +814,9 @@ static void test_dos_metadata(void **state)
 	close_op(op);
 
 	/* READONLY: no write access, MAXIMUM_ALLOWED still opens (for reading) */
-	assert_int_equal(open_simple("m.txt", FILE_WRITE_DATA, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_equal(open_shared("m.txt", FILE_WRITE_DATA, SHARE_ALL, FILE_OPEN, &op),
 			 STATUS_ACCESS_DENIED);
-	assert_int_equal(open_simple("m.txt", FILE_ALL_ACCESS, SHARE_ALL, FILE_OVERWRITE_IF, &op),
+	assert_int_equal(open_shared("m.txt", FILE_ALL_ACCESS, SHARE_ALL, FILE_OVERWRITE_IF, &op),
 			 STATUS_ACCESS_DENIED);
 	assert_int_equal(open_full("m.txt", MAXIMUM_ALLOWED, SHARE_ALL, FILE_OPEN, 0, 0, &op, &res),
 			 STATUS_SUCCESS);
@@ -911,7 +828,7 @@ static void test_dos_metadata(void **state)
 	/* derived values for files made outside Skiff */
 	put_file("plain.txt", "p", 0644);
 	assert_int_equal(mkdir(hostpath("plaindir"), 0755), 0);
-	assert_int_equal(open_simple("plain.txt", FILE_READ_ATTRIBUTES, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_equal(open_shared("plain.txt", FILE_READ_ATTRIBUTES, SHARE_ALL, FILE_OPEN, &op),
 			 STATUS_SUCCESS);
 	assert_int_equal(vfs_stat(op, &m), STATUS_SUCCESS);
 	assert_int_equal(m.attrs, FILE_ATTRIBUTE_ARCHIVE);
@@ -922,13 +839,13 @@ static void test_dos_metadata(void **state)
 	assert_int_equal(m.mtime, vfs_nttime_from_unix(st.st_mtim.tv_sec, st.st_mtim.tv_nsec));
 	assert_int_equal(m.alloc_size, (uint64_t)st.st_blocks * 512);
 	close_op(op);
-	assert_int_equal(open_simple("plaindir", FILE_READ_ATTRIBUTES, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_equal(open_shared("plaindir", FILE_READ_ATTRIBUTES, SHARE_ALL, FILE_OPEN, &op),
 			 STATUS_SUCCESS);
 	assert_int_equal(vfs_stat(op, &m), STATUS_SUCCESS);
 	assert_int_equal(m.attrs, FILE_ATTRIBUTE_DIRECTORY);
 	assert_int_equal(vfs_set_basic(op, 0, 0, 0, 0, FILE_ATTRIBUTE_HIDDEN), STATUS_ACCESS_DENIED);
 	close_op(op);
-	assert_int_equal(open_simple("plaindir", FILE_WRITE_ATTRIBUTES, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_equal(open_shared("plaindir", FILE_WRITE_ATTRIBUTES, SHARE_ALL, FILE_OPEN, &op),
 			 STATUS_SUCCESS);
 	assert_int_equal(vfs_set_basic(op, 0, 0, 0, 0, FILE_ATTRIBUTE_TEMPORARY), STATUS_INVALID_PARAMETER);
 	assert_int_equal(vfs_set_basic(op, 0, 0, 0, 0, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_DIRECTORY),
@@ -1001,7 +918,7 @@ static void test_read_write(void **state)
 	size_t n;
 	(void)state;
 
-	assert_int_equal(open_simple("io.bin", FILE_READ_DATA | FILE_WRITE_DATA, SHARE_ALL, FILE_CREATE, &op),
+	assert_int_equal(open_shared("io.bin", FILE_READ_DATA | FILE_WRITE_DATA, SHARE_ALL, FILE_CREATE, &op),
 			 STATUS_SUCCESS);
 	assert_int_equal(vfs_write(op, "hello", 5, 0, &n), STATUS_SUCCESS);
 	assert_int_equal(n, 5);
@@ -1050,16 +967,16 @@ static void test_read_write(void **state)
 	assert_ptr_equal(vfs_open_share(op), F->share);
 
 	/* access is enforced per handle */
-	assert_int_equal(open_simple("io.bin", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &ro), STATUS_SUCCESS);
+	assert_int_equal(open_shared("io.bin", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &ro), STATUS_SUCCESS);
 	assert_int_equal(vfs_write(ro, "x", 1, 0, &n), STATUS_ACCESS_DENIED);
 	assert_int_equal(vfs_set_eof(ro, 0), STATUS_ACCESS_DENIED);
 	assert_int_equal(vfs_flush(ro), STATUS_ACCESS_DENIED);
 	close_op(ro);
-	assert_int_equal(open_simple("io.bin", FILE_WRITE_DATA, SHARE_ALL, FILE_OPEN, &ro), STATUS_SUCCESS);
+	assert_int_equal(open_shared("io.bin", FILE_WRITE_DATA, SHARE_ALL, FILE_OPEN, &ro), STATUS_SUCCESS);
 	assert_int_equal(vfs_read(ro, buf, 1, 0, &n), STATUS_ACCESS_DENIED);
 	close_op(ro);
 	/* append-only handles never overwrite */
-	assert_int_equal(open_simple("io.bin", FILE_APPEND_DATA, SHARE_ALL, FILE_OPEN, &ro), STATUS_SUCCESS);
+	assert_int_equal(open_shared("io.bin", FILE_APPEND_DATA, SHARE_ALL, FILE_OPEN, &ro), STATUS_SUCCESS);
 	assert_int_equal(vfs_write(ro, "Z", 1, 0, &n), STATUS_SUCCESS);
 	close_op(ro);
 	assert_int_equal(vfs_read(op, buf, sizeof(buf), 0, &n), STATUS_SUCCESS);
@@ -1192,7 +1109,7 @@ static void test_dir_enum_large(void **state)
 			 STATUS_SUCCESS);
 	assert_int_equal(vfs_dir_rewind(op, "*"), STATUS_ACCESS_DENIED);
 	close_op(op);
-	assert_int_equal(open_simple("big/f000001", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_equal(open_shared("big/f000001", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op),
 			 STATUS_SUCCESS);
 	assert_int_equal(vfs_dir_rewind(op, "*"), STATUS_INVALID_PARAMETER);
 	close_op(op);
@@ -1220,14 +1137,14 @@ static void *user_thread(void *arg)
 	assert_int_equal(vfs_become(&id), STATUS_SUCCESS);
 	pthread_barrier_wait(&s->b1);
 	s->user_euid = geteuid();
-	s->user_status = open_simple("secret", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op);
+	s->user_status = open_shared("secret", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op);
 	if (s->user_status == STATUS_SUCCESS)
 		close_op(op);
 	int fd = open(hostpath("secret"), O_RDONLY);
 	s->raw_errno = fd < 0 ? errno : 0;
 	if (fd >= 0)
 		close(fd);
-	s->user_create = open_simple("by-nobody", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &op);
+	s->user_create = open_shared("by-nobody", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &op);
 	if (s->user_create == STATUS_SUCCESS)
 		close_op(op);
 	pthread_barrier_wait(&s->b2);
@@ -1244,7 +1161,7 @@ static void *root_thread(void *arg)
 
 	pthread_barrier_wait(&s->b1);
 	s->root_euid = geteuid();
-	s->root_status = open_simple("secret", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op);
+	s->root_status = open_shared("secret", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op);
 	if (s->root_status == STATUS_SUCCESS) {
 		assert_int_equal(vfs_read(op, buf, sizeof(buf), 0, &n), STATUS_SUCCESS);
 		close_op(op);
@@ -1316,21 +1233,21 @@ static void test_identity(void **state)
 	vfs_become_server();
 	put_file("home/public", "public", 0644);
 	assert_int_equal(vfs_become(&id), STATUS_SUCCESS);
-	assert_int_equal(open_simple("home/public", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_equal(open_shared("home/public", FILE_READ_DATA, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
 	char buf[16];
 	size_t n;
 	assert_int_equal(vfs_read(op, buf, sizeof(buf), 0, &n), STATUS_SUCCESS);
 	assert_int_equal(n, 6);
 	close_op(op);
-	assert_int_equal(open_simple("home/public", FILE_WRITE_DATA, SHARE_ALL, FILE_OPEN, &op),
+	assert_int_equal(open_shared("home/public", FILE_WRITE_DATA, SHARE_ALL, FILE_OPEN, &op),
 			 STATUS_ACCESS_DENIED);
 	/* the user's own file without write permission: attributes and times still settable by
 	 * the owner (stored as the server) */
-	assert_int_equal(open_simple("home/mine2", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &op),
+	assert_int_equal(open_shared("home/mine2", FILE_ALL_ACCESS, SHARE_ALL, FILE_CREATE, &op),
 			 STATUS_SUCCESS);
 	close_op(op);
 	assert_int_equal(chmod(hostpath("home/mine2"), 0444), 0);
-	assert_int_equal(open_simple("home/mine2", FILE_READ_DATA | FILE_WRITE_ATTRIBUTES, SHARE_ALL,
+	assert_int_equal(open_shared("home/mine2", FILE_READ_DATA | FILE_WRITE_ATTRIBUTES, SHARE_ALL,
 				     FILE_OPEN, &op), STATUS_SUCCESS);
 	assert_int_equal(vfs_set_basic(op, 0, 0, 131000000000000000ull, 0, FILE_ATTRIBUTE_HIDDEN),
 			 STATUS_SUCCESS);

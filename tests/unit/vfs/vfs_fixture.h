@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The fixture the newer VFS tests share: a fresh share in a temporary directory per test, and
- * small create/close helpers. Included by tests/unit/vfs/test_vfs_*.c only. */
+ * small create/close helpers. Included by tests/unit/vfs/test_vfs.c and test_vfs_*.c only. */
 #ifndef SKIFF_TEST_VFS_FIXTURE_H
 #define SKIFF_TEST_VFS_FIXTURE_H
 
