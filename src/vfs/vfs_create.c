@@ -288,13 +288,39 @@ static bool respell(struct create_ctx *c)
 	return true;
 }
 
+/* Access to an existing file or stream (MS-FSA 2.1.5.1.2.1): records the maximal access for
+ * MxAc, then works out what the open is granted. The MxAc answer ignores the READONLY
+ * attribute, as Windows does (smb2.maximum_allowed.read_only_file); readonly_limits says
+ * whether READONLY takes write access away from this open (not from a directory itself, but
+ * from a stream whatever carries it). */
+static NTSTATUS grant_access(struct create_ctx *c, int fd, const struct stat *st, bool is_dir,
+			     bool readonly_limits, uint32_t *attrs, uint32_t *effective,
+			     uint32_t *granted)
+{
+	uint32_t maximal = share_limit(c->share, vfs_maximal_access(fd, c->parent_fd, st));
+
+	c->res->maximal_access = maximal;
+	*attrs = vfs_dos_attrs_of_fd(fd, is_dir);
+	*effective = maximal;
+	if (readonly_limits && (*attrs & FILE_ATTRIBUTE_READONLY))
+		*effective &= ~READONLY_DENIED;
+	*granted = c->desired & ~MAXIMUM_ALLOWED;
+	if (c->desired & MAXIMUM_ALLOWED)
+		*granted |= *effective;
+	if (*granted & ~*effective)
+		return STATUS_ACCESS_DENIED;
+	if ((c->args->create_options & FILE_DELETE_ON_CLOSE) && (*attrs & FILE_ATTRIBUTE_READONLY))
+		return STATUS_CANNOT_DELETE;
+	return STATUS_SUCCESS;
+}
+
 static NTSTATUS open_existing(struct create_ctx *c)
 {
 	const struct vfs_create_args *a = c->args;
 	struct vfs_open *op = NULL;
 	struct vfs_meta before;
 	struct stat st;
-	uint32_t maximal, effective, granted, attrs;
+	uint32_t effective, granted, attrs;
 	bool is_dir, overwriting;
 	int fd, flags;
 	NTSTATUS status;
@@ -346,25 +372,10 @@ static NTSTATUS open_existing(struct create_ctx *c)
 		goto out;
 	}
 
-	/* Access (MS-FSA 2.1.5.1.2.1). The MxAc answer ignores the READONLY attribute, as
-	 * Windows does (smb2.maximum_allowed.read_only_file). */
-	maximal = share_limit(c->share, vfs_maximal_access(fd, c->parent_fd, &st));
-	c->res->maximal_access = maximal;
-	attrs = vfs_dos_attrs_of_fd(fd, is_dir);
-	effective = maximal;
-	if (!is_dir && (attrs & FILE_ATTRIBUTE_READONLY))
-		effective &= ~READONLY_DENIED;
-	granted = c->desired & ~MAXIMUM_ALLOWED;
-	if (c->desired & MAXIMUM_ALLOWED)
-		granted |= effective;
-	if (granted & ~effective) {
-		status = STATUS_ACCESS_DENIED;
+	/* Access (MS-FSA 2.1.5.1.2.1); a directory's READONLY attribute does not limit it. */
+	status = grant_access(c, fd, &st, is_dir, !is_dir, &attrs, &effective, &granted);
+	if (status != STATUS_SUCCESS)
 		goto out;
-	}
-	if ((a->create_options & FILE_DELETE_ON_CLOSE) && (attrs & FILE_ATTRIBUTE_READONLY)) {
-		status = STATUS_CANNOT_DELETE;
-		goto out;
-	}
 	if (overwriting) {
 		/* Truncating needs write permission whatever the client asked for. */
 		if (!(effective & FILE_WRITE_DATA)) {
@@ -589,7 +600,7 @@ static NTSTATUS open_stream(struct create_ctx *c)
 	struct vfs_open *op = NULL;
 	struct stat st;
 	char *disk = NULL, *path = NULL;
-	uint32_t maximal, effective, granted, attrs;
+	uint32_t effective, granted, attrs;
 	bool created = false, existed, overwriting, is_dir;
 	int fd, err = 0;
 	NTSTATUS status;
@@ -624,23 +635,9 @@ static NTSTATUS open_stream(struct create_ctx *c)
 		goto out;
 	}
 
-	maximal = share_limit(c->share, vfs_maximal_access(fd, c->parent_fd, &st));
-	c->res->maximal_access = maximal;
-	attrs = vfs_dos_attrs_of_fd(fd, is_dir);
-	effective = maximal;
-	if (attrs & FILE_ATTRIBUTE_READONLY)
-		effective &= ~READONLY_DENIED;
-	granted = c->desired & ~MAXIMUM_ALLOWED;
-	if (c->desired & MAXIMUM_ALLOWED)
-		granted |= effective;
-	if (granted & ~effective) {
-		status = STATUS_ACCESS_DENIED;
+	status = grant_access(c, fd, &st, is_dir, true, &attrs, &effective, &granted);
+	if (status != STATUS_SUCCESS)
 		goto out;
-	}
-	if ((a->create_options & FILE_DELETE_ON_CLOSE) && (attrs & FILE_ATTRIBUTE_READONLY)) {
-		status = STATUS_CANNOT_DELETE;
-		goto out;
-	}
 
 	overwriting = a->disposition == FILE_SUPERSEDE || a->disposition == FILE_OVERWRITE ||
 		      a->disposition == FILE_OVERWRITE_IF;
