@@ -52,6 +52,22 @@ static bool parse_mech_types(const struct asn1_tlv *field, struct spnego_token *
 	return true;
 }
 
+/* Reads the next field of a SEQUENCE whose fields are tagged [0]..[last], each at most once. */
+static bool next_field(struct rd *r, uint8_t last, unsigned *seen, struct asn1_tlv *f)
+{
+	unsigned bit;
+
+	if (!asn1_read(r, f))
+		return false;
+	if (f->tag < ASN1_CONTEXT(0) || f->tag > ASN1_CONTEXT(last))
+		return false;
+	bit = 1u << (f->tag - ASN1_CONTEXT(0));
+	if (*seen & bit)
+		return false;
+	*seen |= bit;
+	return true;
+}
+
 /*
  * NegTokenInit ::= SEQUENCE { mechTypes [0], reqFlags [1], mechToken [2], mechListMIC [3] }.
  * [3] is also where NegTokenInit2 keeps negHints (then [4] is the MIC): accepted if well formed.
@@ -67,14 +83,8 @@ static bool parse_init(const struct asn1_tlv *outer, struct spnego_token *tok)
 		return false;
 	r = seq.val;
 	while (rd_left(&r) > 0) {
-		if (!asn1_read(&r, &f))
+		if (!next_field(&r, 4, &seen, &f))
 			return false;
-		if (f.tag < ASN1_CONTEXT(0) || f.tag > ASN1_CONTEXT(4))
-			return false;
-		unsigned bit = 1u << (f.tag - ASN1_CONTEXT(0));
-		if (seen & bit)
-			return false;
-		seen |= bit;
 		switch (f.tag) {
 		case ASN1_CONTEXT(0):
 			if (!parse_mech_types(&f, tok))
@@ -123,14 +133,8 @@ static bool parse_resp(const struct asn1_tlv *outer, struct spnego_token *tok)
 		return false;
 	r = seq.val;
 	while (rd_left(&r) > 0) {
-		if (!asn1_read(&r, &f))
+		if (!next_field(&r, 3, &seen, &f))
 			return false;
-		if (f.tag < ASN1_CONTEXT(0) || f.tag > ASN1_CONTEXT(3))
-			return false;
-		unsigned bit = 1u << (f.tag - ASN1_CONTEXT(0));
-		if (seen & bit)
-			return false;
-		seen |= bit;
 		switch (f.tag) {
 		case ASN1_CONTEXT(0):
 			v = f.val;
