@@ -9,6 +9,7 @@
 #include "auth/auth.h"
 #include "auth/ntlmssp.h"
 #include "crypto/crypto.h"
+#include "fuzz_auth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -17,24 +18,6 @@ static const uint8_t negotiate[] = {
 	0x4e, 0x54, 0x4c, 0x4d, 0x53, 0x53, 0x50, 0x00, 0x01, 0x00, 0x00, 0x00, 0x15, 0x82, 0x08,
 	0x62, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00,
 	0x00, 0x00, 0x06, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f,
-};
-
-static bool lookup(void *ctx, const char *user, uint8_t nt_hash[16])
-{
-	(void)ctx;
-	if (strcmp(user, "tuser") != 0)
-		return false;
-	memset(nt_hash, 0x11, 16);
-	return true;
-}
-
-static const struct auth_config cfg = {
-	.netbios_name = "SKIFF",
-	.domain = "WORKGROUP",
-	.dns_name = "skiff",
-	.allow_anonymous = true,
-	.guest_account = "nobody",
-	.get_nt_hash = lookup,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -10,6 +10,7 @@
 #include "auth/spnego.h"
 #include "core/buf.h"
 #include "crypto/crypto.h"
+#include "fuzz_auth.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,24 +21,6 @@ static const uint8_t neg_token_init[] = {
 	0xa2, 0x2a, 0x04, 0x28, 0x4e, 0x54, 0x4c, 0x4d, 0x53, 0x53, 0x50, 0x00, 0x01, 0x00, 0x00,
 	0x00, 0x15, 0x82, 0x08, 0x62, 0x00, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x00, 0x00,
 	0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x06, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0f,
-};
-
-static bool lookup(void *ctx, const char *user, uint8_t nt_hash[16])
-{
-	(void)ctx;
-	if (strcmp(user, "tuser") != 0)
-		return false;
-	memset(nt_hash, 0x11, 16);
-	return true;
-}
-
-static const struct auth_config cfg = {
-	.netbios_name = "SKIFF",
-	.domain = "WORKGROUP",
-	.dns_name = "skiff",
-	.allow_anonymous = true,
-	.guest_account = "nobody",
-	.get_nt_hash = lookup,
 };
 
 /* Whatever auth_ctx_step returns must be one of its documented outcomes. */
