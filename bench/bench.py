@@ -156,8 +156,8 @@ def main():
         log("sync (so the data files' write-back does not run during the measurements)")
         os.sync()
         for w in wls:
-            # Both servers start afresh for every workload, so that its memory figures are its own
-            # and not what an earlier workload left behind.
+            # Both servers start afresh for every workload (for every run if w.fresh), so that its
+            # memory figures are its own and not what an earlier workload left behind.
             for s in servers:
                 s.start()
             results[w.key] = {"skiffd": [], "samba": []}
@@ -167,6 +167,9 @@ def main():
                         log(f"{s.label} is not running: restarting it")
                         s.notes.append(f"restarted before {w.key} run {r} (it had died)")
                         s.restart()
+                    elif w.fresh and r > 1:
+                        s.restart()
+                    w.before(s, r)
                     smp = measured(s, w, lambda: w.run(s, r))
                     w.clean(s, r)
                     results[w.key][s.key].append(smp)

@@ -58,7 +58,7 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
     L = [f"# Skiff benchmark: skiffd vs Samba, {started:%Y-%m-%d %H:%M}", ""]
     L.append(f"Made by `{ctx.a.command or 'bench/run.sh'}` in {elapsed / 60:.1f} min: {ctx.runs} run(s) of each "
              "workload per server, alternating skiffd, Samba, skiffd, Samba…, both servers started afresh "
-             "for each workload; every figure is the median over the runs, and ratio = skiffd / Samba "
+             "for each workload (for each run of the idle connections); every figure is the median over the runs, and ratio = skiffd / Samba "
              "(below 1: skiffd's figure is lower).")
     L += ["", "## Machine", "", "| | |", "| --- | --- |"]
     for k, v in machine_info(ctx):
@@ -152,8 +152,9 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
         "and tear-down, longer than the connect time shown.",
         "Server RSS: peak of the memory cgroup's `rss` (anonymous memory), sampled every 50 ms. Cgroup peak: "
         "memory.max_usage_in_bytes, which also counts page cache the server brought in itself (files it "
-        "wrote) and kernel memory. The files the servers read were written by bench directly, so their page "
-        "cache is charged to neither server.",
+        "wrote or read from disk) and kernel memory. The files the servers read were written by bench "
+        "directly and are read once by bench before every run, so the runs find them in the page cache and "
+        "it is charged to neither server.",
         "Idle connections: memory.usage_in_bytes (anonymous memory, page cache, kernel memory — for Samba "
         "also one process per connection) 1 s after the last connection is up minus just before the first, "
         "per connection; RSS/conn the same with anonymous memory only.",

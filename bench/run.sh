@@ -26,7 +26,7 @@ for a in "$@"; do
 	-h | --help)
 		sed -n '2,14p' "$0"
 		echo
-		exec /usr/bin/python3 "$BENCH/bench.py" --help --skiffd x --skiff x
+		exec /usr/bin/python3 -B "$BENCH/bench.py" --help --skiffd x --skiff x
 		;;
 	*) args+=("$a") ;;
 	esac
@@ -65,5 +65,5 @@ info="commit $rev$dirty; $btype build ($ccv${flags:+, CMAKE_C_FLAGS=$flags}) in 
 # 1,000 idle connections need as many descriptors in skiffd and in the client
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-exec /usr/bin/python3 "$BENCH/bench.py" --skiffd "$BUILD/skiffd" --skiff "$BUILD/skiff" \
+exec /usr/bin/python3 -B "$BENCH/bench.py" --skiffd "$BUILD/skiffd" --skiff "$BUILD/skiff" \
 	--command "$COMMAND" --build-info "$info" "${args[@]}"
