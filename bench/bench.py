@@ -60,8 +60,10 @@ class Ctx:
         self.uid, self.gid = pw.pw_uid, pw.pw_gid
 
     def smbclient(self, srv, command, protection="sign"):
+        # per-operation timeout 60 s instead of 20: on a loaded machine a slow answer should cost
+        # time in the figures, not fail the run
         cmd = ["smbclient", "-s", os.devnull, "-p", str(srv.port), f"//{HOST}/share", "-A", self.authfile,
-               "-m", "SMB3_11", f"--client-protection={protection}"]
+               "-m", "SMB3_11", f"--client-protection={protection}", "-t", "60"]
         if protection == "encrypt":
             cmd.append("--option=client smb3 encryption algorithms=AES-128-GCM")
         if command is not None:

@@ -143,7 +143,8 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
                   "configured but NOT seen in use."))
     notes += [
         "Both servers sign every request (`server signing = mandatory`); at SMB 3.1.1 smbclient 4.17 and both "
-        "servers choose AES-128-GMAC signing. The encrypted read asks for AES-128-GCM only.",
+        "servers choose AES-128-GMAC signing. The encrypted read asks for AES-128-GCM only. smbclient runs "
+        "with `-s /dev/null -t 60` (no smb.conf, 60 s per-operation timeout).",
         "Server CPU: the delta of the server cgroup's cpuacct.usage (every thread or process, user + system). "
         "On loopback the kernel's TCP work is charged to whichever side runs it, so the client/server split "
         "of network-stack CPU is approximate. Client CPU: the client processes' own user + system time "
