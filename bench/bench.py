@@ -50,6 +50,7 @@ class Ctx:
         self.src_256m = os.path.join(self.client, "src-256m.bin")
         self.small_dir = os.path.join(self.client, "small")
         self.versions = {}
+        self.load_at = {}  # workload key -> 1-minute load average when it started
 
     def ensure_user(self):
         try:
@@ -160,6 +161,7 @@ def main():
         for w in wls:
             # Both servers start afresh for every workload (for every run if w.fresh), so that its
             # memory figures are its own and not what an earlier workload left behind.
+            ctx.load_at[w.key] = loadavg().split()[0]
             for s in servers:
                 s.start()
             results[w.key] = {"skiffd": [], "samba": []}

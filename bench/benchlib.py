@@ -134,6 +134,10 @@ class Cgroup:
     def cpu_ns(self):
         return int(read_text(os.path.join(self.cpu, "cpuacct.usage")))
 
+    def cpu_sys_ns(self):
+        """Kernel share of cpu_ns (cpuacct.usage_sys: system calls, page cache, TCP)."""
+        return int(read_text(os.path.join(self.cpu, "cpuacct.usage_sys")))
+
     def mem_usage(self):
         return int(read_text(os.path.join(self.mem, "memory.usage_in_bytes")))
 
@@ -460,7 +464,7 @@ def measured(srv, wl, body):
     s = Sample()
     cg = srv.cg
     cg.mem_reset_max()
-    cpu0 = cg.cpu_ns()
+    cpu0, sys0 = cg.cpu_ns(), cg.cpu_sys_ns()
     busy0, idle0 = machine_cpu()
     try:
         with MemSampler(cg) as ms:
@@ -470,6 +474,7 @@ def measured(srv, wl, body):
         s.ok, s.error = False, str(e)
     busy1, idle1 = machine_cpu()
     s.m["server_cpu"] = (cg.cpu_ns() - cpu0) / 1e9
+    s.m["server_sys"] = 100 * (cg.cpu_sys_ns() - sys0) / 1e9 / max(s.m["server_cpu"], 1e-9)
     s.m["rss_peak"] = ms.peak
     s.m["mem_peak"] = cg.mem_max()
     s.m["idle_cpu"] = idle1 - idle0

@@ -63,7 +63,8 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
     L += ["", "## Machine", "", "| | |", "| --- | --- |"]
     for k, v in machine_info(ctx):
         L.append(f"| {k} | {v} |")
-    L.append(f"| load average (1/5/15 min) | {load0} at the start, {load1} at the end |")
+    L.append(f"| load average (1/5/15 min) | {load0} at the start, {load1} at the end (each workload's "
+             "own starting load is shown with it) |")
     L.append(f"| skiffd | {ctx.a.build_info or ctx.skiffd} |")
     for k in ("samba", "smbclient", "smbtorture", "impacket", "iperf3", "openssl"):
         L.append(f"| {k} | {ctx.versions.get(k, '?')} |")
@@ -112,6 +113,8 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
                      f" | {sum(1 for x in rs[k] if x.ok)}/{len(rs[k])} |")
         L.append("| skiffd/Samba | " + " | ".join(ratio(meds["skiffd"][c[0]], meds["samba"][c[0]]) if c[3] else ""
                                                  for c in cols) + " | |")
+        if w.key in ctx.load_at:
+            L += ["", f"Load average (1 min) when the workload started: {ctx.load_at[w.key]}."]
         pcol = next(c for c in cols if c[0] == w.primary[0])
         runs = "; ".join(f"{srv.label} " + ", ".join(fmt(pcol, x.m.get(pcol[0])) if x.ok else "failed"
                                                      for x in rs[k]) for k, srv in pair)
@@ -145,7 +148,9 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
         "Both servers sign every request (`server signing = mandatory`); at SMB 3.1.1 smbclient 4.17 and both "
         "servers choose AES-128-GMAC signing. The encrypted read asks for AES-128-GCM only. smbclient runs "
         "with `-s /dev/null -t 60` (no smb.conf, 60 s per-operation timeout).",
-        "Server CPU: the delta of the server cgroup's cpuacct.usage (every thread or process, user + system). "
+        "Server CPU: the delta of the server cgroup's cpuacct.usage (every thread or process, user + system; "
+        "'of it kernel %' is the cpuacct.usage_sys share: system calls, page cache, TCP, crypto stays in user "
+        "space). "
         "On loopback the kernel's TCP work is charged to whichever side runs it, so the client/server split "
         "of network-stack CPU is approximate. Client CPU: the client processes' own user + system time "
         "(wait4). Others' CPU: what the whole machine used meanwhile (/proc/stat, without niced work, which "
@@ -162,8 +167,10 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
         "A pipelined C load client (many outstanding READ/WRITE/CREATE requests on one connection, used "
         "against both servers) is the next step where smbclient is the bottleneck; it is not built yet.",
     ]
-    if max(float(load0.split()[0]), float(load1.split()[0])) > 1:
-        notes.append(f"The machine was not idle (load average {load0} at the start, {load1} at the end): "
-                     "absolute figures are noisy; alternating the servers keeps their ratios comparable.")
+    loads = [float(load0.split()[0])] + [float(x) for x in ctx.load_at.values()]
+    if max(loads) > 1:
+        notes.append(f"The machine was not idle (1-minute load average up to {max(loads):.1f} when a workload "
+                     "started; Samba's 1,000 processes in the idle-connection workload raise it too): absolute "
+                     "figures are noisy; alternating the servers keeps their ratios comparable.")
     L += [f"- {n}" for n in notes] + [""]
     return "\n".join(L)

@@ -24,7 +24,7 @@ for a in "$@"; do
 	case "$a" in
 	--no-build) build=0 ;;
 	-h | --help)
-		sed -n '2,14p' "$0"
+		sed -n '2,11p' "$0"
 		echo
 		exec /usr/bin/python3 -B "$BENCH/bench.py" --help --skiffd x --skiff x
 		;;

@@ -36,6 +36,7 @@ def f0(x):
 
 
 BASE_COLS = [("wall", "wall s", f3, "lower"), ("server_cpu", "server CPU s", f3, "lower"),
+             ("server_sys", "of it kernel %", f0, None),
              ("client_cpu", "client CPU s", f3, None), ("rss_peak", "server RSS MiB", fmib, "lower"),
              ("mem_peak", "cgroup peak MiB", fmib, "lower"), ("other_cpu", "others' CPU s", f2, None)]
 
