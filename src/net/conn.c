@@ -107,10 +107,11 @@ static bool strand_claim(struct net_conn *c)
 	return true;
 }
 
-/* Hand a complete frame to the connection's strand. Loop thread. */
+/* Hand a complete frame to the connection's strand. Loop thread. `f` may be freed on return. */
 static void deliver(struct net_conn *c, struct net_frame *f)
 {
 	bool pause = false;
+	bool small = f->len <= NET_INLINE_MAX_FRAME;   /* read now: a worker may free f once queued */
 
 	f->next = NULL;
 	atomic_store(&c->last_active, net_now());
@@ -126,7 +127,9 @@ static void deliver(struct net_conn *c, struct net_frame *f)
 	pthread_mutex_unlock(&c->lock);
 	if (pause)
 		net_conn_update_events(c);
-	if (schedule)
+	if (schedule && small)
+		net_strand_run(c->loop->srv, c);
+	else if (schedule)
 		net_pool_schedule(c->loop->srv, c);
 }
 
@@ -234,17 +237,21 @@ bool net_conn_on_readable(struct net_conn *c)
 			return true;
 		if (c->partial) {
 			struct net_frame *f = c->partial;
-			n = read(c->fd, f->data + c->partial_have, f->len - c->partial_have);
+			size_t want = f->len - c->partial_have;
+			n = read(c->fd, f->data + c->partial_have, want);
 			if (n > 0) {
 				c->partial_have += (size_t)n;
 				if (c->partial_have == f->len) {
 					c->partial = NULL;
 					deliver(c, f);
 				}
+				if ((size_t)n < want)
+					return true;   /* drained: epoll (level-triggered) reports more */
 				continue;
 			}
 		} else {
-			n = read(c->fd, c->rbuf + c->rlen, NET_RBUF_SIZE - c->rlen);
+			size_t want = NET_RBUF_SIZE - c->rlen;
+			n = read(c->fd, c->rbuf + c->rlen, want);
 			if (n > 0) {
 				c->rlen += (size_t)n;
 				if (!parse_frames(c)) {
@@ -252,6 +259,10 @@ bool net_conn_on_readable(struct net_conn *c)
 					net_conn_finish(c);
 					return false;
 				}
+				/* A short read drained the socket: save the read that would only say
+				 * EAGAIN; epoll is level-triggered and reports what arrives later. */
+				if ((size_t)n < want)
+					return true;
 				continue;
 			}
 		}

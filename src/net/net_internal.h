@@ -17,6 +17,11 @@
 #define NET_MAX_QUEUED_FRAMES 128
 /* Frames a worker handles for one connection before letting other connections run. */
 #define NET_STRAND_BATCH 16
+/* A frame up to this size that finds its strand idle runs on the loop thread that read it: the
+ * hand-off to a worker (futex wake, two context switches) costs more CPU than a small request
+ * itself. Larger frames (bulk WRITEs) go to the workers, so reading the next one overlaps with
+ * writing this one to the file. */
+#define NET_INLINE_MAX_FRAME (64 * 1024)
 
 struct net_frame {
 	struct net_frame *next;
@@ -117,5 +122,7 @@ struct net_conn *net_conn_new(struct net_loop *loop, int fd);
 void net_pool_start(struct net_server *s);
 void net_pool_stop(struct net_server *s);
 void net_pool_schedule(struct net_server *s, struct net_conn *c);
+/* Run one batch of a claimed strand on the calling thread (a worker, or a loop for small frames). */
+void net_strand_run(struct net_server *s, struct net_conn *c);
 
 #endif

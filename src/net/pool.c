@@ -27,7 +27,7 @@ void net_pool_schedule(struct net_server *s, struct net_conn *c)
 
 /* Run a strand for one batch. The strand's reference (taken when it was scheduled) is either
  * passed on to the next scheduling or dropped here. */
-static void strand_run(struct net_server *s, struct net_conn *c)
+void net_strand_run(struct net_server *s, struct net_conn *c)
 {
 	for (int i = 0; i < NET_STRAND_BATCH; i++) {
 		bool resume = false;
@@ -91,7 +91,7 @@ static void *worker_main(void *arg)
 		if (!p->head)
 			p->tail = NULL;
 		pthread_mutex_unlock(&p->lock);
-		strand_run(s, c);
+		net_strand_run(s, c);
 	}
 }
 
