@@ -206,13 +206,17 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 		goto respond;
 	}
 
-	if (req->sess && req->sess->state == SESSION_VALID &&
-	    vfs_become(&req->sess->ident) != STATUS_SUCCESS) {
-		st = STATUS_ACCESS_DENIED;
-		goto respond;
+	/* The thread keeps these credentials after the request (see vfs_become): the next request
+	 * of the same user needs no switch, and a request without a user goes back to the server. */
+	if (req->sess && req->sess->state == SESSION_VALID) {
+		if (vfs_become(&req->sess->ident) != STATUS_SUCCESS) {
+			st = STATUS_ACCESS_DENIED;
+			goto respond;
+		}
+	} else {
+		vfs_become_server();
 	}
 	st = ci->fn(req);
-	vfs_become_server();
 
 respond:
 	req->status = st;

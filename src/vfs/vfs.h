@@ -172,7 +172,9 @@ NTSTATUS vfs_share_open(const char *name, const char *path, bool read_only, stru
 void vfs_share_close(struct vfs_share *s);
 
 /* Per-thread credentials (raw setresuid/setresgid/setgroups syscalls affect only the calling
- * thread). A no-op in single-identity mode (server not started as root). */
+ * thread). A no-op in single-identity mode (server not started as root). Both are cheap when the
+ * thread already has the asked-for identity, so a thread keeps the last user's credentials
+ * between requests and callers switch only when they need another identity. */
 NTSTATUS vfs_become(const struct vfs_identity *id);
 void vfs_become_server(void);
 bool vfs_running_as_root(void);
