@@ -137,49 +137,26 @@ static bool sid_is(const struct sd_sid *s, struct sd_sid want)
 
 static ssize_t x_get(int fd, const char *name, void *buf, size_t len)
 {
-	char p[64];
-	ssize_t n = fgetxattr(fd, name, buf, len);
-
-	if (n >= 0 || errno != EBADF)
-		return n >= 0 ? n : -errno;
-	if (!vfs_proc_path(p, sizeof(p), fd, NULL))
-		return -ENAMETOOLONG;
-	n = getxattr(p, name, buf, len);
-	return n >= 0 ? n : -errno;
+	return vfs_xattr_get(fd, name, buf, len, false);
 }
 
 static int x_set(int fd, const char *name, const void *v, size_t len)
 {
-	char p[64];
-
-	if (fsetxattr(fd, name, v, len, 0) == 0)
-		return 0;
-	if (errno != EBADF)
-		return errno;
-	if (!vfs_proc_path(p, sizeof(p), fd, NULL))
-		return ENAMETOOLONG;
-	return setxattr(p, name, v, len, 0) == 0 ? 0 : errno;
+	return vfs_xattr_set(fd, name, v, len, 0, false);
 }
 
 static int x_remove(int fd, const char *name)
 {
-	char p[64];
-	int err;
+	int err = vfs_xattr_remove(fd, name, false);
 
-	if (fremovexattr(fd, name) == 0)
-		return 0;
-	err = errno;
-	if (err == EBADF) {
-		if (!vfs_proc_path(p, sizeof(p), fd, NULL))
-			return ENAMETOOLONG;
-		err = removexattr(p, name) == 0 ? 0 : errno;
-	}
 	return err == ENODATA ? 0 : err;
 }
 
 /* A whole xattr value into the arena. 0, ENODATA when absent, or another errno. */
 static int x_read(int fd, const char *name, struct arena *a, uint8_t **val, size_t *len)
 {
+	*val = NULL;
+	*len = 0;
 	for (int tries = 0; tries < 4; tries++) {
 		ssize_t n = x_get(fd, name, NULL, 0);
 		uint8_t *b;
@@ -1252,7 +1229,7 @@ uint32_t vfs_acl_limit(int fd, int parent_fd, const struct stat *st, uint32_t ac
 	bool have_file, have_parent = false, file_delete;
 	uint32_t nt = 0;
 
-	if (geteuid() == 0)
+	if (vfs_thread_euid() == 0)
 		return acc;   /* root: every permission, as POSIX gives it */
 	arena_init(&a, 2048);
 	have_file = stored_load(fd, st, &a, &fs);
@@ -1285,7 +1262,7 @@ bool vfs_acl_may_add(int parent_fd, bool is_dir)
 	struct who w;
 	bool ok = true;
 
-	if (parent_fd < 0 || geteuid() == 0)
+	if (parent_fd < 0 || vfs_thread_euid() == 0)
 		return true;
 	arena_init(&a, 2048);
 	/* MS-FSA 2.1.5.1.1: a new file needs FILE_ADD_FILE, a new directory FILE_ADD_SUBDIRECTORY

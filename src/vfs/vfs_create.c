@@ -51,6 +51,7 @@ struct create_ctx {
 	int parent_fd;          /* O_PATH of the parent, -1 for the root */
 	struct vfs_dirstamp stamp;   /* the parent as the case-insensitive lookup saw it */
 	struct vfs_open *op;    /* result */
+	bool meta_ready;        /* res->meta already filled from what the open read */
 };
 
 static NTSTATUS check_args(const struct vfs_create_args *a, uint32_t *desired)
@@ -293,14 +294,18 @@ static bool respell(struct create_ctx *c)
  * attribute, as Windows does (smb2.maximum_allowed.read_only_file); readonly_limits says
  * whether READONLY takes write access away from this open (not from a directory itself, but
  * from a stream whatever carries it). */
+/* `di`: the file's DOS info if the caller has read it already, else NULL. */
 static NTSTATUS grant_access(struct create_ctx *c, int fd, const struct stat *st, bool is_dir,
-			     bool readonly_limits, uint32_t *attrs, uint32_t *effective,
-			     uint32_t *granted)
+			     const struct vfs_dosinfo *di, bool readonly_limits, uint32_t *attrs,
+			     uint32_t *effective, uint32_t *granted)
 {
 	uint32_t maximal = share_limit(c->share, vfs_maximal_access(fd, c->parent_fd, st));
 
 	c->res->maximal_access = maximal;
-	*attrs = vfs_dos_attrs_of_fd(fd, is_dir);
+	if (di)
+		*attrs = di->present ? di->attrs : is_dir ? 0 : FILE_ATTRIBUTE_ARCHIVE;
+	else
+		*attrs = vfs_dos_attrs_of_fd(fd, is_dir);
 	*effective = maximal;
 	if (readonly_limits && (*attrs & FILE_ATTRIBUTE_READONLY))
 		*effective &= ~READONLY_DENIED;
@@ -319,6 +324,8 @@ static NTSTATUS open_existing(struct create_ctx *c)
 	const struct vfs_create_args *a = c->args;
 	struct vfs_open *op = NULL;
 	struct vfs_meta before;
+	struct vfs_dosinfo di;
+	struct statx stx;
 	struct stat st;
 	uint32_t effective, granted, attrs;
 	bool is_dir, overwriting;
@@ -331,10 +338,13 @@ static NTSTATUS open_existing(struct create_ctx *c)
 	if (fd < 0)
 		return fd == -ENOENT ? STATUS_OBJECT_NAME_NOT_FOUND
 		     : fd == -ENOTDIR ? STATUS_OBJECT_PATH_NOT_FOUND : vfs_status_from_errno(-fd);
-	if (fstat(fd, &st) != 0) {
+	/* One statx and one DOS xattr read serve the checks below and the CREATE response. */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_BTIME,
+		  &stx) != 0) {
 		status = vfs_status_from_errno(errno);
 		goto out;
 	}
+	vfs_stat_from_statx(&stx, &st);
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		status = STATUS_IO_REPARSE_TAG_NOT_HANDLED;   /* fifo, socket, device: as Samba */
 		goto out;
@@ -373,7 +383,8 @@ static NTSTATUS open_existing(struct create_ctx *c)
 	}
 
 	/* Access (MS-FSA 2.1.5.1.2.1); a directory's READONLY attribute does not limit it. */
-	status = grant_access(c, fd, &st, is_dir, !is_dir, &attrs, &effective, &granted);
+	vfs_dos_read(fd, NULL, &di);
+	status = grant_access(c, fd, &st, is_dir, &di, !is_dir, &attrs, &effective, &granted);
 	if (status != STATUS_SUCCESS)
 		goto out;
 	if (overwriting) {
@@ -424,6 +435,8 @@ static NTSTATUS open_existing(struct create_ctx *c)
 		c->res->create_action = FILE_OPENED;
 		if (attrs & FILE_ATTRIBUTE_ARCHIVE)
 			atomic_store(&op->file->archive_known, true);
+		vfs_meta_fill(&stx, &di, &c->res->meta);
+		c->meta_ready = true;
 	}
 	c->op = op;
 	op = NULL;
@@ -635,7 +648,7 @@ static NTSTATUS open_stream(struct create_ctx *c)
 		goto out;
 	}
 
-	status = grant_access(c, fd, &st, is_dir, true, &attrs, &effective, &granted);
+	status = grant_access(c, fd, &st, is_dir, NULL, true, &attrs, &effective, &granted);
 	if (status != STATUS_SUCCESS)
 		goto out;
 
@@ -821,7 +834,7 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 		goto out;
 
 	res->granted_access = c.op->access;
-	status = vfs_stat(c.op, &res->meta);
+	status = c.meta_ready ? STATUS_SUCCESS : vfs_stat(c.op, &res->meta);
 	if (status != STATUS_SUCCESS) {
 		vfs_close(c.op, NULL);
 		c.op = NULL;

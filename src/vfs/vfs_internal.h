@@ -158,6 +158,12 @@ void vfs_dos_read(int fd, const char *name, struct vfs_dosinfo *out);
 int vfs_dos_write(int fd, const struct vfs_dosinfo *di, bool privileged);
 /* Fill a vfs_meta from a statx result and the DOS record (derived values when absent). */
 void vfs_meta_fill(const struct statx *stx, const struct vfs_dosinfo *di, struct vfs_meta *m);
+/* The fd was opened by the VFS with O_PATH (a hint, see vfs_path.c): xattr calls use /proc. */
+bool vfs_fd_is_opath(int fd);
+/* The calling thread's effective uid as vfs_become/vfs_root_begin left it, without a syscall. */
+uid_t vfs_thread_euid(void);
+/* The struct stat a statx(STATX_BASIC_STATS) result stands for. */
+void vfs_stat_from_statx(const struct statx *stx, struct stat *st);
 /* statx + DOS xattr of an open fd. */
 NTSTATUS vfs_meta_of_fd(int fd, struct vfs_meta *m);
 /* Effective DOS attributes (without DIRECTORY/NORMAL) of an fd: stored or derived. */

@@ -47,7 +47,7 @@ static ssize_t dos_get(int fd, const char *name, uint8_t *buf, size_t len)
 	char p[PATH_MAX];
 	ssize_t n;
 
-	if (!name) {
+	if (!name && !vfs_fd_is_opath(fd)) {
 		n = fgetxattr(fd, VFS_DOS_XATTR, buf, len);
 		if (n >= 0 || errno != EBADF)
 			return n;
@@ -84,15 +84,7 @@ void vfs_dos_read(int fd, const char *name, struct vfs_dosinfo *out)
 
 static int dos_set(int fd, const uint8_t *v, size_t len)
 {
-	char p[64];
-
-	if (fsetxattr(fd, VFS_DOS_XATTR, v, len, 0) == 0)
-		return 0;
-	if (errno != EBADF)
-		return errno;
-	if (!vfs_proc_path(p, sizeof(p), fd, NULL))
-		return ENAMETOOLONG;
-	return setxattr(p, VFS_DOS_XATTR, v, len, 0) == 0 ? 0 : errno;
+	return vfs_xattr_set(fd, VFS_DOS_XATTR, v, len, 0, false);
 }
 
 int vfs_dos_write(int fd, const struct vfs_dosinfo *di, bool privileged)
@@ -163,6 +155,24 @@ void vfs_meta_fill(const struct statx *stx, const struct vfs_dosinfo *di, struct
 	m->dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
 }
 
+void vfs_stat_from_statx(const struct statx *stx, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = makedev(stx->stx_dev_major, stx->stx_dev_minor);
+	st->st_ino = stx->stx_ino;
+	st->st_mode = stx->stx_mode;
+	st->st_nlink = stx->stx_nlink;
+	st->st_uid = stx->stx_uid;
+	st->st_gid = stx->stx_gid;
+	st->st_rdev = makedev(stx->stx_rdev_major, stx->stx_rdev_minor);
+	st->st_size = (off_t)stx->stx_size;
+	st->st_blksize = (blksize_t)stx->stx_blksize;
+	st->st_blocks = (blkcnt_t)stx->stx_blocks;
+	st->st_atim = (struct timespec){ stx->stx_atime.tv_sec, stx->stx_atime.tv_nsec };
+	st->st_mtim = (struct timespec){ stx->stx_mtime.tv_sec, stx->stx_mtime.tv_nsec };
+	st->st_ctim = (struct timespec){ stx->stx_ctime.tv_sec, stx->stx_ctime.tv_nsec };
+}
+
 NTSTATUS vfs_meta_of_fd(int fd, struct vfs_meta *m)
 {
 	struct statx stx;
@@ -200,7 +210,7 @@ static bool may(int fd, int mode)
 
 uint32_t vfs_maximal_access(int fd, int parent_fd, const struct stat *st)
 {
-	uid_t me = geteuid();
+	uid_t me = vfs_thread_euid();
 	bool dir = S_ISDIR(st->st_mode);
 	uint32_t acc = FILE_READ_ATTRIBUTES | SYNCHRONIZE;
 	unsigned bits;

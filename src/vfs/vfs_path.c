@@ -6,6 +6,7 @@
 #include "vfs/vfs_internal.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -39,6 +40,30 @@ NTSTATUS vfs_status_from_errno(int err)
 	}
 }
 
+/* Which descriptors the VFS opened with O_PATH, so that xattr calls on them go straight through
+ * /proc/self/fd instead of failing with EBADF first. A hint only: the /proc way works on any fd,
+ * so a stale bit (an fd closed and its number reused by another open) costs one syscall, never a
+ * wrong answer. */
+#define FD_HINTS 65536
+static _Atomic uint64_t g_opath_bits[FD_HINTS / 64];
+
+static void note_fd(int fd, int flags)
+{
+	if (fd < 0 || fd >= FD_HINTS)
+		return;
+	uint64_t bit = UINT64_C(1) << (fd % 64);
+	if (flags & O_PATH)
+		atomic_fetch_or(&g_opath_bits[fd / 64], bit);
+	else
+		atomic_fetch_and(&g_opath_bits[fd / 64], ~bit);
+}
+
+bool vfs_fd_is_opath(int fd)
+{
+	return fd >= 0 && fd < FD_HINTS &&
+	       (atomic_load_explicit(&g_opath_bits[fd / 64], memory_order_relaxed) >> (fd % 64) & 1);
+}
+
 int vfs_openat2(int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct open_how how = {
@@ -50,8 +75,10 @@ int vfs_openat2(int dirfd, const char *path, int flags, mode_t mode)
 	/* EAGAIN: the kernel saw a concurrent rename during a RESOLVE_BENEATH walk; retry. */
 	for (int tries = 0; tries < 16; tries++) {
 		long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-		if (fd >= 0)
+		if (fd >= 0) {
+			note_fd((int)fd, flags);
 			return (int)fd;
+		}
 		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
 	}
@@ -89,7 +116,10 @@ int vfs_reopen(int fd, int flags)
 	/* Through the magic link the kernel reopens the very inode fd refers to and checks the
 	 * caller's permissions for the new mode, as a fresh open() would. */
 	nfd = open(p, flags | O_CLOEXEC);
-	return nfd >= 0 ? nfd : -errno;
+	if (nfd < 0)
+		return -errno;
+	note_fd(nfd, flags);
+	return nfd;
 }
 
 /* ------------------------------------------------------------------------------------------ */

@@ -17,16 +17,18 @@ static ssize_t x_once(int fd, enum xop op, const char *name, void *buf, size_t l
 	char p[64];
 	ssize_t n;
 
-	switch (op) {
-	case XGET: n = fgetxattr(fd, name, buf, len); break;
-	case XSET: n = fsetxattr(fd, name, buf, len, flags); break;
-	case XREMOVE: n = fremovexattr(fd, name); break;
-	default: n = flistxattr(fd, buf, len); break;
+	if (!vfs_fd_is_opath(fd)) {
+		switch (op) {
+		case XGET: n = fgetxattr(fd, name, buf, len); break;
+		case XSET: n = fsetxattr(fd, name, buf, len, flags); break;
+		case XREMOVE: n = fremovexattr(fd, name); break;
+		default: n = flistxattr(fd, buf, len); break;
+		}
+		if (n >= 0)
+			return n;
+		if (errno != EBADF)
+			return -errno;
 	}
-	if (n >= 0)
-		return n;
-	if (errno != EBADF)
-		return -errno;
 	if (!vfs_proc_path(p, sizeof(p), fd, NULL))
 		return -ENAMETOOLONG;
 	switch (op) {
