@@ -10,6 +10,7 @@
  * send lock).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -51,6 +52,9 @@ struct oplock_file {
 
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct oplock_file *table[OPLOCK_BUCKETS];
+/* Entries in the table; read without the lock so that an open finding it empty (the usual case
+ * with clients that ask for no oplocks, or before any exist) skips the path lookup entirely. */
+static atomic_uint table_entries;
 static pthread_once_t timer_once = PTHREAD_ONCE_INIT;
 
 static unsigned bucket(uint64_t dev, uint64_t ino)
@@ -73,6 +77,7 @@ static struct oplock_file *file_find(uint64_t dev, uint64_t ino, bool create)
 	f->ino = ino;
 	f->next = table[b];
 	table[b] = f;
+	atomic_fetch_add(&table_entries, 1);
 	return f;
 }
 
@@ -84,6 +89,7 @@ static void file_maybe_free(struct oplock_file *f)
 		if (*pp == f) {
 			*pp = f->next;
 			free(f);
+			atomic_fetch_sub(&table_entries, 1);
 			return;
 		}
 }
@@ -212,8 +218,9 @@ NTSTATUS smb2_oplock_before_open(struct smb2_req *req, struct vfs_share *share, 
 	bool wait = false;
 	NTSTATUS st = STATUS_SUCCESS;
 
-	if (!vfs_lookup_id(share, path, &dev, &ino))
-		return STATUS_SUCCESS;   /* nothing there: nothing to break */
+	/* A grant made after this check is one the open raced with anyway. */
+	if (atomic_load(&table_entries) == 0 || !vfs_lookup_id(share, path, &dev, &ino))
+		return STATUS_SUCCESS;   /* no oplocks, or nothing there: nothing to break */
 	pthread_mutex_lock(&table_lock);
 	struct oplock_file *f = file_find(dev, ino, false);
 	if (!f)
