@@ -41,7 +41,6 @@ static struct {
 	EVP_CIPHER *aes128_gcm;
 	EVP_MAC *hmac;
 	EVP_MAC *cmac;
-	EVP_MAC *gmac;
 } g;
 
 /* Names the MAC implementations look up inside g.libctx. */
@@ -109,11 +108,10 @@ bool crypto_init(void)
 	g.aes128_gcm = EVP_CIPHER_fetch(g.libctx, GMAC_CIPHER, NULL);
 	g.hmac = EVP_MAC_fetch(g.libctx, "HMAC", NULL);
 	g.cmac = EVP_MAC_fetch(g.libctx, "CMAC", NULL);
-	g.gmac = EVP_MAC_fetch(g.libctx, "GMAC", NULL);
 	if (!fetched(g.md4, "MD4") || !fetched(g.md5, "MD5") || !fetched(g.sha256, "SHA-256") ||
 	    !fetched(g.sha512, "SHA-512") || !fetched(g.rc4, "RC4") ||
 	    !fetched(g.aes128_cbc, CMAC_CIPHER) || !fetched(g.aes128_gcm, GMAC_CIPHER) ||
-	    !fetched(g.hmac, "HMAC") || !fetched(g.cmac, "CMAC") || !fetched(g.gmac, "GMAC"))
+	    !fetched(g.hmac, "HMAC") || !fetched(g.cmac, "CMAC"))
 		goto fail;
 	if (!crypto_encrypt_init(g.libctx))
 		goto fail;
@@ -127,7 +125,6 @@ fail:
 void crypto_shutdown(void)
 {
 	crypto_encrypt_shutdown();
-	EVP_MAC_free(g.gmac);
 	EVP_MAC_free(g.cmac);
 	EVP_MAC_free(g.hmac);
 	EVP_CIPHER_free(g.aes128_gcm);
@@ -319,16 +316,9 @@ bool crypto_aes128_cmac(const uint8_t key[16], const struct crypto_part *parts, 
 bool crypto_aes128_gmac(const uint8_t key[16], const uint8_t nonce[12],
 			const struct crypto_part *parts, size_t n, uint8_t out[16])
 {
-	uint8_t iv[GMAC_NONCE_SIZE];
-	OSSL_PARAM params[3];
-
-	if (key == NULL || nonce == NULL)
+	if (key == NULL || nonce == NULL || out == NULL || !parts_valid(parts, n))
 		return false;
-	memcpy(iv, nonce, sizeof(iv));
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER, GMAC_CIPHER, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_IV, iv, sizeof(iv));
-	params[2] = OSSL_PARAM_construct_end();
-	return mac_parts(g.gmac, params, key, AES128_KEY_SIZE, parts, n, out, 16);
+	return crypto_gmac_cached(key, nonce, parts, n, out);
 }
 
 /* RC4 (NTLM key exchange and sealing, MS-NLMP 3.4.3). */

@@ -264,6 +264,38 @@ out:
 	return ok;
 }
 
+bool crypto_gmac_cached(const uint8_t key[16], const uint8_t nonce[12],
+			const struct crypto_part *parts, size_t n, uint8_t out[16])
+{
+	EVP_CIPHER_CTX *ctx = ctx_get(SMB2_CIPHER_AES128_GCM, DIR_ENCRYPT);
+	OSSL_PARAM tag_param[2];
+	uint8_t final_scratch[32];
+	int outl = 0;
+	bool ok = false;
+
+	if (ctx == NULL || !EVP_CipherInit_ex2(ctx, NULL, key, nonce, DIR_ENCRYPT, NULL))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].len > INT_MAX)
+			goto out;
+		if (parts[i].len > 0 &&
+		    !EVP_CipherUpdate(ctx, NULL, &outl, parts[i].p, (int)parts[i].len))
+			goto out;
+	}
+	if (!EVP_CipherFinal_ex(ctx, final_scratch, &outl) || outl != 0)
+		goto out;
+	tag_param[0] = OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, out, TAG_SIZE);
+	tag_param[1] = OSSL_PARAM_construct_end();
+	ok = EVP_CIPHER_CTX_get_params(ctx, tag_param);
+out:
+	if (!ok) {
+		ERR_clear_error();
+		ctx_discard(SMB2_CIPHER_AES128_GCM, DIR_ENCRYPT);
+		explicit_bzero(out, TAG_SIZE);
+	}
+	return ok;
+}
+
 /* True when [a, a + alen) and [b, b + blen) share a byte. Compared as integers: relational
  * operators on pointers into different objects are undefined in C. */
 static bool overlaps(const void *a, size_t alen, const void *b, size_t blen)
