@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -42,10 +44,48 @@ static bool dos_decode(const uint8_t *v, ssize_t n, struct vfs_dosinfo *out)
 	return true;
 }
 
+#ifndef SYS_getxattrat
+#define SYS_getxattrat 464   /* Linux 6.13, the same number on every architecture */
+#endif
+
+/* The kernel's struct xattr_args (include/uapi/linux/xattr.h). */
+struct getxattrat_args {
+	uint64_t value;
+	uint32_t size;
+	uint32_t flags;
+};
+
+static atomic_bool g_no_getxattrat;
+
+/* The DOS xattr of `name` in directory fd, not following a symlink: getxattrat looks the name up
+ * in the directory directly, where the /proc/self/fd/N/name fallback walks /proc every time
+ * (a directory listing does this once per entry). -1 with errno ENOSYS when the kernel lacks it. */
+static ssize_t dos_get_at(int dirfd, const char *name, uint8_t *buf, size_t len)
+{
+	struct getxattrat_args args = { .value = (uint64_t)(uintptr_t)buf, .size = (uint32_t)len };
+	long n;
+
+	if (atomic_load_explicit(&g_no_getxattrat, memory_order_relaxed)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	n = syscall(SYS_getxattrat, dirfd, name, AT_SYMLINK_NOFOLLOW, VFS_DOS_XATTR, &args,
+		    sizeof(args));
+	if (n < 0 && errno == ENOSYS)
+		atomic_store_explicit(&g_no_getxattrat, true, memory_order_relaxed);
+	return n;
+}
+
 static ssize_t dos_get(int fd, const char *name, uint8_t *buf, size_t len)
 {
 	char p[PATH_MAX];
 	ssize_t n;
+
+	if (name) {
+		n = dos_get_at(fd, name, buf, len);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+	}
 
 	if (!name && !vfs_fd_is_opath(fd)) {
 		n = fgetxattr(fd, VFS_DOS_XATTR, buf, len);
