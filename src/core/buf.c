@@ -134,9 +134,11 @@ uint8_t *wr_reserve(struct wr *w, size_t n)
 		return NULL;
 	}
 	if (w->len + n > w->cap) {
-		size_t ncap = w->cap ? w->cap : 64;
-		while (ncap < w->len + n)
-			ncap *= 2;
+		/* Double for small appends; a big reservation (a READ's data) gets exactly what it
+		 * needs rather than the next power of two. */
+		size_t ncap = w->cap ? w->cap * 2 : 64;
+		if (ncap < w->len + n)
+			ncap = w->len + n;
 		uint8_t *nb = realloc(w->buf, ncap);
 		if (!nb) {
 			w->failed = true;

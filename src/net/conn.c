@@ -107,6 +107,14 @@ static bool strand_claim(struct net_conn *c)
 	return true;
 }
 
+size_t net_conn_send_backlog(struct net_conn *c)
+{
+	pthread_mutex_lock(&c->send_lock);
+	size_t n = c->outq_bytes;
+	pthread_mutex_unlock(&c->send_lock);
+	return n;
+}
+
 /* Hand a complete frame to the connection's strand. Loop thread. `f` may be freed on return. */
 static void deliver(struct net_conn *c, struct net_frame *f)
 {
@@ -127,7 +135,9 @@ static void deliver(struct net_conn *c, struct net_frame *f)
 	pthread_mutex_unlock(&c->lock);
 	if (pause)
 		net_conn_update_events(c);
-	if (schedule && small)
+	/* With responses still waiting for the socket the loop stays free to send them while a
+	 * worker prepares the next (a pipelined 1 GiB READ overlaps pread and signing with it). */
+	if (schedule && small && net_conn_send_backlog(c) == 0)
 		net_strand_run(c->loop->srv, c);
 	else if (schedule)
 		net_pool_schedule(c->loop->srv, c);
@@ -309,6 +319,7 @@ static bool flush_locked(struct net_conn *c)
 			return errno == EAGAIN;
 		}
 		o->sent += (size_t)n;
+		c->outq_bytes -= (size_t)n;
 		if (o->sent < o->len)
 			continue;
 		c->outq_head = o->next;
@@ -338,6 +349,7 @@ void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
 	*o = (struct net_out){ .buf = buf, .len = len + 4 };
 
 	pthread_mutex_lock(&c->send_lock);
+	c->outq_bytes += o->len;
 	if (c->outq_tail)
 		c->outq_tail->next = o;
 	else
@@ -355,7 +367,7 @@ void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
 
 bool net_conn_on_writable(struct net_conn *c)
 {
-	bool ok, update = false;
+	bool ok, update = false, drained, schedule = false;
 
 	pthread_mutex_lock(&c->send_lock);
 	ok = flush_locked(c);
@@ -363,6 +375,7 @@ bool net_conn_on_writable(struct net_conn *c)
 		c->want_write = false;
 		update = true;
 	}
+	drained = c->outq_bytes <= NET_MAX_OUTQ_BYTES / 2;
 	pthread_mutex_unlock(&c->send_lock);
 	if (!ok) {
 		net_conn_finish(c);
@@ -370,6 +383,17 @@ bool net_conn_on_writable(struct net_conn *c)
 	}
 	if (update)
 		net_conn_update_events(c);
+	if (drained) {
+		/* Resume a strand that stopped for the backlog (see net_strand_run). */
+		pthread_mutex_lock(&c->lock);
+		if (c->send_parked) {
+			c->send_parked = false;
+			schedule = strand_claim(c);
+		}
+		pthread_mutex_unlock(&c->lock);
+		if (schedule)
+			net_pool_schedule(c->loop->srv, c);
+	}
 	return true;
 }
 

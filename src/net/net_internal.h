@@ -22,6 +22,10 @@
  * itself. Larger frames (bulk WRITEs) go to the workers, so reading the next one overlaps with
  * writing this one to the file. */
 #define NET_INLINE_MAX_FRAME (64 * 1024)
+/* A strand stops taking frames while its connection has this many response bytes waiting for the
+ * socket, and resumes when the loop has sent them down to half: a client with hundreds of READs
+ * outstanding gets them answered as fast as it drains them, not buffered in server memory. */
+#define NET_MAX_OUTQ_BYTES (16 * 1024 * 1024)
 
 struct net_frame {
 	struct net_frame *next;
@@ -63,6 +67,7 @@ struct net_conn {
 	struct net_frame *inq_head, *inq_tail;
 	unsigned inq_count;
 	bool scheduled;     /* a worker owns the strand or it sits in the pool queue */
+	bool send_parked;   /* the strand stopped for the send backlog; the loop resumes it */
 	bool dead;          /* no more frames will be delivered */
 	bool closed_cb_done;
 	void *state;        /* protocol state from on_open */
@@ -70,6 +75,7 @@ struct net_conn {
 
 	pthread_mutex_t send_lock;
 	struct net_out *outq_head, *outq_tail;
+	size_t outq_bytes;  /* not yet sent */
 	bool want_write;
 
 	atomic_llong last_active;   /* monotonic seconds */
@@ -124,5 +130,7 @@ void net_pool_stop(struct net_server *s);
 void net_pool_schedule(struct net_server *s, struct net_conn *c);
 /* Run one batch of a claimed strand on the calling thread (a worker, or a loop for small frames). */
 void net_strand_run(struct net_server *s, struct net_conn *c);
+/* Response bytes queued on the connection and not yet sent (takes send_lock). */
+size_t net_conn_send_backlog(struct net_conn *c);
 
 #endif

@@ -34,6 +34,14 @@ void net_strand_run(struct net_server *s, struct net_conn *c)
 
 		pthread_mutex_lock(&c->lock);
 		struct net_frame *f = c->inq_head;
+		if (f && !c->dead && net_conn_send_backlog(c) > NET_MAX_OUTQ_BYTES) {
+			/* Let the loop send first; net_conn_on_writable reschedules us. */
+			c->send_parked = true;
+			c->scheduled = false;
+			pthread_mutex_unlock(&c->lock);
+			net_conn_put(c);
+			return;
+		}
 		if (f) {
 			c->inq_head = f->next;
 			if (!c->inq_head)
