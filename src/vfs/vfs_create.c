@@ -452,13 +452,10 @@ out:
 	return status;
 }
 
-static uint64_t birth_time(int fd)
+static uint64_t nttime_now(void)
 {
-	struct statx stx;
 	struct timespec now;
 
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_BTIME, &stx) == 0 && (stx.stx_mask & STATX_BTIME))
-		return vfs_nttime_from_unix(stx.stx_btime.tv_sec, (long)stx.stx_btime.tv_nsec);
 	clock_gettime(CLOCK_REALTIME, &now);
 	return vfs_nttime_from_unix(now.tv_sec, now.tv_nsec);
 }
@@ -469,9 +466,10 @@ static NTSTATUS create_new(struct create_ctx *c)
 	bool is_dir = a->create_options & FILE_DIRECTORY_FILE;
 	struct vfs_dosinfo di = { .present = true };
 	struct vfs_open *op = NULL;
+	struct statx stx;
 	struct stat st;
 	uint32_t granted;
-	bool created = false;
+	bool created = false, fd_is_path = false;
 	NTSTATUS status;
 	int fd = -1, err;
 
@@ -500,8 +498,10 @@ static NTSTATUS create_new(struct create_ctx *c)
 		}
 		created = true;
 		fd = vfs_openat2(c->parent_fd, c->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
-		if (fd == -EACCES)   /* a umask that leaves the owner without read */
+		if (fd == -EACCES) {   /* a umask that leaves the owner without read */
 			fd = vfs_openat2(c->parent_fd, c->name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+			fd_is_path = true;
+		}
 	} else {
 		/* MAXIMUM_ALLOWED: the creator will get full access, so open for both. */
 		uint32_t want = granted | (c->desired & MAXIMUM_ALLOWED ? FILE_READ_DATA | FILE_WRITE_DATA : 0);
@@ -522,10 +522,13 @@ static NTSTATUS create_new(struct create_ctx *c)
 		fd = -1;
 		goto out;
 	}
-	if (fstat(fd, &st) != 0) {
+	/* One statx serves the checks, the birth time and the CREATE response. */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_BTIME,
+		  &stx) != 0) {
 		status = vfs_status_from_errno(errno);
 		goto out;
 	}
+	vfs_stat_from_statx(&stx, &st);
 
 	c->res->maximal_access = share_limit(c->share, vfs_maximal_access(fd, c->parent_fd, &st));
 	/* The creator gets what it asked for (Windows grants it on the new object's default DACL). */
@@ -533,10 +536,21 @@ static NTSTATUS create_new(struct create_ctx *c)
 		granted |= c->res->maximal_access;
 
 	di.attrs = (a->file_attributes & VFS_ATTR_SETTABLE) | (is_dir ? 0 : FILE_ATTRIBUTE_ARCHIVE);
-	di.btime = birth_time(fd);
+	di.btime = (stx.stx_mask & STATX_BTIME) ? vfs_nttime_from_unix(stx.stx_btime.tv_sec,
+								       (long)stx.stx_btime.tv_nsec)
+						: nttime_now();
 	err = vfs_dos_write(fd, &di, true);
 	if (err && err != ENOTSUP)
 		log_debug("vfs: %s: cannot store DOS attributes: %s", c->rel, strerror(err));
+	/* The response's metadata: the DOS record just written, and the times as storing it left
+	 * them (it moved ctime), unless a preallocation is still to change the allocation size or
+	 * the record could not be stored. */
+	if (!err && (is_dir || !a->allocation_size) &&
+	    statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_BASIC_STATS | STATX_BTIME,
+		  &stx) == 0) {
+		vfs_meta_fill(&stx, &di, &c->res->meta);
+		c->meta_ready = true;
+	}
 	if (!is_dir)
 		preallocate(fd, a->allocation_size);
 	if (a->neas) {
@@ -551,11 +565,8 @@ static NTSTATUS create_new(struct create_ctx *c)
 		goto out;
 	}
 	op->fd = fd;
+	op->fd_is_path = fd_is_path;
 	fd = -1;
-	{
-		int fl = fcntl(op->fd, F_GETFL);
-		op->fd_is_path = fl >= 0 && (fl & O_PATH);
-	}
 	/* From here on another open may find the file, so a failure must not remove it. */
 	created = false;
 	vfs_lookup_added(c->parent_fd, c->name, &c->stamp);
@@ -820,6 +831,7 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 	/* Open what is there, else create; a race with another creator or deleter loops. */
 	status = STATUS_VFS_RETRY;
 	for (int tries = 0; tries < 8 && status == STATUS_VFS_RETRY; tries++) {
+		c.meta_ready = false;   /* a failed attempt may have filled it */
 		if (c.stream) {
 			status = open_stream(&c);
 			continue;
