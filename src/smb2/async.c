@@ -101,7 +101,9 @@ void smb2_async_wake(struct net_conn *nc, uint64_t async_id)
 
 void smb2_async_complete_status(struct smb2_conn *c, struct smb2_async *a, NTSTATUS st)
 {
-	struct smb2_session *s = smb2_session_find(c, a->session_id);
+	/* This connection's channel and the session's [I] fields: no session lock needed. */
+	struct smb2_channel *ch = smb2_channel_find(c, a->session_id);
+	struct smb2_session *s = ch && ch->key_valid ? ch->sess : NULL;
 	struct wr w;
 
 	wr_init(&w, 128);
@@ -115,17 +117,49 @@ void smb2_async_complete_status(struct smb2_conn *c, struct smb2_async *a, NTSTA
 		.session_id = a->session_id,
 	};
 	struct smb2_session *enc = a->encrypted && s && s->cipher_keys_valid ? s : NULL;
-	bool sign = !enc && s && s->keys_valid && s->signing_required && s->state == SESSION_VALID;
+	bool sign = !enc && s && s->signing_required;
 	if (sign)
 		h.flags |= SMB2_FLAGS_SIGNED;
 	smb2_hdr_encode(&w, &h);
 	smb2_error_rsp_encode_empty(&w, 4);
 	if (!w.failed && sign) {
 		uint8_t sig[16];
-		if (smb2_sign_compute(c->sign_alg, s->signing_key, w.buf + 4, w.len - 4, sig))
+		if (smb2_sign_compute(c->sign_alg, ch->signing_key, w.buf + 4, w.len - 4, sig))
 			memcpy(w.buf + 4 + SMB2_SIG_OFFSET, sig, 16);
 	}
 	if (!w.failed)
 		smb2_send_response(c, &w, enc);
 	wr_free(&w);
+}
+
+struct post_status {
+	uint64_t async_id;
+	NTSTATUS status;
+};
+
+static void post_status_task(struct net_conn *nc, void *state, void *arg)
+{
+	struct smb2_conn *c = state;
+	struct post_status *p = arg;
+
+	(void)nc;
+	struct smb2_async *a = c ? smb2_async_find(c, true, p->async_id) : NULL;
+	if (a) {
+		a->on_drop = NULL;   /* whoever posted this already forgot its waiter entry */
+		smb2_async_complete_status(c, a, p->status);
+		smb2_async_drop(c, a);
+	}
+	free(p);
+	net_conn_unref(nc);
+}
+
+void smb2_async_post_status(struct net_conn *nc, uint64_t async_id, NTSTATUS st)
+{
+	struct post_status *p = malloc(sizeof(*p));
+	if (!p)
+		return;   /* the request stays parked until its connection goes */
+	p->async_id = async_id;
+	p->status = st;
+	net_conn_ref(nc);
+	net_conn_post(nc, post_status_task, p);
 }

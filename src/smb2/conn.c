@@ -19,6 +19,10 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 	struct smb2_server *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	if (!smb2_sessions_init(s)) {
+		free(s);
+		return NULL;
+	}
 	s->cfg = cfg;
 	s->users = users;
 	s->auth_cfg = (struct auth_config){
@@ -37,6 +41,7 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 	if (!crypto_random(&first_id, sizeof(first_id)))
 		goto fail;
 	atomic_init(&s->next_session_id, first_id);
+	atomic_init(&s->next_volatile, 0);
 	s->max_read = s->max_write = s->max_trans = SMB2_MAX_IO;
 	if (!auth_negotiate_token(&s->neg_token, &s->neg_token_len))
 		goto fail;
@@ -68,6 +73,7 @@ void smb2_server_free(struct smb2_server *s)
 		vfs_share_close(s->shares[i].vfs);
 	free(s->shares);
 	free(s->neg_token);
+	smb2_sessions_fini(s);
 	free(s);
 }
 
@@ -77,6 +83,11 @@ void *smb2_conn_open(struct net_conn *nc, void *server)
 	if (!c)
 		return NULL;
 	if (!smb2_credits_init(&c->credits)) {
+		free(c);
+		return NULL;
+	}
+	if (pthread_mutex_init(&c->pin_lock, NULL) != 0) {
+		smb2_credits_free(&c->credits);
 		free(c);
 		return NULL;
 	}
@@ -93,8 +104,9 @@ void smb2_conn_close(struct net_conn *nc, void *state)
 
 	while (c->pending)
 		smb2_async_drop(c, c->pending);
-	while (c->sessions)
-		smb2_session_destroy(c, c->sessions);
+	/* A session ends with its last channel; one bound elsewhere too lives on there. */
+	smb2_conn_drop_channels(c);
+	pthread_mutex_destroy(&c->pin_lock);
 	arena_destroy(&c->arena);
 	smb2_credits_free(&c->credits);
 	log_debug("%s: disconnected", c->peer);

@@ -165,7 +165,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	if (res.create_action == FILE_CREATED)
 		smb2_security_on_create(req, vo, secd);   /* inheritance, SecD */
 
-	if (c->nopens >= c->srv->cfg->g.max_open_files) {
+	if (req->sess->nopens >= c->srv->cfg->g.max_open_files) {
 		vfs_close(vo, NULL);
 		return STATUS_TOO_MANY_OPENED_FILES;
 	}

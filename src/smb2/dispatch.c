@@ -81,10 +81,25 @@ static uint32_t request_payload(const struct smb2_req *req)
 }
 
 /*
- * Process one message of a compound; its response is appended to req->out. Returns false when
- * the connection must be dropped (protocol violation).
+ * The unsigned errors that keep a signed request's SMB2_FLAGS_SIGNED, as Samba answers them:
+ * a client does not check their signature (it may have no key that fits: another connection's
+ * session, a refused binding) but treats a missing flag as tampering (MS-SMB2 3.2.5.1.3).
  */
-static bool process_message(struct smb2_req *req, bool first, bool last)
+static bool keeps_signed_flag(uint16_t cmd, NTSTATUS st)
+{
+	if (st == STATUS_USER_SESSION_DELETED)
+		return true;
+	return cmd == SMB2_SESSION_SETUP &&
+	       (st == STATUS_ACCESS_DENIED || st == STATUS_NOT_SUPPORTED ||
+		st == STATUS_REQUEST_OUT_OF_SEQUENCE || st == STATUS_INVALID_PARAMETER);
+}
+
+/*
+ * Process one message of a compound; its response is appended to req->out. Returns false when
+ * the connection must be dropped (protocol violation). The session it finds stays held (locked)
+ * until process_message lets go of it, after the response is signed.
+ */
+static bool run_message(struct smb2_req *req, bool first, bool last)
 {
 	struct smb2_conn *c = req->conn;
 	struct smb2_hdr *h = &req->hdr;
@@ -94,6 +109,7 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 	NTSTATUS st = STATUS_SUCCESS;
 	bool sign = false;
 	const uint8_t *sign_key = NULL;
+	enum smb2_sign_alg sign_alg = c->sign_alg;
 
 	if (h->flags & SMB2_FLAGS_SERVER_TO_REDIR)
 		return false;
@@ -145,7 +161,11 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 
 	if (ci->needs_session || (h->session_id && h->command != SMB2_NEGOTIATE &&
 				  h->command != SMB2_CANCEL)) {
-		req->sess = smb2_session_find(c, h->session_id);
+		req->sess = smb2_req_session(req, h->session_id);
+		/* 3.3.5.2.9: a request names a session of this connection; only SESSION_SETUP
+		 * may name one bound elsewhere (to bind it, 3.3.5.5). */
+		if (req->sess && h->command != SMB2_SESSION_SETUP && (!req->chan || req->chan->binding))
+			req->sess = NULL;
 		if (!req->sess) {
 			/* Inside a related chain the session is the chain's, so a missing one means
 			 * a malformed chain (as Samba answers). */
@@ -157,14 +177,22 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 	}
 
 	/* 3.3.5.2.4: on a session that signs, every request must carry a valid signature —
-	 * whatever SMB2_FLAGS_SIGNED claims. */
+	 * whatever SMB2_FLAGS_SIGNED claims — by the key of this connection's channel. */
 	if (req->sess && req->sess->keys_valid && !req->enc_sess &&
 	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED))) {
-		if (!smb2_sign_verify(c->sign_alg, req->sess->signing_key, req->msg, req->len)) {
-			log_info("%s: %s with a missing or bad signature refused", c->peer, ci->name);
-			req->sess = NULL;   /* do not sign the refusal with the session's key */
-			st = STATUS_ACCESS_DENIED;
-			goto respond;
+		if (req->chan && req->chan->key_valid) {
+			if (!smb2_sign_verify(c->sign_alg, req->chan->signing_key, req->msg, req->len)) {
+				log_info("%s: %s with a missing or bad signature refused", c->peer,
+					 ci->name);
+				req->sess = NULL;   /* do not sign the refusal with the session's key */
+				st = STATUS_ACCESS_DENIED;
+				goto respond;
+			}
+		} else {
+			/* A SESSION_SETUP with no channel here yet (a binding): Session.SigningKey
+			 * with the session's algorithm; smb2_session_setup judges the outcome. */
+			req->sess_sig_ok = smb2_sign_verify(req->sess->sign_alg, req->sess->signing_key,
+							    req->msg, req->len);
 		}
 	}
 
@@ -247,13 +275,21 @@ respond:
 		req->cmp->session_id = req->sess->id;
 
 	if (req->sess && req->sess->keys_valid && !req->no_sign && !req->enc_sess &&
-	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED)))
-		sign = true;
+	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED))) {
+		if (req->chan && req->chan->key_valid) {
+			sign = true;
+			sign_key = req->chan->signing_key;
+		} else if (req->sess_sig_ok) {
+			/* 3.2.5.1.3: answers to a binding the client checks with Session.SigningKey. */
+			sign = true;
+			sign_key = req->sess->signing_key;
+			sign_alg = req->sess->sign_alg;
+		}
+	}
 	if (req->sign_key_override && !req->enc_sess) {
 		sign = true;
 		sign_key = req->sign_key_override;
-	} else if (sign) {
-		sign_key = req->sess->signing_key;
+		sign_alg = c->sign_alg;
 	}
 
 	/* 3.3.4.1.3: responses in a compound are padded to 8 bytes, counted from their own header
@@ -270,7 +306,8 @@ respond:
 		.command = h->command,
 		.credits = granted,
 		.flags = SMB2_FLAGS_SERVER_TO_REDIR | (related ? SMB2_FLAGS_RELATED_OPERATIONS : 0) |
-			 (sign ? SMB2_FLAGS_SIGNED : 0) |
+			 (sign || ((h->flags & SMB2_FLAGS_SIGNED) && keeps_signed_flag(h->command, st))
+				  ? SMB2_FLAGS_SIGNED : 0) |
 			 (req->async_id ? SMB2_FLAGS_ASYNC_COMMAND : 0),
 		.next_command = last ? 0 : (uint32_t)(req->out->len - hdr_off),
 		.message_id = h->message_id,
@@ -291,7 +328,7 @@ respond:
 	if (sign) {
 		uint8_t sig[16];
 		uint8_t *m = req->out->buf + hdr_off;
-		if (!smb2_sign_compute(c->sign_alg, sign_key, m, req->out->len - hdr_off, sig))
+		if (!smb2_sign_compute(sign_alg, sign_key, m, req->out->len - hdr_off, sig))
 			return false;
 		memcpy(m + SMB2_SIG_OFFSET, sig, 16);
 	}
@@ -303,6 +340,13 @@ respond:
 		  ci ? ci->name : "?", (unsigned long long)h->message_id, charge, h->credits, granted,
 		  (unsigned long long)c->credits.low, (unsigned long long)c->credits.high, nt_status_name(st));
 	return true;
+}
+
+static bool process_message(struct smb2_req *req, bool first, bool last)
+{
+	bool ok = run_message(req, first, last);
+	smb2_req_release(req);
+	return ok;
 }
 
 /* Send a finished response PDU (out holds 4 bytes of room, then the messages), encrypted with
@@ -383,25 +427,41 @@ out:
 static void process_encrypted(struct smb2_conn *c, const uint8_t *frame, size_t len)
 {
 	struct smb2_transform_hdr th;
-	struct smb2_session *s;
+	struct smb2_channel *ch = NULL;
+	struct smb2_session *s = NULL;
+	uint8_t key[32];
+	bool usable = false;
 
-	if (c->cipher == SMB2_CIPHER_NONE || !smb2_transform_hdr_decode(frame, len, &th) ||
-	    !(s = smb2_session_find(c, th.session_id)) || !s->cipher_keys_valid ||
-	    s->state == SESSION_LOGGED_OFF) {
+	/* The session must be bound to this connection (any of its channels may encrypt). */
+	if (c->cipher != SMB2_CIPHER_NONE && smb2_transform_hdr_decode(frame, len, &th) &&
+	    (ch = smb2_channel_find(c, th.session_id)) && !ch->binding) {
+		s = ch->sess;
+		smb2_session_ref(s);   /* for the whole compound: a message may unbind it */
+		pthread_mutex_lock(&s->lock);
+		/* LOGOFF wipes the decryption key: copy it while the session is known live. */
+		usable = !s->unlinked && s->cipher_keys_valid && s->state != SESSION_LOGGED_OFF;
+		if (usable)
+			memcpy(key, s->dec_key, sizeof(key));
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (!usable) {
 		log_info("%s: undecryptable TRANSFORM message, dropping", c->peer);
 		net_conn_close(c->net);
-		return;
+		goto out;
 	}
 	uint8_t *plain = malloc(len);
 	size_t plen = 0;
-	if (!plain || !smb2_decrypt(c->cipher, s->dec_key, frame, len, plain, &plen)) {
+	if (!plain || !smb2_decrypt(c->cipher, key, frame, len, plain, &plen)) {
 		log_info("%s: TRANSFORM message failed to decrypt, dropping", c->peer);
 		free(plain);
 		net_conn_close(c->net);
-		return;
+		goto out;
 	}
 	process_compound(c, plain, plen, s);
 	free(plain);
+out:
+	explicit_bzero(key, sizeof(key));
+	smb2_session_put(s);
 }
 
 void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t len)
@@ -431,15 +491,19 @@ void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a)
 				.async_id = a->async_id };
 
 	if (a->encrypted) {
-		req.enc_sess = smb2_session_find(c, a->session_id);
-		if (!req.enc_sess || !req.enc_sess->cipher_keys_valid) {
+		struct smb2_channel *ch = smb2_channel_find(c, a->session_id);
+		/* cipher_keys_valid is fixed once the session has a working channel here */
+		if (!ch || !ch->key_valid || !ch->sess->cipher_keys_valid) {
 			smb2_async_drop(c, a);
 			return;
 		}
+		req.enc_sess = ch->sess;
+		smb2_session_ref(req.enc_sess);
 	}
 
 	if (!smb2_hdr_decode(a->msg, a->len, &req.hdr)) {
 		smb2_async_drop(c, a);
+		smb2_session_put(req.enc_sess);
 		return;
 	}
 	/* The saved message may be a related one: it runs with what it resolved to. */
@@ -460,4 +524,5 @@ void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a)
 	else
 		smb2_send_response(c, &out, req.enc_sess);
 	wr_free(&out);
+	smb2_session_put(req.enc_sess);
 }

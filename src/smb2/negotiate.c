@@ -35,7 +35,9 @@ uint32_t smb2_server_caps(const struct smb2_conn *c, uint16_t dialect)
 	uint32_t caps = dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
 
 	/* 3.0/3.0.2 announce encryption (AES-128-CCM) by capability; 3.1.1 by context. Leasing
-	 * and multichannel are advertised once they exist. */
+	 * is advertised once it exists. */
+	if (dialect >= SMB2_DIALECT_300)
+		caps |= SMB2_GLOBAL_CAP_MULTI_CHANNEL;   /* session binding, session_setup.c */
 	if ((dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) &&
 	    (c->client_caps & SMB2_GLOBAL_CAP_ENCRYPTION) && c->srv->cfg->g.encrypt != CFG_ENCRYPT_OFF)
 		caps |= SMB2_GLOBAL_CAP_ENCRYPTION;

@@ -139,6 +139,12 @@ void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op)
 	if (w) {
 		parked = w->async_id;
 		op->notify = NULL;
+		/* The open's session may be bound to several connections: a CHANGE_NOTIFY parked
+		 * on another one is answered there, on its own strand. */
+		if (parked && w->nc != c->net) {
+			smb2_async_post_status(w->nc, parked, STATUS_NOTIFY_CLEANUP);
+			parked = 0;
+		}
 		watch_unlink(w);
 	}
 	pthread_mutex_unlock(&watch_lock);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Sessions and tree connects of a connection, and the session keys (MS-SMB2 3.3.5.5.3). */
+/* A session's life, its tree connects and open table, and the session keys (MS-SMB2 3.3.5.5.3).
+ * Everything here runs with the session's lock held (see smb2.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,30 +10,22 @@
 #include "smb2/wire/change_notify.h"
 #include "smb2/wire/negotiate.h"
 
-struct smb2_session *smb2_session_find(struct smb2_conn *c, uint64_t id)
-{
-	for (struct smb2_session *s = c->sessions; s; s = s->next)
-		if (s->id == id)
-			return s;
-	return NULL;
-}
-
 struct smb2_session *smb2_session_new(struct smb2_conn *c)
 {
-	struct smb2_session *s = calloc(1, sizeof(*s));
+	struct smb2_session *s = smb2_session_alloc(c->srv);
 	if (!s)
 		return NULL;
-	/* Ids stay below 2^32 (some clients keep them in 32 bits) and are never 0 or all-ones
-	 * in those bits; the counter starts at a random point (smb2_server_new). */
-	do
-		s->id = atomic_fetch_add(&c->srv->next_session_id, 1) & 0xFFFFFFFFu;
-	while (s->id == 0 || s->id == 0xFFFFFFFFu);
-	s->state = SESSION_IN_PROGRESS;
-	s->next_tree_id = 1;
-	smb2_nonce_init(&s->nonces);
+	pthread_mutex_lock(&s->lock);
+	s->dialect = c->dialect;
+	s->sign_alg = c->sign_alg;
+	s->cipher = c->cipher;
 	memcpy(s->preauth, c->preauth, sizeof(s->preauth));
-	s->next = c->sessions;
-	c->sessions = s;
+	if (!smb2_channel_attach(c, s)) {
+		smb2_session_unlink(s);
+		pthread_mutex_unlock(&s->lock);
+		smb2_session_put(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -47,11 +40,11 @@ struct smb2_tree *smb2_tree_find(struct smb2_session *s, uint32_t id)
 /* Close every open of a tree (or of a whole session when t is NULL). */
 static void close_opens(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t)
 {
-	for (unsigned b = 0; b < SMB2_OPEN_BUCKETS; b++) {
-		struct smb2_open *op = c->opens[b], *next;
+	for (unsigned b = 0; b < SMB2_OPEN_BUCKETS && s->nopens; b++) {
+		struct smb2_open *op = s->opens[b], *next;
 		for (; op; op = next) {
 			next = op->next;
-			if (op->sess == s && (!t || op->tree == t))
+			if (!t || op->tree == t)
 				smb2_open_close(c, op, NULL);
 		}
 	}
@@ -66,17 +59,6 @@ void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_
 			break;
 		}
 	free(t);
-}
-
-/* Drop the oldest tombstones beyond the limit (the list is newest first). */
-static void prune_tombstones(struct smb2_conn *c)
-{
-	unsigned n = 0;
-	for (struct smb2_session *s = c->sessions, *next; s; s = next) {
-		next = s->next;
-		if (s->state == SESSION_LOGGED_OFF && ++n > SMB2_MAX_TOMBSTONES)
-			smb2_session_destroy(c, s);
-	}
 }
 
 void smb2_session_logoff(struct smb2_conn *c, struct smb2_session *s)
@@ -95,7 +77,7 @@ void smb2_session_logoff(struct smb2_conn *c, struct smb2_session *s)
 	explicit_bzero(s->app_key, sizeof(s->app_key));
 	explicit_bzero(s->dec_key, sizeof(s->dec_key));
 	s->state = SESSION_LOGGED_OFF;
-	prune_tombstones(c);
+	/* The channels stay (a tombstone on each connection) until smb2_conn_prune_channels. */
 }
 
 void smb2_session_destroy(struct smb2_conn *c, struct smb2_session *s)
@@ -105,44 +87,58 @@ void smb2_session_destroy(struct smb2_conn *c, struct smb2_session *s)
 	while (s->trees)
 		smb2_tree_destroy(c, s, s->trees);
 	close_opens(c, s, NULL);
-	for (struct smb2_session **pp = &c->sessions; *pp; pp = &(*pp)->next)
-		if (*pp == s) {
-			*pp = s->next;
-			break;
-		}
 	if (as_user)
 		vfs_become_server();
-	if (s->auth)
+	if (s->auth) {
 		auth_ctx_free(s->auth);
-	explicit_bzero(s, sizeof(*s));
-	free(s);
+		s->auth = NULL;
+	}
+	explicit_bzero(s->session_key, sizeof(s->session_key));
+	explicit_bzero(s->app_key, sizeof(s->app_key));
+	explicit_bzero(s->dec_key, sizeof(s->dec_key));
+	smb2_session_unlink(s);
+	/* Other connections' channels of it see it unlinked and are dropped by their own strands;
+	 * the keys they may still sign a last answer with go with the last reference. */
+	struct smb2_channel *ch = smb2_channel_of(c, s);
+	if (ch)
+		smb2_channel_detach(c, ch);
 }
 
 /*
  * MS-SMB2 3.3.5.5.3: SMB 2.x signs with the session key itself; 3.0/3.0.2 derive with the fixed
- * "SMB2AESCMAC"/"SmbSign" pair, 3.1.1 with "SMBSigningKey" and the session's preauth hash.
+ * "SMB2AESCMAC"/"SmbSign" pair, 3.1.1 with "SMBSigningKey" and the preauth hash (the session's
+ * for its first channel, the binding's own for another channel).
  */
-void smb2_session_derive_keys(struct smb2_conn *c, struct smb2_session *s)
+bool smb2_derive_signing_key(uint16_t dialect, const uint8_t session_key[16],
+			     const uint8_t preauth[64], uint8_t out[16])
 {
 	static const char l30[] = "SMB2AESCMAC", c30[] = "SmbSign";
-	static const char la30[] = "SMB2APP", ca30[] = "SmbRpc";
-	static const char l311[] = "SMBSigningKey", la311[] = "SMBAppKey";
-	bool ok = true;
+	static const char l311[] = "SMBSigningKey";
 
-	if (c->dialect < SMB2_DIALECT_300) {
-		memcpy(s->signing_key, s->session_key, 16);
-		memcpy(s->app_key, s->session_key, 16);
-	} else if (c->dialect < SMB2_DIALECT_311) {
-		ok = crypto_kdf_sp800_108(s->session_key, 16, l30, sizeof(l30), c30, sizeof(c30),
-					  s->signing_key, 16) &&
-		     crypto_kdf_sp800_108(s->session_key, 16, la30, sizeof(la30), ca30, sizeof(ca30),
-					  s->app_key, 16);
-	} else {
-		ok = crypto_kdf_sp800_108(s->session_key, 16, l311, sizeof(l311), s->preauth, 64,
-					  s->signing_key, 16) &&
-		     crypto_kdf_sp800_108(s->session_key, 16, la311, sizeof(la311), s->preauth, 64,
-					  s->app_key, 16);
+	if (dialect < SMB2_DIALECT_300) {
+		memcpy(out, session_key, 16);
+		return true;
 	}
+	if (dialect < SMB2_DIALECT_311)
+		return crypto_kdf_sp800_108(session_key, 16, l30, sizeof(l30), c30, sizeof(c30), out,
+					    16);
+	return crypto_kdf_sp800_108(session_key, 16, l311, sizeof(l311), preauth, 64, out, 16);
+}
+
+void smb2_session_derive_keys(struct smb2_conn *c, struct smb2_session *s)
+{
+	static const char la30[] = "SMB2APP", ca30[] = "SmbRpc";
+	static const char la311[] = "SMBAppKey";
+	bool ok = smb2_derive_signing_key(c->dialect, s->session_key, s->preauth, s->signing_key);
+
+	if (ok && c->dialect < SMB2_DIALECT_300)
+		memcpy(s->app_key, s->session_key, 16);
+	else if (ok && c->dialect < SMB2_DIALECT_311)
+		ok = crypto_kdf_sp800_108(s->session_key, 16, la30, sizeof(la30), ca30, sizeof(ca30),
+					  s->app_key, 16);
+	else if (ok)
+		ok = crypto_kdf_sp800_108(s->session_key, 16, la311, sizeof(la311), s->preauth, 64,
+					  s->app_key, 16);
 	if (ok && c->cipher != SMB2_CIPHER_NONE) {
 		s->cipher_keys_valid = smb2_derive_cipher_keys(c->dialect, c->cipher, s->session_key, 16,
 							       s->preauth, s->enc_key, s->dec_key);
@@ -158,28 +154,36 @@ static unsigned open_bucket(uint64_t volatile_id)
 	return (unsigned)(volatile_id * 0x9E3779B97F4A7C15ull >> 56) % SMB2_OPEN_BUCKETS;
 }
 
+/* The session's first open pins its channels' connections, its last unpins them. */
+static void pin_channels(struct smb2_session *s, bool pin)
+{
+	for (struct smb2_channel *ch = s->channels; ch; ch = ch->sess_next)
+		smb2_conn_pin(ch->conn, pin);
+}
+
 struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
 				struct vfs_open *vo)
 {
 	struct smb2_open *op = calloc(1, sizeof(*op));
 	if (!op)
 		return NULL;
-	op->volatile_id = ++c->next_volatile;
+	(void)c;
+	op->volatile_id = atomic_fetch_add(&s->srv->next_volatile, 1) + 1;
 	op->persistent_id = op->volatile_id;
 	op->vfs = vo;
 	op->sess = s;
 	op->tree = t;
 	unsigned b = open_bucket(op->volatile_id);
-	op->next = c->opens[b];
-	c->opens[b] = op;
-	if (c->nopens++ == 0)
-		net_conn_set_pinned(c->net, true);
+	op->next = s->opens[b];
+	s->opens[b] = op;
+	if (s->nopens++ == 0)
+		pin_channels(s, true);
 	return op;
 }
 
-struct smb2_open *smb2_open_find(struct smb2_conn *c, uint64_t persistent, uint64_t volatile_id)
+struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, uint64_t volatile_id)
 {
-	for (struct smb2_open *op = c->opens[open_bucket(volatile_id)]; op; op = op->next)
+	for (struct smb2_open *op = s->opens[open_bucket(volatile_id)]; op; op = op->next)
 		if (op->volatile_id == volatile_id && op->persistent_id == persistent)
 			return op;
 	return NULL;
@@ -205,7 +209,9 @@ static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_met
 
 void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
 {
-	for (struct smb2_open **pp = &c->opens[open_bucket(op->volatile_id)]; *pp; pp = &(*pp)->next)
+	struct smb2_session *s = op->sess;
+
+	for (struct smb2_open **pp = &s->opens[open_bucket(op->volatile_id)]; *pp; pp = &(*pp)->next)
 		if (*pp == op) {
 			*pp = op->next;
 			break;
@@ -219,8 +225,8 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 	}
 	free(op->dir_pattern);
 	free(op);
-	if (--c->nopens == 0)
-		net_conn_set_pinned(c->net, false);
+	if (--s->nopens == 0)
+		pin_channels(s, false);
 }
 
 NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
@@ -245,8 +251,8 @@ NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t v
 		persistent = req->cmp->fid_persistent;
 		volatile_id = req->cmp->fid_volatile;
 	}
-	op = smb2_open_find(req->conn, persistent, volatile_id);
-	if (!op || op->sess != req->sess || op->tree != req->tree)
+	op = req->sess ? smb2_open_find(req->sess, persistent, volatile_id) : NULL;
+	if (!op || op->tree != req->tree)
 		return STATUS_FILE_CLOSED;
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = persistent;

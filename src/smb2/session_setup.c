@@ -1,27 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SESSION_SETUP (MS-SMB2 3.3.5.5) and LOGOFF (3.3.5.6): authentication, identity, keys. */
+/* SESSION_SETUP (MS-SMB2 3.3.5.5) and LOGOFF (3.3.5.6): authentication, identity, keys, and the
+ * binding of a session to another connection (3.3.5.5.2, multichannel). */
 #include <ctype.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/negotiate.h"
 #include "smb2/wire/session_setup.h"
-
-#define SMB2_MAX_SESSIONS_PER_CONN 64
-
-static unsigned count_sessions(const struct smb2_conn *c)
-{
-	unsigned n = 0;
-	for (const struct smb2_session *s = c->sessions; s; s = s->next)
-		n++;
-	return n;
-}
 
 /* Map the authenticated name to the Unix account of the same name (per-user identity mode). */
 static NTSTATUS map_identity(struct smb2_session *s, const char *unix_name)
@@ -105,6 +97,11 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s, b
 				log_info("%s: encryption required but the client cannot encrypt", c->peer);
 				return STATUS_ACCESS_DENIED;
 			}
+			/* The session's first channel signs with the session's key. */
+			if (req->chan) {
+				memcpy(req->chan->signing_key, s->signing_key, 16);
+				req->chan->key_valid = true;
+			}
 			/* 3.3.5.5.3: on 3.1.1 the final response is signed in any case, which
 			 * proves the preauth hash both sides computed. */
 			if (c->dialect == SMB2_DIALECT_311) {
@@ -123,6 +120,126 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s, b
 	return STATUS_SUCCESS;
 }
 
+/* The same account as the session's (MS-SMB2 3.3.5.5.2: a binding authenticates its user). */
+static bool same_user(const struct smb2_session *s, const struct auth_result *res)
+{
+	return !res->anonymous && !res->guest && !s->anonymous && !s->guest &&
+	       strcasecmp(s->user, res->user) == 0 && strcasecmp(s->domain, res->domain) == 0;
+}
+
+/*
+ * A SESSION_SETUP with SMB2_SESSION_FLAG_BINDING: authenticate the session's user again on this
+ * connection and give it a channel with its own signing key (3.3.5.5.2, 3.3.5.5.3). A failure
+ * leaves the session as it was on its other connections.
+ */
+static NTSTATUS session_bind(struct smb2_req *req, const struct smb2_session_setup_req *in)
+{
+	struct smb2_conn *c = req->conn;
+	struct smb2_session *s = req->sess;
+	struct smb2_channel *ch = req->chan;
+	uint8_t *token = NULL;
+	size_t token_len = 0;
+	uint8_t key[16];
+	NTSTATUS st;
+
+	struct smb2_bind_check chk = {
+		.session_id = req->hdr.session_id,
+		.found = s != NULL,
+		.signature_ok = req->sess_sig_ok,
+		.multichannel = true,
+		.conn_dialect = c->dialect,
+		.conn_sign_alg = c->sign_alg,
+		.conn_cipher = c->cipher,
+	};
+	if (s) {
+		chk.sess_dialect = s->dialect;
+		chk.sess_sign_alg = s->sign_alg;
+		chk.sess_cipher = s->cipher;
+		chk.state = s->state;
+		chk.anonymous_or_guest = s->anonymous || s->guest || !s->keys_valid;
+		chk.channel_bound = ch && !ch->binding;
+		chk.channel_binding = ch && ch->binding;
+		chk.nchannels = s->nchannels;
+	}
+	st = smb2_bind_check(&chk);
+	if (st != STATUS_SUCCESS) {
+		log_info("%s: binding to session %llx refused: %s", c->peer,
+			 (unsigned long long)req->hdr.session_id, nt_status_name(st));
+		return st;
+	}
+	req->rsp_session_id = s->id;
+	if (!ch) {
+		ch = smb2_channel_attach(c, s);
+		if (!ch)
+			return STATUS_INSUFFICIENT_RESOURCES;
+		ch->binding = true;
+		ch->bind_auth = auth_ctx_new(&c->srv->auth_cfg);
+		/* 3.3.5.5.3: the channel's hash starts from this connection's NEGOTIATE. */
+		memcpy(ch->bind_preauth, c->preauth, sizeof(ch->bind_preauth));
+		req->chan = ch;
+		if (!ch->bind_auth) {
+			st = STATUS_NO_MEMORY;
+			goto fail;
+		}
+	}
+	if (c->dialect == SMB2_DIALECT_311 &&
+	    !crypto_preauth_update(ch->bind_preauth, req->msg, req->len)) {
+		st = STATUS_INTERNAL_ERROR;
+		goto fail;
+	}
+	st = auth_ctx_step(ch->bind_auth, in->security_buffer, in->security_buffer_len, &token,
+			   &token_len);
+	if (st == STATUS_MORE_PROCESSING_REQUIRED) {
+		/* Signed with Session.SigningKey (req->sess_sig_ok), then hashed as sent. */
+		if (c->dialect == SMB2_DIALECT_311)
+			req->preauth_rsp = ch->bind_preauth;
+	} else if (st == STATUS_SUCCESS) {
+		const struct auth_result *res = auth_ctx_result(ch->bind_auth);
+		if (!same_user(s, res)) {
+			log_info("%s: binding to session %llx as another user refused", c->peer,
+				 (unsigned long long)s->id);
+			st = STATUS_ACCESS_DENIED;
+			goto fail;
+		}
+		if (!res->has_session_key) {
+			st = STATUS_NOT_SUPPORTED;   /* see 3.3.5.2.4: nothing to sign with */
+			goto fail;
+		}
+		/* 3.3.5.5.3: Channel.SigningKey from this authentication's key, with the channel's
+		 * preauth hash on 3.1.1. */
+		if (!smb2_derive_signing_key(c->dialect, res->session_key, ch->bind_preauth, key)) {
+			st = STATUS_INTERNAL_ERROR;
+			goto fail;
+		}
+		memcpy(ch->signing_key, key, sizeof(key));
+		explicit_bzero(key, sizeof(key));
+		ch->key_valid = true;
+		ch->binding = false;
+		auth_ctx_free(ch->bind_auth);
+		ch->bind_auth = NULL;
+		explicit_bzero(ch->bind_preauth, sizeof(ch->bind_preauth));
+		log_info("%s: session %llx bound to this connection (%u channels)", c->peer,
+			 (unsigned long long)s->id, s->nchannels);
+	} else {
+		goto fail;
+	}
+	struct smb2_session_setup_rsp rsp = {
+		.security_buffer = token,
+		.security_buffer_len = (uint16_t)token_len,
+	};
+	smb2_session_setup_rsp_encode(req->out, req->hdr_off, &rsp);
+	free(token);
+	return st;
+
+fail:
+	free(token);
+	log_info("%s: binding to session %llx failed: %s", c->peer, (unsigned long long)s->id,
+		 nt_status_name(st));
+	smb2_channel_detach(c, ch);
+	req->chan = NULL;
+	return st;
+}
+
 NTSTATUS smb2_session_setup(struct smb2_req *req)
 {
 	struct smb2_conn *c = req->conn;
@@ -131,25 +248,31 @@ NTSTATUS smb2_session_setup(struct smb2_req *req)
 	uint8_t *token = NULL;
 	size_t token_len = 0;
 	uint16_t flags = 0;
-	bool fresh = false, reauth = false;
+	bool reauth = false;
 	NTSTATUS st;
 
 	st = smb2_session_setup_req_decode(req->msg, req->len, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
 	if (in.flags & SMB2_SESSION_FLAG_BINDING)
-		return STATUS_REQUEST_NOT_ACCEPTED;   /* multichannel is not offered */
+		return session_bind(req, &in);
 
 	if (req->hdr.session_id == 0) {
-		if (count_sessions(c) >= SMB2_MAX_SESSIONS_PER_CONN)
+		/* No session is held here (the header names none), so others may be locked. */
+		if (smb2_conn_prune_channels(c) >= SMB2_MAX_SESSIONS_PER_CONN)
 			return STATUS_INSUFFICIENT_RESOURCES;
 		s = smb2_session_new(c);
 		if (!s)
 			return STATUS_NO_MEMORY;
-		fresh = true;
+		req->held = s;
+		req->chan = smb2_channel_of(c, s);
 	} else {
-		s = req->sess ? req->sess : smb2_session_find(c, req->hdr.session_id);
+		s = req->sess;
 		if (!s)
+			return STATUS_USER_SESSION_DELETED;
+		/* 3.3.5.5: without the binding flag, only a session of this connection; one bound
+		 * elsewhere is left alone (its answer is signed if the request was, 3.3.5.2.4). */
+		if (!req->chan || req->chan->binding)
 			return STATUS_USER_SESSION_DELETED;
 		reauth = s->state != SESSION_IN_PROGRESS;
 	}
@@ -203,9 +326,10 @@ fail:
 	free(token);
 	log_info("%s: session setup failed: %s", c->peer, nt_status_name(st));
 	req->sess = NULL;     /* the failure response is not signed */
-	/* A failed logon deletes the session, a failed re-authentication too (as Windows does). */
+	/* A failed logon deletes the session, a failed re-authentication too (as Windows does),
+	 * on every connection it is bound to. */
 	smb2_session_destroy(c, s);
-	(void)fresh;
+	req->chan = NULL;
 	return st;
 }
 

@@ -3,13 +3,19 @@
  * SMB2 protocol state shared by the dispatcher and the command handlers: the server, a
  * connection, its sessions, tree connects and opens, and one request being processed.
  *
- * Threading: everything reachable from a struct smb2_conn is touched only by that connection's
- * strand (one worker at a time, see src/net/pool.c), so it needs no lock. The server object is
- * immutable after start-up. The VFS has its own locks for what is shared between connections.
+ * Threading: a connection's own state (credits, pending async requests, its list of channels,
+ * the arena) is touched only by that connection's strand (one worker at a time, see
+ * src/net/pool.c). A session, with its trees and opens, can be bound to several connections
+ * (multichannel, MS-SMB2 3.3.5.5.2): it lives in the server's session table, is reference
+ * counted, and its mutable state is guarded by its own mutex, which a request holds from the
+ * session lookup to its signed response (docs/ARCHITECTURE.md, "Sessions and channels"). The
+ * server object is immutable after start-up except the session table (session_table.c). The
+ * VFS has its own locks for what is shared between connections.
  */
 #ifndef SKIFF_SMB2_H
 #define SKIFF_SMB2_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +36,9 @@ struct userdb;
 
 #define SMB2_MAX_IO      (8 * 1024 * 1024)
 #define SMB2_MAX_OPENS_PER_CONN_DEFAULT 16384
+#define SMB2_SESSION_BUCKETS 256
+#define SMB2_MAX_SESSIONS_PER_CONN 64    /* channels of a connection, tombstones included */
+#define SMB2_MAX_CHANNELS_PER_SESSION 32
 
 struct smb2_share {
 	const struct cfg_share *cfg;    /* NULL for IPC$ */
@@ -49,7 +58,12 @@ struct smb2_server {
 	uint8_t *neg_token;             /* SPNEGO NegTokenInit2 for NEGOTIATE responses */
 	size_t neg_token_len;
 	atomic_uint_fast64_t next_session_id;
+	atomic_uint_fast64_t next_volatile;     /* FileId.Volatile, unique server-wide */
 	uint32_t max_read, max_write, max_trans;
+	/* MS-SMB2 3.3.1.5 GlobalSessionTable (session_table.c): sess_lock guards the buckets and
+	 * the chains through smb2_session.table_next, nothing else. */
+	pthread_mutex_t sess_lock;
+	struct smb2_session *sess_table[SMB2_SESSION_BUCKETS];
 };
 
 /* LOGGED_OFF sessions stay as tombstones (trees and opens gone, keys kept) so that a request
@@ -66,21 +80,45 @@ struct smb2_tree {
 	bool encrypt_data;              /* SMB2_SHAREFLAG_ENCRYPT_DATA */
 };
 
+struct smb2_channel;
+struct smb2_open;
+#define SMB2_OPEN_BUCKETS 256
+
+/*
+ * A session (MS-SMB2 3.3.1.8). Ownership: the session table holds one reference while the
+ * session is in it, each channel one, each request that found it one (smb2_session_get/put);
+ * it is freed at the last put. Locking: `lock` guards every field below it, except those marked
+ * [I]: written under the lock while the session is IN_PROGRESS (or, for the keys, at its
+ * first successful authentication) and never again until it is freed, so a holder of a
+ * reference may read them without the lock once it has seen the session VALID under the lock
+ * (or through a channel of its connection, which was made after that). A thread never holds
+ * two session locks at once; lock order: a session's lock, then the server's sess_lock.
+ */
 struct smb2_session {
-	struct smb2_session *next;
-	uint64_t id;
+	pthread_mutex_t lock;
+	atomic_uint refs;
+	uint64_t id;                    /* [I] */
+	struct smb2_session *table_next;        /* under the server's sess_lock */
+	struct smb2_server *srv;        /* [I] */
+	/* Session.Connection's negotiated parameters, which every channel must match */
+	uint16_t dialect;               /* [I] */
+	enum smb2_sign_alg sign_alg;    /* [I] */
+	enum smb2_cipher cipher;        /* [I] */
+	bool unlinked;                  /* out of the table, trees and opens closed: dead */
+	struct smb2_channel *channels;  /* through smb2_channel.sess_next */
+	unsigned nchannels;
 	enum smb2_session_state state;
 	struct auth_ctx *auth;          /* while authenticating */
 	uint8_t session_key[16];
-	uint8_t signing_key[16];
+	uint8_t signing_key[16];        /* [I] Session.SigningKey */
 	uint8_t app_key[16];
-	bool keys_valid;
-	uint8_t enc_key[32];            /* server -> client (ServerOut / S2C) */
-	uint8_t dec_key[32];            /* client -> server (ServerIn / C2S) */
-	bool cipher_keys_valid;
-	bool encrypt_data;              /* SMB2_SESSION_FLAG_ENCRYPT_DATA: all traffic encrypted */
-	struct smb2_nonce_gen nonces;
-	bool signing_required;          /* every request must carry a valid signature */
+	bool keys_valid;                /* [I] */
+	uint8_t enc_key[32];            /* [I] server -> client (ServerOut / S2C) */
+	uint8_t dec_key[32];            /* client -> server (ServerIn / C2S); wiped at LOGOFF */
+	bool cipher_keys_valid;         /* [I] */
+	bool encrypt_data;              /* [I] SMB2_SESSION_FLAG_ENCRYPT_DATA: all traffic encrypted */
+	struct smb2_nonce_gen nonces;   /* thread-safe on its own (one generator for all channels) */
+	bool signing_required;          /* [I] every request must carry a valid signature */
 	bool anonymous, guest;
 	bool reauth_in_progress;
 	uint8_t preauth[64];            /* 3.1.1 session preauth hash */
@@ -90,6 +128,27 @@ struct smb2_session {
 	gid_t groups[64];
 	struct smb2_tree *trees;
 	uint32_t next_tree_id;
+	struct smb2_open *opens[SMB2_OPEN_BUCKETS];     /* Session.OpenTable, by volatile id */
+	unsigned nopens;
+};
+
+/*
+ * A session's channel on one connection (MS-SMB2 3.3.1.14). It is on two lists: its
+ * connection's (conn_next, that connection's strand only) and its session's (sess_next, under
+ * the session lock). Only its own connection's strand creates or frees it, with the session
+ * lock held, so that strand may read it without the lock; other strands reach it only through
+ * the session, under the lock.
+ */
+struct smb2_channel {
+	struct smb2_channel *conn_next;
+	struct smb2_channel *sess_next;
+	struct smb2_session *sess;      /* referenced */
+	struct smb2_conn *conn;         /* outlives the channel */
+	uint8_t signing_key[16];        /* Channel.SigningKey, with the connection's algorithm */
+	bool key_valid;
+	bool binding;                   /* a binding SESSION_SETUP is under way on it */
+	struct auth_ctx *bind_auth;     /* that binding's authentication */
+	uint8_t bind_preauth[64];       /* that binding's 3.1.1 preauth hash (3.3.5.5.3) */
 };
 
 struct oplock_grant;
@@ -115,6 +174,7 @@ struct smb2_async {
 
 #define SMB2_MAX_ASYNC_PER_CONN 512
 
+/* An open (Session.OpenTable entry): guarded by its session's lock unless marked otherwise. */
 struct smb2_open {
 	struct smb2_open *next;         /* hash chain */
 	struct oplock_grant *oplock;    /* guarded by the oplock table lock (oplock.c) */
@@ -129,8 +189,6 @@ struct smb2_open {
 	char *dir_pattern;              /* last QUERY_DIRECTORY pattern (malloc'ed) */
 	bool dir_started;
 };
-
-#define SMB2_OPEN_BUCKETS 256
 
 struct smb2_conn {
 	struct smb2_server *srv;
@@ -153,10 +211,12 @@ struct smb2_conn {
 
 	struct smb2_credits credits;
 
-	struct smb2_session *sessions;
-	struct smb2_open *opens[SMB2_OPEN_BUCKETS];
-	unsigned nopens;
-	uint64_t next_volatile;
+	struct smb2_channel *channels;  /* this connection's channels, newest first */
+
+	/* Sessions bound here that have open files keep the connection pinned (not dropped for
+	 * being idle); other strands change this, under pin_lock (a leaf). */
+	pthread_mutex_t pin_lock;
+	unsigned pinned_by;
 
 	struct smb2_async *pending;     /* requests that went async */
 	unsigned npending;
@@ -173,6 +233,13 @@ struct smb2_req {
 	size_t len;
 	struct smb2_session *sess;
 	struct smb2_tree *tree;
+	/* the session this request holds (a reference, and its lock) until it has answered; sess
+	 * may be cleared to leave the answer unsigned, held still says what to release */
+	struct smb2_session *held;
+	struct smb2_channel *chan;      /* this connection's channel of sess, if it has one */
+	/* a SESSION_SETUP for a session without a usable channel here carried a valid signature
+	 * by the session's key (3.3.5.2.4): its answer is signed with that key */
+	bool sess_sig_ok;
 	struct wr *out;                 /* the whole response PDU being built */
 	size_t hdr_off;                 /* where this message's response header starts in out */
 	struct arena *arena;
@@ -216,17 +283,73 @@ void smb2_conn_close(struct net_conn *nc, void *state);
 struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users);
 void smb2_server_free(struct smb2_server *s);
 
-/* Sessions, trees, opens (session.c, open_table.c). */
-struct smb2_session *smb2_session_find(struct smb2_conn *c, uint64_t id);
+/*
+ * The session table and channels (session_table.c). smb2_session_get finds a live session by id
+ * and takes a reference; smb2_session_put drops one and frees the session at the last.
+ */
+bool smb2_sessions_init(struct smb2_server *srv);
+void smb2_sessions_fini(struct smb2_server *srv);
+struct smb2_session *smb2_session_alloc(struct smb2_server *srv);
+struct smb2_session *smb2_session_get(struct smb2_server *srv, uint64_t id);
+void smb2_session_ref(struct smb2_session *s);
+void smb2_session_put(struct smb2_session *s);
+/* Take the session out of the table (its id is no longer found); session lock held. */
+void smb2_session_unlink(struct smb2_session *s);
+/* Bind a session to a connection / unbind it; session lock held, on c's strand. NULL when the
+ * session has SMB2_MAX_CHANNELS_PER_SESSION channels or memory is short. */
+struct smb2_channel *smb2_channel_attach(struct smb2_conn *c, struct smb2_session *s);
+void smb2_channel_detach(struct smb2_conn *c, struct smb2_channel *ch);
+/* c's channel of the session with this id / of this session (c's strand; no lock needed). */
+struct smb2_channel *smb2_channel_find(struct smb2_conn *c, uint64_t session_id);
+struct smb2_channel *smb2_channel_of(struct smb2_conn *c, const struct smb2_session *s);
+/* A session with open files pins the connections of its channels (session lock held). */
+void smb2_conn_pin(struct smb2_conn *c, bool pin);
+/* Connection teardown: detach every channel, ending the sessions left without one. */
+void smb2_conn_drop_channels(struct smb2_conn *c);
+/* Before a new session: forget channels of dead sessions and the oldest tombstones (no session
+ * lock held); returns how many channels the connection keeps. */
+unsigned smb2_conn_prune_channels(struct smb2_conn *c);
+
+/* Find the session a request names and hold it (reference and lock) in req->held, with
+ * req->chan set to this connection's channel of it; NULL if there is no live session of that
+ * id. smb2_req_release lets go (the dispatcher calls it once the answer is signed). */
+struct smb2_session *smb2_req_session(struct smb2_req *req, uint64_t id);
+void smb2_req_release(struct smb2_req *req);
+
+/*
+ * MS-SMB2 3.3.5.5 with smbtorture's order of checks: may this connection bind (or go on
+ * binding) to this session? STATUS_SUCCESS to go on with the authentication; the status to fail
+ * the SESSION_SETUP with otherwise. Pure: every input is in the struct.
+ */
+struct smb2_bind_check {
+	uint64_t session_id;            /* from the header */
+	bool found;                     /* a live session of that id exists */
+	bool signature_ok;              /* the request was signed with the session's key */
+	bool multichannel;              /* the server offers multichannel */
+	uint16_t conn_dialect, sess_dialect;
+	enum smb2_sign_alg conn_sign_alg, sess_sign_alg;
+	enum smb2_cipher conn_cipher, sess_cipher;
+	enum smb2_session_state state;
+	bool anonymous_or_guest;
+	bool channel_bound;             /* this connection already has a working channel of it */
+	bool channel_binding;           /* a binding of this connection is under way */
+	unsigned nchannels;
+};
+NTSTATUS smb2_bind_check(const struct smb2_bind_check *in);
+
+/* Sessions, trees, opens (session.c). smb2_session_new returns a new session bound to c,
+ * locked and referenced for the caller (who holds it in req->held). */
 struct smb2_session *smb2_session_new(struct smb2_conn *c);
+/* End a session everywhere: close its trees and opens, take it out of the table, unbind it
+ * from c (other connections forget their channels of it lazily). Session lock held. */
 void smb2_session_destroy(struct smb2_conn *c, struct smb2_session *s);
-/* LOGOFF: close trees and opens, keep the session as a tombstone. */
+/* LOGOFF: close trees and opens, keep the session as a tombstone. Session lock held. */
 void smb2_session_logoff(struct smb2_conn *c, struct smb2_session *s);
 struct smb2_tree *smb2_tree_find(struct smb2_session *s, uint32_t id);
 void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t);
 struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
 				struct vfs_open *vo);
-struct smb2_open *smb2_open_find(struct smb2_conn *c, uint64_t persistent, uint64_t volatile_id);
+struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, uint64_t volatile_id);
 void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
 /* Resolve a FileId in a request: the related-compound placeholder (all 0xFF) means the FileId
  * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's. */
@@ -253,6 +376,10 @@ NTSTATUS smb2_pipe_query_info(struct smb2_pipe *p, uint8_t cls, uint32_t out_len
 int smb2_share_encrypt(const struct smb2_server *srv, const struct smb2_share *share);
 /* Derive signing and encryption keys for a session once authentication completes. */
 void smb2_session_derive_keys(struct smb2_conn *c, struct smb2_session *s);
+/* MS-SMB2 3.3.5.5.3: the signing key of a session or channel for this dialect (the session
+ * key itself before 3.0; preauth is used by 3.1.1 only). */
+bool smb2_derive_signing_key(uint16_t dialect, const uint8_t session_key[16],
+			     const uint8_t preauth[64], uint8_t out[16]);
 
 /* Handlers: one per command, each in its own file. */
 NTSTATUS smb2_negotiate(struct smb2_req *req);
@@ -283,9 +410,13 @@ void smb2_async_wake(struct net_conn *nc, uint64_t async_id);
 struct smb2_async *smb2_async_find(struct smb2_conn *c, bool by_async_id, uint64_t id);
 /* Remove and free an entry (runs on_drop). */
 void smb2_async_drop(struct smb2_conn *c, struct smb2_async *a);
-/* Send the final response of an async request that ends without being re-run (e.g. cancelled). */
+/* Send the final response of an async request that ends without being re-run (e.g. cancelled).
+ * Takes no session lock (callers may hold one). */
 void smb2_async_complete_status(struct smb2_conn *c, struct smb2_async *a, NTSTATUS st);
-/* Send a response PDU built in `out` (4 bytes of room first), encrypted for `enc` if set. */
+/* The same from another strand: post it to the request's connection. */
+void smb2_async_post_status(struct net_conn *nc, uint64_t async_id, NTSTATUS st);
+/* Send a response PDU built in `out` (4 bytes of room first), encrypted for `enc` if set
+ * (the caller holds a reference to enc; its lock is not needed). */
 void smb2_send_response(struct smb2_conn *c, struct wr *out, struct smb2_session *enc);
 /* Re-run a parked request on its connection's strand (dispatch.c). */
 void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a);
