@@ -4,6 +4,7 @@
 # upgrade (to 2.??? and to 2.002), an SMB1-only client refused, encrypted sessions with every
 # cipher (bytes intact), and a share with "server smb encrypt = required" refusing a client that
 # does not encrypt. Also the 2.1 multi-credit path with more than 512 MiB of 8 MiB writes.
+# Env: SKIFF_ENC_FILE_MB, size of the encrypted round trips (default 3; 1024 for the acceptance run).
 set -uo pipefail
 SKIFF_TEST_NAME=test_protocol
 # shellcheck source=lib.sh
@@ -20,7 +21,7 @@ fi
 skiff_start
 LOCAL=$SKIFF_TEST_DIR/local
 mkdir -p "$LOCAL"
-head -c $((3 * 1024 * 1024)) /dev/urandom >"$LOCAL/f.bin"
+head -c $((${SKIFF_ENC_FILE_MB:-3} * 1024 * 1024)) /dev/urandom >"$LOCAL/f.bin"
 SUM=$(sha256sum <"$LOCAL/f.bin" | cut -d' ' -f1)
 
 smbc() { skiff_smbclient "$@" 2>&1; }
@@ -42,8 +43,10 @@ done
 for c in aes-128-ccm aes-128-gcm aes-256-ccm aes-256-gcm; do
 	rm -f "$LOCAL/back.bin"
 	out=$(smbc -m SMB3_11 --client-protection=encrypt --option="client smb3 encryption algorithms=$c" \
-		-c "get enc_SMB3_11.bin $LOCAL/back.bin")
-	expect_eq "SMB3_11 $c read back" "$SUM" "$(sha256sum <"$LOCAL/back.bin" 2>/dev/null | cut -d' ' -f1)"
+		-c "put $LOCAL/f.bin enc_$c.bin; get enc_$c.bin $LOCAL/back.bin")
+	expect_eq "SMB3_11 $c encrypted round trip" "$SUM" "$(sha256sum <"$LOCAL/back.bin" 2>/dev/null | cut -d' ' -f1)"
+	expect_eq "SMB3_11 $c file on disk" "$SUM" "$(sha256sum <"$SKIFF_TEST_SHARE_DIR/enc_$c.bin" 2>/dev/null | cut -d' ' -f1)"
+	rm -f "$SKIFF_TEST_SHARE_DIR/enc_$c.bin"
 done
 
 if [ "${SKIFF_TEST_TARGET:-skiffd}" = skiffd ]; then
