@@ -242,6 +242,31 @@ static void test_aes128_gmac_published(void **state)
 	expect_hex(out, 16, "94dca8edfcf90bb74b153c8d48a17930");
 }
 
+/* The MACs reuse one context per thread and algorithm: interleaving algorithms and keys must
+ * give every answer as a fresh context would (RFC 4493 example 2, RFC 4231 case 2, GCM case 1). */
+static void test_cached_mac_contexts_rekey(void **state)
+{
+	uint8_t ckey[16], msg[16], zero16[16] = { 0 }, out[32], first[16];
+	struct crypto_part p = { msg, 16 };
+	struct crypto_part jefe = { "what do ya want for nothing?", 28 };
+
+	unhex_to("2b7e151628aed2a6abf7158809cf4f3c", ckey, 16);
+	unhex_to("6bc1bee22e409f96e93d7e117393172a", msg, 16);
+	for (int round = 0; round < 3; round++) {
+		assert_true(crypto_aes128_cmac(ckey, &p, 1, out));
+		expect_hex(out, 16, "070a16b46b4d4144f79bdd9dd04a287c");
+		memcpy(first, out, 16);
+		/* another key in between: a different MAC, then the first key's again */
+		assert_true(crypto_aes128_cmac(zero16, &p, 1, out));
+		assert_memory_not_equal(out, first, 16);
+		assert_true(crypto_hmac_sha256((const uint8_t *)"Jefe", 4, &jefe, 1, out));
+		expect_hex(out, 32, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+		assert_true(crypto_aes128_gmac(zero16, zero16, NULL, 0, out));
+		expect_hex(out, 16, "58e2fccefa7e3061367f1d57a4e7455a");
+	}
+	(void)state;
+}
+
 /* ---- RC4 ---- */
 
 static void test_rc4_rfc6229(void **state)
@@ -835,6 +860,7 @@ int main(void)
 		cmocka_unit_test(test_hmac_sha256_rfc4231),
 		cmocka_unit_test(test_aes128_cmac_rfc4493),
 		cmocka_unit_test(test_aes128_gmac_published),
+		cmocka_unit_test(test_cached_mac_contexts_rekey),
 		cmocka_unit_test(test_rc4_rfc6229),
 		cmocka_unit_test(test_ntlmv2_ms_nlmp_4_2_4),
 		cmocka_unit_test(test_preauth_hash_chain),
