@@ -121,6 +121,19 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s, b
 }
 
 /* The same account as the session's (MS-SMB2 3.3.5.5.2: a binding authenticates its user). */
+/* The SESSION_SETUP response carrying the next authentication token (which it frees). */
+static void respond(struct smb2_req *req, uint16_t flags, uint8_t *token, size_t token_len)
+{
+	struct smb2_session_setup_rsp rsp = {
+		.session_flags = flags,
+		.security_buffer = token,
+		.security_buffer_len = (uint16_t)token_len,
+	};
+
+	smb2_session_setup_rsp_encode(req->out, req->hdr_off, &rsp);
+	free(token);
+}
+
 static bool same_user(const struct smb2_session *s, const struct auth_result *res)
 {
 	return !res->anonymous && !res->guest && !s->anonymous && !s->guest &&
@@ -223,12 +236,7 @@ static NTSTATUS session_bind(struct smb2_req *req, const struct smb2_session_set
 	} else {
 		goto fail;
 	}
-	struct smb2_session_setup_rsp rsp = {
-		.security_buffer = token,
-		.security_buffer_len = (uint16_t)token_len,
-	};
-	smb2_session_setup_rsp_encode(req->out, req->hdr_off, &rsp);
-	free(token);
+	respond(req, 0, token, token_len);
 	return st;
 
 fail:
@@ -313,13 +321,7 @@ NTSTATUS smb2_session_setup(struct smb2_req *req)
 	} else {
 		goto fail;
 	}
-	struct smb2_session_setup_rsp rsp = {
-		.session_flags = flags,
-		.security_buffer = token,
-		.security_buffer_len = (uint16_t)token_len,
-	};
-	smb2_session_setup_rsp_encode(req->out, req->hdr_off, &rsp);
-	free(token);
+	respond(req, flags, token, token_len);
 	return st;
 
 fail:
