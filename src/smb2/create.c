@@ -152,6 +152,9 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		.allocation_size = want.alloc_size,
 		.eas = want.eas,
 		.neas = want.neas,
+		.apply_security = true,   /* inheritance and SecD on what the create makes */
+		.sd = secd,
+		.sd_arena = req->arena,
 	};
 	/* Batch/exclusive oplocks of other opens are broken first; the open waits for the
 	 * holder's acknowledgement (MS-SMB2 3.3.5.9, MS-FSA 2.1.5.1.2). */
@@ -162,8 +165,6 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (res.create_action == FILE_CREATED)
-		smb2_security_on_create(req, vo, secd);   /* inheritance, SecD */
 
 	if (req->sess->nopens >= c->srv->cfg->g.max_open_files) {
 		vfs_close(vo, NULL);

@@ -134,12 +134,3 @@ NTSTATUS smb2_security_create_ctx(struct smb2_req *req, const struct smb2_create
 		return STATUS_INVALID_OWNER;
 	return STATUS_SUCCESS;
 }
-
-void smb2_security_on_create(struct smb2_req *req, struct vfs_open *vo, const struct sd *sd)
-{
-	NTSTATUS st = vfs_sd_on_create(vo, sd, req->arena);
-
-	if (st != STATUS_SUCCESS)
-		log_debug("%s: security of new '%s': %s", req->conn->peer, vfs_open_path(vo),
-			  nt_status_name(st));
-}

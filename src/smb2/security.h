@@ -26,8 +26,5 @@ NTSTATUS smb2_security_set(struct smb2_req *req, struct smb2_open *op,
  */
 NTSTATUS smb2_security_create_ctx(struct smb2_req *req, const struct smb2_create_ctx_list *ctxs,
 				  struct sd **sd);
-/* CREATE, after an open that made a new object (FILE_CREATED): inheritance from the parent's
- * stored DACL and the SecD descriptor. Failures are logged; the object stays as POSIX made it. */
-void smb2_security_on_create(struct smb2_req *req, struct vfs_open *vo, const struct sd *sd);
 
 #endif

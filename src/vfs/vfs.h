@@ -155,6 +155,11 @@ struct vfs_create_args {
 	uint64_t allocation_size;  /* from the AlSi context, 0 if none */
 	const struct vfs_ea *eas;  /* from the ExtA context: set on a file this create makes or */
 	size_t neas;               /* overwrites (replacing its EAs); ignored when it opens one */
+	/* On an object this create makes: inherit from the parent's stored DACL and apply the
+	 * creator's security descriptor `sd` (SecD context, may be NULL), as vfs_sd_on_create. */
+	bool apply_security;
+	const struct sd *sd;
+	struct arena *sd_arena;    /* for sd_on_create's work; required with apply_security */
 };
 
 struct vfs_create_result {

@@ -1051,12 +1051,29 @@ static int parent_of(struct vfs_open *op)
 	return fd >= 0 ? fd : -1;
 }
 
-/* The parent's stored DACL, if it has a valid one. */
-static bool parent_stored(int pfd, struct arena *a, struct stored *out)
+const struct stat *vfs_parent_stat(struct vfs_parent_hint *p)
 {
-	struct stat pst;
+	if (p->fd < 0)
+		return NULL;
+	if (!p->have_st) {
+		if (fstat(p->fd, &p->st) != 0)
+			return NULL;
+		p->have_st = true;
+	}
+	return &p->st;
+}
 
-	return pfd >= 0 && fstat(pfd, &pst) == 0 && stored_load(pfd, &pst, a, out);
+/* The parent's stored DACL, if it has a valid one; its absence is remembered in the hint. */
+static bool parent_stored(struct vfs_parent_hint *p, struct arena *a, struct stored *out)
+{
+	const struct stat *pst;
+
+	if (p->no_stored_acl || !(pst = vfs_parent_stat(p)))
+		return false;
+	if (stored_load(p->fd, pst, a, out))
+		return true;
+	p->no_stored_acl = true;
+	return false;
 }
 
 /* ---- owner and group ---- */
@@ -1162,18 +1179,30 @@ NTSTATUS vfs_set_sd(struct vfs_open *op, uint32_t secinfo, const struct sd *sd, 
 
 NTSTATUS vfs_sd_on_create(struct vfs_open *op, const struct sd *creator, struct arena *a)
 {
+	struct vfs_parent_hint parent = vfs_parent_hint_of(parent_of(op));
 	struct stat st;
+	NTSTATUS status;
+
+	if (fstat(op->fd, &st) != 0)
+		status = vfs_status_from_errno(errno);
+	else
+		status = vfs_sd_on_create_in(op, &st, creator, a, &parent);
+	if (parent.fd >= 0)
+		close(parent.fd);
+	return status;
+}
+
+NTSTATUS vfs_sd_on_create_in(struct vfs_open *op, const struct stat *st_in, const struct sd *creator,
+			     struct arena *a, struct vfs_parent_hint *parent)
+{
+	struct stat st = *st_in;
 	struct stored ps;
 	struct sd_acl *inh = NULL, *dacl = NULL;
 	uint16_t control = 0;
 	bool chowned, apply = false, auto_inherit = false;
 	NTSTATUS status = STATUS_SUCCESS;
-	int pfd;
 
-	if (fstat(op->fd, &st) != 0)
-		return vfs_status_from_errno(errno);
-	pfd = parent_of(op);
-	if (parent_stored(pfd, a, &ps)) {
+	if (parent_stored(parent, a, &ps)) {
 		auto_inherit = ps.control & SE_DACL_AUTO_INHERITED;
 		status = inherit_aces(ps.dacl, auto_inherit, op->is_dir, st.st_uid, st.st_gid, a, &inh);
 		if (status != STATUS_SUCCESS)
@@ -1215,16 +1244,14 @@ NTSTATUS vfs_sd_on_create(struct vfs_open *op, const struct sd *creator, struct 
 	if (apply)
 		status = dacl_apply(op->fd, control, dacl, a);
 out:
-	if (pfd >= 0)
-		close(pfd);
 	return status;
 }
 
-uint32_t vfs_acl_limit(int fd, int parent_fd, const struct stat *st, uint32_t acc)
+uint32_t vfs_acl_limit(int fd, struct vfs_parent_hint *parent, const struct stat *st, uint32_t acc,
+		       bool fresh)
 {
 	struct arena a;
 	struct stored fs, ps;
-	struct stat pst;
 	struct who w;
 	bool have_file, have_parent = false, file_delete;
 	uint32_t nt = 0;
@@ -1232,9 +1259,9 @@ uint32_t vfs_acl_limit(int fd, int parent_fd, const struct stat *st, uint32_t ac
 	if (vfs_thread_euid() == 0)
 		return acc;   /* root: every permission, as POSIX gives it */
 	arena_init(&a, 2048);
-	have_file = stored_load(fd, st, &a, &fs);
-	if ((acc & DELETE_ACCESS) && parent_fd >= 0 && fstat(parent_fd, &pst) == 0)
-		have_parent = stored_load(parent_fd, &pst, &a, &ps);
+	have_file = !fresh && stored_load(fd, st, &a, &fs);
+	if (acc & DELETE_ACCESS)
+		have_parent = parent_stored(parent, &a, &ps);
 	if ((!have_file && !have_parent) || !who_current(&a, &w))
 		goto out;
 	if (have_file) {
@@ -1247,28 +1274,27 @@ uint32_t vfs_acl_limit(int fd, int parent_fd, const struct stat *st, uint32_t ac
 	 * FILE_DELETE_CHILD exactly when POSIX lets unlink happen. */
 	file_delete = have_file ? (nt & DELETE_ACCESS) : (acc & FILE_WRITE_DATA);
 	if ((acc & DELETE_ACCESS) && !file_delete && have_parent &&
-	    !(dacl_access(ps.dacl, &w, pst.st_uid == w.uid) & FILE_DELETE_CHILD))
+	    !(dacl_access(ps.dacl, &w, parent->st.st_uid == w.uid) & FILE_DELETE_CHILD))
 		acc &= ~DELETE_ACCESS;
 out:
 	arena_destroy(&a);
 	return acc;
 }
 
-bool vfs_acl_may_add(int parent_fd, bool is_dir)
+bool vfs_acl_may_add(struct vfs_parent_hint *parent, bool is_dir)
 {
 	struct arena a;
 	struct stored ps;
-	struct stat pst;
 	struct who w;
 	bool ok = true;
 
-	if (parent_fd < 0 || vfs_thread_euid() == 0)
+	if (parent->fd < 0 || vfs_thread_euid() == 0)
 		return true;
 	arena_init(&a, 2048);
 	/* MS-FSA 2.1.5.1.1: a new file needs FILE_ADD_FILE, a new directory FILE_ADD_SUBDIRECTORY
 	 * on the parent; POSIX write and search are checked by the kernel anyway. */
-	if (fstat(parent_fd, &pst) == 0 && stored_load(parent_fd, &pst, &a, &ps) && who_current(&a, &w))
-		ok = dacl_access(ps.dacl, &w, pst.st_uid == w.uid) &
+	if (parent_stored(parent, &a, &ps) && who_current(&a, &w))
+		ok = dacl_access(ps.dacl, &w, parent->st.st_uid == w.uid) &
 		     (is_dir ? FILE_ADD_SUBDIRECTORY : FILE_ADD_FILE);
 	arena_destroy(&a);
 	return ok;

@@ -49,6 +49,8 @@ struct create_ctx {
 	bool must_dir;          /* the wire name ended in a backslash */
 	uint32_t desired;       /* generic bits mapped, MAXIMUM_ALLOWED kept */
 	int parent_fd;          /* O_PATH of the parent, -1 for the root */
+	struct vfs_parent_hint pdir;   /* what the checks learnt of it (fd: parent_fd) */
+	struct stat created_st; /* the object create_new made, as first stat'ed */
 	struct vfs_dirstamp stamp;   /* the parent as the case-insensitive lookup saw it */
 	struct vfs_open *op;    /* result */
 	bool meta_ready;        /* res->meta already filled from what the open read */
@@ -299,7 +301,7 @@ static NTSTATUS grant_access(struct create_ctx *c, int fd, const struct stat *st
 			     const struct vfs_dosinfo *di, bool readonly_limits, uint32_t *attrs,
 			     uint32_t *effective, uint32_t *granted)
 {
-	uint32_t maximal = share_limit(c->share, vfs_maximal_access(fd, c->parent_fd, st));
+	uint32_t maximal = share_limit(c->share, vfs_maximal_access(fd, &c->pdir, st, false));
 
 	c->res->maximal_access = maximal;
 	if (di)
@@ -480,12 +482,13 @@ static NTSTATUS create_new(struct create_ctx *c)
 	if (c->share->read_only)
 		return STATUS_ACCESS_DENIED;
 	/* A DACL stored on the parent may deny adding entries that POSIX would allow. */
-	if (!vfs_acl_may_add(c->parent_fd, is_dir))
+	if (!vfs_acl_may_add(&c->pdir, is_dir))
 		return STATUS_ACCESS_DENIED;
 	/* A new read-only file could never be deleted at close (smb2.delete-on-close-perms.READONLY). */
 	if ((a->create_options & FILE_DELETE_ON_CLOSE) && (a->file_attributes & FILE_ATTRIBUTE_READONLY))
 		return STATUS_CANNOT_DELETE;
-	if (fstat(c->parent_fd, &st) == 0 && delete_pending(c->share, &st))
+	const struct stat *pst = vfs_parent_stat(&c->pdir);
+	if (pst && delete_pending(c->share, pst))
 		return STATUS_DELETE_PENDING;
 
 	granted = c->desired & ~MAXIMUM_ALLOWED;
@@ -529,8 +532,9 @@ static NTSTATUS create_new(struct create_ctx *c)
 		goto out;
 	}
 	vfs_stat_from_statx(&stx, &st);
+	c->created_st = st;
 
-	c->res->maximal_access = share_limit(c->share, vfs_maximal_access(fd, c->parent_fd, &st));
+	c->res->maximal_access = share_limit(c->share, vfs_maximal_access(fd, &c->pdir, &st, true));
 	/* The creator gets what it asked for (Windows grants it on the new object's default DACL). */
 	if (c->desired & MAXIMUM_ALLOWED)
 		granted |= c->res->maximal_access;
@@ -749,6 +753,18 @@ out:
 	return status;
 }
 
+/* Inheritance from the parent's stored DACL and the creator's SecD, on what this create made.
+ * Failing it leaves the object with what POSIX gave it, as a create without them would. */
+static void apply_new_security(struct create_ctx *c)
+{
+	const struct vfs_create_args *a = c->args;
+	NTSTATUS st = c->stream ? vfs_sd_on_create(c->op, a->sd, a->sd_arena)
+				: vfs_sd_on_create_in(c->op, &c->created_st, a->sd, a->sd_arena, &c->pdir);
+
+	if (st != STATUS_SUCCESS)
+		log_debug("vfs: security of new '%s': %s", c->rel, nt_status_name(st));
+}
+
 NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct vfs_create_args *args,
 		    struct vfs_open **out, struct vfs_create_result *res)
 {
@@ -805,7 +821,7 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 	}
 	/* Parent directories in their on-disk case; the last name is matched in open_existing. */
 	{
-		char *r = vfs_resolve_parent(share, c.rel);
+		char *r = vfs_resolve_parent_fd(share, c.rel, &c.parent_fd);
 		if (!r) {
 			status = STATUS_NO_MEMORY;
 			goto out;
@@ -819,14 +835,19 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 			status = STATUS_NO_MEMORY;
 			goto out;
 		}
-		c.parent_fd = vfs_openat2(share->root_fd, c.parent, O_PATH | O_DIRECTORY, 0);
+		if (c.parent_fd < 0)   /* not already opened while resolving the path */
+			c.parent_fd = vfs_openat2(share->root_fd, c.parent, O_PATH | O_DIRECTORY, 0);
 		if (c.parent_fd < 0) {
 			int err = -c.parent_fd;
 			status = err == ENOENT || err == ENOTDIR ? STATUS_OBJECT_PATH_NOT_FOUND
 								 : vfs_status_from_errno(err);
 			goto out;
 		}
+	} else if (c.parent_fd >= 0) {
+		close(c.parent_fd);   /* the share root has no parent */
+		c.parent_fd = -1;
 	}
+	c.pdir = vfs_parent_hint_of(c.parent_fd);
 
 	/* Open what is there, else create; a race with another creator or deleter loops. */
 	status = STATUS_VFS_RETRY;
@@ -853,6 +874,8 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 		goto out;
 	}
 	*out = c.op;
+	if (args->apply_security && res->create_action == FILE_CREATED)
+		apply_new_security(&c);
 out:
 	if (c.parent_fd >= 0)
 		close(c.parent_fd);

@@ -168,10 +168,29 @@ void vfs_stat_from_statx(const struct statx *stx, struct stat *st);
 NTSTATUS vfs_meta_of_fd(int fd, struct vfs_meta *m);
 /* Effective DOS attributes (without DIRECTORY/NORMAL) of an fd: stored or derived. */
 uint32_t vfs_dos_attrs_of_fd(int fd, bool is_dir);
-/* Maximal access the current thread's credentials have on the object `fd` whose parent
- * directory is `parent_fd` (-1 for the share root), ignoring the READONLY attribute and the
- * share's read-only flag (callers apply those). */
-uint32_t vfs_maximal_access(int fd, int parent_fd, const struct stat *st);
+/*
+ * What one create has learnt of the parent directory, so that its checks (may add, maximal
+ * access, delete-pending, inheritance) ask the kernel once: a new file used to stat the parent
+ * four times and read its stored ACL three times.
+ */
+struct vfs_parent_hint {
+	int fd;                 /* O_PATH of the parent, -1 for the share root */
+	bool have_st;           /* st holds the parent's stat */
+	bool no_stored_acl;     /* the parent was found to carry no valid stored DACL */
+	struct stat st;
+};
+
+static inline struct vfs_parent_hint vfs_parent_hint_of(int fd)
+{
+	return (struct vfs_parent_hint){ .fd = fd };
+}
+
+/* The parent's stat, fetched once; NULL for the share root or when fstat fails. */
+const struct stat *vfs_parent_stat(struct vfs_parent_hint *p);
+/* Maximal access the current thread's credentials have on the object `fd` in directory
+ * `parent`, ignoring the READONLY attribute and the share's read-only flag (callers apply
+ * those). `fresh`: the object was just created, so it has no stored ACL to look for. */
+uint32_t vfs_maximal_access(int fd, struct vfs_parent_hint *parent, const struct stat *st, bool fresh);
 /* Map GENERIC_* bits to specific file rights (MS-SMB2 2.2.13.1). */
 uint32_t vfs_map_generic(uint32_t access);
 /* Set ARCHIVE after a modification, once per file. */
@@ -275,6 +294,9 @@ void vfs_lookup_changed(int dirfd);
  * where the exact one is missing), malloc'ed; NULL on allocation failure. Components from the
  * first one that cannot be found on stay as given, so the caller's open reports them. */
 char *vfs_resolve_parent(struct vfs_share *share, const char *rel);
+/* The same, also handing over the parent directory (O_PATH) in *parent_fd when the common case
+ * opened it as resolved (else -1), so that the caller does not open it again. */
+char *vfs_resolve_parent_fd(struct vfs_share *share, const char *rel, int *parent_fd);
 
 /* ---- vfs_dir.c ---- */
 void vfs_dir_free(struct vfs_dirlist *d);
@@ -289,13 +311,17 @@ bool vfs_dir_is_empty(int dirfd, int *err);
 /* The rights one POSIX class's rwx bits stand for: the synthesized DACL and the maximal access
  * both use it, so that they agree. */
 uint32_t vfs_acl_rights_of_bits(unsigned bits, bool is_dir);
-/* Narrow `acc`, the rights POSIX gives the current thread on fd (parent_fd: its directory, -1
- * for the share root), by the stored NT ACLs of the object and of its parent. No-op for root and
- * for objects without a stored ACL. */
-uint32_t vfs_acl_limit(int fd, int parent_fd, const struct stat *st, uint32_t acc);
+/* Narrow `acc`, the rights POSIX gives the current thread on fd (in directory `parent`), by
+ * the stored NT ACLs of the object and of its parent. No-op for root and for objects without a
+ * stored ACL; `fresh` (just created) skips looking for the object's own. */
+uint32_t vfs_acl_limit(int fd, struct vfs_parent_hint *parent, const struct stat *st, uint32_t acc,
+		       bool fresh);
 /* Whether the current thread may add a file (or, is_dir, a subdirectory) to the directory
- * parent_fd as its stored DACL says (FILE_ADD_FILE / FILE_ADD_SUBDIRECTORY); true without a
+ * `parent` as its stored DACL says (FILE_ADD_FILE / FILE_ADD_SUBDIRECTORY); true without a
  * stored DACL or for root. For create, before the object is made. */
-bool vfs_acl_may_add(int parent_fd, bool is_dir);
+bool vfs_acl_may_add(struct vfs_parent_hint *parent, bool is_dir);
+/* vfs_sd_on_create for an object just created in `parent` (st: its stat). */
+NTSTATUS vfs_sd_on_create_in(struct vfs_open *op, const struct stat *st, const struct sd *creator,
+			     struct arena *a, struct vfs_parent_hint *parent);
 
 #endif

@@ -317,11 +317,22 @@ static bool path_append(char **p, size_t *len, const char *comp, size_t clen)
 
 char *vfs_resolve_parent(struct vfs_share *share, const char *rel)
 {
+	int fd;
+	char *r = vfs_resolve_parent_fd(share, rel, &fd);
+
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+char *vfs_resolve_parent_fd(struct vfs_share *share, const char *rel, int *parent_fd)
+{
 	const char *last = strrchr(rel, '/'), *c = rel;
 	char *out = NULL, *parent;
 	size_t len = 0;
 	int dirfd = share->root_fd, fd;
 
+	*parent_fd = -1;
 	if (!last)
 		return strdup(rel);
 	/* The usual case: the parent exists as spelled. */
@@ -331,9 +342,12 @@ char *vfs_resolve_parent(struct vfs_share *share, const char *rel)
 	fd = vfs_openat2(share->root_fd, parent, O_PATH | O_DIRECTORY, 0);
 	free(parent);
 	if (fd >= 0 || fd != -ENOENT) {
-		if (fd >= 0)
+		char *r = strdup(rel);   /* found, or an error the caller's own open will report */
+		if (fd >= 0 && r)
+			*parent_fd = fd;
+		else if (fd >= 0)
 			close(fd);
-		return strdup(rel);   /* found, or an error the caller's own open will report */
+		return r;
 	}
 
 	/* Component by component, always resolved from the share root (RESOLVE_BENEATH holds). */

@@ -248,7 +248,7 @@ static bool may(int fd, int mode)
 	return vfs_proc_path(p, sizeof(p), fd, NULL) && faccessat(AT_FDCWD, p, mode, AT_EACCESS) == 0;
 }
 
-uint32_t vfs_maximal_access(int fd, int parent_fd, const struct stat *st)
+uint32_t vfs_maximal_access(int fd, struct vfs_parent_hint *parent, const struct stat *st, bool fresh)
 {
 	uid_t me = vfs_thread_euid();
 	bool dir = S_ISDIR(st->st_mode);
@@ -256,7 +256,7 @@ uint32_t vfs_maximal_access(int fd, int parent_fd, const struct stat *st)
 	unsigned bits;
 
 	if (me == 0)   /* root passes every permission check; the share root stays undeletable */
-		return parent_fd >= 0 ? FILE_ALL_ACCESS : FILE_ALL_ACCESS & ~DELETE_ACCESS;
+		return parent->fd >= 0 ? FILE_ALL_ACCESS : FILE_ALL_ACCESS & ~DELETE_ACCESS;
 
 	/* The same rights per rwx bit as the DACL synthesized from the mode (vfs_acl.c). */
 	bits = (may(fd, R_OK) ? 4u : 0) | (may(fd, W_OK) ? 2u : 0) | (may(fd, X_OK) ? 1u : 0);
@@ -270,15 +270,14 @@ uint32_t vfs_maximal_access(int fd, int parent_fd, const struct stat *st)
 
 	/* DELETE: unlink(2) needs write and search on the directory, and with the sticky bit set
 	 * also ownership of the file or the directory. */
-	if (parent_fd >= 0 && may(parent_fd, W_OK | X_OK)) {
-		struct stat pst;
-		if (fstat(parent_fd, &pst) == 0 &&
-		    (!(pst.st_mode & S_ISVTX) || st->st_uid == me || pst.st_uid == me))
+	if (parent->fd >= 0 && may(parent->fd, W_OK | X_OK)) {
+		const struct stat *pst = vfs_parent_stat(parent);
+		if (pst && (!(pst->st_mode & S_ISVTX) || st->st_uid == me || pst->st_uid == me))
 			acc |= DELETE_ACCESS;
 	}
 	/* A DACL a client set says more than POSIX can (DELETE apart from write, no WRITE_DAC for
 	 * the owner, ...): it narrows these rights while it is still in force. */
-	return vfs_acl_limit(fd, parent_fd, st, acc);
+	return vfs_acl_limit(fd, parent, st, acc, fresh);
 }
 
 uint32_t vfs_map_generic(uint32_t access)

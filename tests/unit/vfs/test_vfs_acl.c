@@ -24,6 +24,13 @@
 #define STATUS_INVALID_OWNER 0xC000005Au
 #define STATUS_INVALID_PRIMARY_GROUP 0xC000005Bu
 
+static bool may_add(int dfd, bool is_dir)
+{
+	struct vfs_parent_hint parent = vfs_parent_hint_of(dfd);
+
+	return vfs_acl_may_add(&parent, is_dir);
+}
+
 static bool is_root(void)
 {
 	return geteuid() == 0;
@@ -529,6 +536,42 @@ static void test_inheritance(void **state)
 	expect_ace(sd->dacl, 0, ACCESS_DENIED_ACE_TYPE, 0, FILE_WRITE_DATA, SD_SID_UNIX_USER(77));
 	expect_ace(sd->dacl, 1, ACCESS_ALLOWED_ACE_TYPE, 0, FILE_GENERIC_READ, SD_SID_EVERYONE);
 	expect_ace(sd->dacl, 2, ACCESS_ALLOWED_ACE_TYPE, INHERITED_ACE, FILE_ALL_ACCESS, owner);
+
+	/* The same made by vfs_create itself (apply_security), as CREATE asks for it: a file with
+	 * the creator's descriptor, a directory with only what it inherits. */
+	struct vfs_create_result cres;
+	struct vfs_create_args ca = {
+		.desired_access = FILE_GENERIC_READ | FILE_GENERIC_WRITE,
+		.share_access = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+		.disposition = FILE_CREATE, .apply_security = true, .sd = &creator, .sd_arena = &F->arena,
+	};
+	assert_int_equal(open_args("d/m", &ca, &op, &cres), STATUS_SUCCESS);
+	assert_int_equal(cres.create_action, FILE_CREATED);
+	sd = get_sd(op);
+	close_op(op);
+	assert_int_equal(sd->dacl->num_aces, 5);
+	expect_ace(sd->dacl, 0, ACCESS_DENIED_ACE_TYPE, 0, FILE_WRITE_DATA, SD_SID_UNIX_USER(77));
+	expect_ace(sd->dacl, 2, ACCESS_ALLOWED_ACE_TYPE, INHERITED_ACE, FILE_ALL_ACCESS, owner);
+	ca.sd = NULL;
+	ca.create_options = FILE_DIRECTORY_FILE;
+	assert_int_equal(open_args("d/msub", &ca, &op, &cres), STATUS_SUCCESS);
+	sd = get_sd(op);
+	close_op(op);
+	assert_int_equal(sd->dacl->num_aces, 5);
+	expect_ace(sd->dacl, 1, ACCESS_ALLOWED_ACE_TYPE, oici | INHERIT_ONLY_ACE | INHERITED_ACE,
+		   GENERIC_ALL, SD_SID_CREATOR_OWNER);
+	/* Opening what exists applies nothing: the creator's ACEs stay off it. */
+	ca.sd = &creator;
+	ca.create_options = 0;
+	assert_int_equal(open_simple("d/plainfile", FILE_CREATE, &op), STATUS_SUCCESS);
+	close_op(op);
+	ca.disposition = FILE_OPEN;
+	assert_int_equal(open_args("d/plainfile", &ca, &op, &cres), STATUS_SUCCESS);
+	assert_int_equal(cres.create_action, FILE_OPENED);
+	close_op(op);
+	assert_int_equal(getxattr(hostpath("d/plainfile"), is_root() ? "security.skiff.ntacl" : "user.skiff.ntacl",
+				  NULL, 0), -1);
+
 	creator.control |= SE_DACL_PROTECTED;
 	assert_int_equal(open_simple("d/h", FILE_CREATE, &op), STATUS_SUCCESS);
 	assert_int_equal(vfs_sd_on_create(op, &creator, &F->arena), STATUS_SUCCESS);
@@ -616,11 +659,11 @@ static void test_access_narrowed(void **state)
 	/* Adding names: FILE_ADD_FILE / FILE_ADD_SUBDIRECTORY of the parent's stored DACL. */
 	int dfd = open(hostpath("d"), O_PATH | O_DIRECTORY);
 	assert_true(dfd >= 0);
-	assert_true(vfs_acl_may_add(dfd, false) && vfs_acl_may_add(dfd, true));
+	assert_true(may_add(dfd, false) && may_add(dfd, true));
 	a[0].mask &= ~FILE_ADD_FILE;
 	assert_int_equal(set_dacl("d", a, 1, 0), STATUS_SUCCESS);
-	assert_false(vfs_acl_may_add(dfd, false));
-	assert_true(vfs_acl_may_add(dfd, true));
+	assert_false(may_add(dfd, false));
+	assert_true(may_add(dfd, true));
 	a[0].mask |= FILE_ADD_FILE;
 	assert_int_equal(set_dacl("d", a, 1, 0), STATUS_SUCCESS);
 	close(dfd);
