@@ -258,8 +258,15 @@ uint32_t vfs_maximal_access(int fd, struct vfs_parent_hint *parent, const struct
 	if (me == 0)   /* root passes every permission check; the share root stays undeletable */
 		return parent->fd >= 0 ? FILE_ALL_ACCESS : FILE_ALL_ACCESS & ~DELETE_ACCESS;
 
-	/* The same rights per rwx bit as the DACL synthesized from the mode (vfs_acl.c). */
-	bits = (may(fd, R_OK) ? 4u : 0) | (may(fd, W_OK) ? 2u : 0) | (may(fd, X_OK) ? 1u : 0);
+	/* The same rights per rwx bit as the DACL synthesized from the mode (vfs_acl.c). On an
+	 * object it has just made and owns, the kernel would answer from the owner's mode bits
+	 * (a POSIX ACL's user:: entry is those bits too), and it has just checked write and
+	 * search on the parent to create it: no need to ask. */
+	bool own_fresh = fresh && st->st_uid == me;
+	if (own_fresh)
+		bits = (st->st_mode >> 6) & 7u;
+	else
+		bits = (may(fd, R_OK) ? 4u : 0) | (may(fd, W_OK) ? 2u : 0) | (may(fd, X_OK) ? 1u : 0);
 	acc |= vfs_acl_rights_of_bits(bits, dir);
 	/* A client that can read a file can run it on its side; POSIX x bits of files on a share
 	 * say nothing useful, so reading implies FILE_EXECUTE (the one right the DACL leaves out). */
@@ -270,7 +277,7 @@ uint32_t vfs_maximal_access(int fd, struct vfs_parent_hint *parent, const struct
 
 	/* DELETE: unlink(2) needs write and search on the directory, and with the sticky bit set
 	 * also ownership of the file or the directory. */
-	if (parent->fd >= 0 && may(parent->fd, W_OK | X_OK)) {
+	if (parent->fd >= 0 && (own_fresh || may(parent->fd, W_OK | X_OK))) {
 		const struct stat *pst = vfs_parent_stat(parent);
 		if (pst && (!(pst->st_mode & S_ISVTX) || st->st_uid == me || pst->st_uid == me))
 			acc |= DELETE_ACCESS;

@@ -616,6 +616,23 @@ static void test_access_narrowed(void **state)
 	close_op(op);
 	assert_int_equal(open_acc("d/f", FILE_GENERIC_WRITE, FILE_CREATE, 0, &op), STATUS_SUCCESS);
 	close_op(op);
+	/* A create's maximal access (taken from the new file's owner bits, without asking the
+	 * kernel) is what an open of the same file finds; also for modes the umask narrows. */
+	struct vfs_create_args mx = { .desired_access = MAXIMUM_ALLOWED, .disposition = FILE_CREATE,
+				      .share_access = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE };
+	mode_t old_umask = umask(0277);   /* the owner gets read only */
+	assert_int_equal(open_args("d/mx", &mx, &op, &res), STATUS_SUCCESS);
+	umask(old_umask);
+	uint32_t at_create = res.maximal_access;
+	close_op(op);
+	assert_int_equal(mode_of("d/mx") & 0777, 0400);
+	mx.disposition = FILE_OPEN;
+	mx.desired_access = FILE_READ_ATTRIBUTES;
+	assert_int_equal(open_args("d/mx", &mx, &op, &res), STATUS_SUCCESS);
+	close_op(op);
+	assert_int_equal(at_create, res.maximal_access);
+	assert_int_equal(at_create & FILE_WRITE_DATA, 0);
+	assert_int_equal(at_create & FILE_READ_DATA, FILE_READ_DATA);
 	/* POSIX alone: the owner may delete its file */
 	assert_int_equal(open_acc("d/f", DELETE_ACCESS, FILE_OPEN, 0, &op), STATUS_SUCCESS);
 	close_op(op);
