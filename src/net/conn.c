@@ -116,6 +116,14 @@ size_t net_conn_send_backlog(struct net_conn *c)
 }
 
 /* Hand a complete frame to the connection's strand. Loop thread. `f` may be freed on return. */
+/* Asked only once deliver has claimed the strand, so the protocol may look at its state. */
+static bool may_run_inline(struct net_conn *c, const struct net_frame *f)
+{
+	const struct net_handlers *h = &c->loop->srv->h;
+
+	return !h->may_run_inline || h->may_run_inline(c, c->state, f->data, f->len);
+}
+
 static void deliver(struct net_conn *c, struct net_frame *f)
 {
 	bool pause = false;
@@ -137,7 +145,7 @@ static void deliver(struct net_conn *c, struct net_frame *f)
 		net_conn_update_events(c);
 	/* With responses still waiting for the socket the loop stays free to send them while a
 	 * worker prepares the next (a pipelined 1 GiB READ overlaps pread and signing with it). */
-	if (schedule && small && net_conn_send_backlog(c) == 0)
+	if (schedule && small && net_conn_send_backlog(c) == 0 && may_run_inline(c, f))
 		net_strand_run(c->loop->srv, c);
 	else if (schedule)
 		net_pool_schedule(c->loop->srv, c);

@@ -22,6 +22,10 @@ struct net_handlers {
 	void (*on_frame)(struct net_conn *c, void *state, uint8_t *frame, size_t len);
 	/* The connection is gone; free the state. */
 	void (*on_close)(struct net_conn *c, void *state);
+	/* Optional: whether a small frame may run on the event-loop thread that read it (see
+	 * deliver in conn.c); false sends it to a worker, e.g. when it may wait for a lock another
+	 * connection holds. Called as the connection's strand, with the frame not yet run. */
+	bool (*may_run_inline)(struct net_conn *c, void *state, const uint8_t *frame, size_t len);
 	void *arg;
 };
 

@@ -482,6 +482,29 @@ void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t le
 	process_compound(c, frame, len, NULL);
 }
 
+bool smb2_conn_may_run_inline(struct net_conn *nc, void *state, const uint8_t *frame, size_t len)
+{
+	struct smb2_conn *c = state;
+	struct smb2_transform_hdr th;
+	struct smb2_hdr h;
+	uint64_t session_id;
+
+	(void)nc;
+	if (len >= 4 && le32(frame) == SMB2_TRANSFORM_ID && smb2_transform_hdr_decode(frame, len, &th))
+		session_id = th.session_id;
+	else if (len >= 4 && le32(frame) == SMB2_PROTOCOL_ID && smb2_hdr_decode(frame, len, &h))
+		session_id = h.session_id;
+	else
+		return true;   /* SMB1 negotiate, or garbage that ends the connection anyway */
+	if (session_id == 0)
+		return true;   /* NEGOTIATE, a first SESSION_SETUP: no session lock involved */
+	/* A session not bound here (a binding SESSION_SETUP) takes the lock of a session that
+	 * lives on another connection; so does any request of a multichannel session. Only the
+	 * first message of a compound is looked at: the common case is one session per frame. */
+	struct smb2_channel *ch = smb2_channel_find(c, session_id);
+	return ch && !atomic_load_explicit(&ch->sess->multichannel, memory_order_relaxed);
+}
+
 void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a)
 {
 	struct smb2_compound cmp = { 0 };

@@ -132,6 +132,8 @@ struct smb2_channel *smb2_channel_attach(struct smb2_conn *c, struct smb2_sessio
 	ch->sess_next = s->channels;
 	s->channels = ch;
 	s->nchannels++;
+	if (s->nchannels > 1)
+		atomic_store_explicit(&s->multichannel, true, memory_order_relaxed);
 	ch->conn_next = c->channels;
 	c->channels = ch;
 	if (s->nopens)

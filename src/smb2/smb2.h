@@ -107,6 +107,7 @@ struct smb2_session {
 	bool unlinked;                  /* out of the table, trees and opens closed: dead */
 	struct smb2_channel *channels;  /* through smb2_channel.sess_next */
 	unsigned nchannels;
+	atomic_bool multichannel;       /* ever had a second channel (read without the lock) */
 	enum smb2_session_state state;
 	struct auth_ctx *auth;          /* while authenticating */
 	uint8_t session_key[16];
@@ -277,6 +278,9 @@ struct smb2_compound {
 /* Connection lifecycle, wired to the transport by skiffd. */
 void *smb2_conn_open(struct net_conn *nc, void *server);
 void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t len);
+/* net_handlers.may_run_inline: not for a session with several channels, whose lock another
+ * connection's request may hold (the event loop must not wait for it). */
+bool smb2_conn_may_run_inline(struct net_conn *nc, void *state, const uint8_t *frame, size_t len);
 void smb2_conn_close(struct net_conn *nc, void *state);
 
 /* Server set-up from the configuration. */

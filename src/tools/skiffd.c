@@ -125,6 +125,7 @@ int main(int argc, char **argv)
 		.on_open = smb2_conn_open,
 		.on_frame = smb2_conn_frame,
 		.on_close = smb2_conn_close,
+		.may_run_inline = smb2_conn_may_run_inline,
 		.arg = srv,
 	};
 	struct net_server *ns = net_server_start(&nc, &h);

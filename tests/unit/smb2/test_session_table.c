@@ -13,7 +13,9 @@
 #include "crypto/crypto.h"
 #include "net/net.h"
 #include "smb2/smb2.h"
+#include "smb2/wire/header.h"
 #include "smb2/wire/negotiate.h"
+#include "smb2/wire/transform.h"
 
 /* The smb2 layer sits below the transport: stand-ins for what its objects reference. */
 void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
@@ -122,6 +124,81 @@ static void channels_attach_detach_and_limit(void **state)
 	assert_int_equal(atomic_load(&s->refs), 1);
 	smb2_session_put(s);
 	for (size_t i = 0; i < sizeof(conns) / sizeof(conns[0]); i++)
+		pthread_mutex_destroy(&conns[i].pin_lock);
+}
+
+/* A frame whose first message names session `id`: a plain SMB2 header, or a TRANSFORM one. */
+static size_t frame_for(uint8_t *buf, size_t cap, uint64_t id, bool transform)
+{
+	struct wr w;
+	size_t len;
+
+	wr_init(&w, cap);
+	if (transform) {
+		struct smb2_transform_hdr th = { .original_message_size = 64, .flags = 1, .session_id = id };
+		smb2_transform_hdr_encode(&w, &th);
+		wr_zero(&w, 64);
+	} else {
+		wr_u32(&w, SMB2_PROTOCOL_ID);
+		wr_u16(&w, SMB2_HDR_SIZE);
+		wr_zero(&w, 26);   /* charge, status, command, credits, flags, next, message id */
+		wr_u32(&w, 0);     /* reserved */
+		wr_u32(&w, 1);     /* tree id */
+		wr_u64(&w, id);
+		wr_zero(&w, 16);   /* signature */
+	}
+	assert_false(w.failed);
+	assert_true(w.len <= cap);
+	memcpy(buf, w.buf, w.len);
+	len = w.len;
+	wr_free(&w);
+	return len;
+}
+
+/* A small frame runs on the event loop only when it cannot wait there for a session lock held
+ * by another connection: not for a session unknown here, nor for one with a second channel. */
+static void inline_only_without_other_channels(void **state)
+{
+	struct smb2_server *srv = *state;
+	struct smb2_conn conns[2];
+	struct smb2_session *s = smb2_session_alloc(srv);
+	uint8_t f[160];
+	size_t n;
+
+	assert_non_null(s);
+	memset(conns, 0, sizeof(conns));
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_mutex_init(&conns[i].pin_lock, NULL), 0);
+	n = frame_for(f, sizeof(f), 0, false);
+	assert_true(smb2_conn_may_run_inline(NULL, &conns[0], f, n));      /* no session yet */
+	n = frame_for(f, sizeof(f), s->id, false);
+	assert_false(smb2_conn_may_run_inline(NULL, &conns[0], f, n));     /* not bound here */
+	pthread_mutex_lock(&s->lock);
+	assert_non_null(smb2_channel_attach(&conns[0], s));
+	pthread_mutex_unlock(&s->lock);
+	assert_true(smb2_conn_may_run_inline(NULL, &conns[0], f, n));
+	n = frame_for(f, sizeof(f), s->id, true);
+	assert_true(smb2_conn_may_run_inline(NULL, &conns[0], f, n));
+	/* a second channel: the session's requests stay off both connections' loops for good */
+	pthread_mutex_lock(&s->lock);
+	assert_non_null(smb2_channel_attach(&conns[1], s));
+	pthread_mutex_unlock(&s->lock);
+	assert_false(smb2_conn_may_run_inline(NULL, &conns[0], f, n));
+	n = frame_for(f, sizeof(f), s->id, false);
+	assert_false(smb2_conn_may_run_inline(NULL, &conns[1], f, n));
+	pthread_mutex_lock(&s->lock);
+	smb2_channel_detach(&conns[1], conns[1].channels);
+	pthread_mutex_unlock(&s->lock);
+	assert_false(smb2_conn_may_run_inline(NULL, &conns[0], f, n));
+	/* not an SMB2 message: nothing to wait for (the frame handler refuses it) */
+	assert_true(smb2_conn_may_run_inline(NULL, &conns[0], (const uint8_t *)"junk", 4));
+
+	pthread_mutex_lock(&s->lock);
+	smb2_channel_detach(&conns[0], conns[0].channels);
+	smb2_session_unlink(s);
+	pthread_mutex_unlock(&s->lock);
+	smb2_session_put(s);
+	for (int i = 0; i < 2; i++)
 		pthread_mutex_destroy(&conns[i].pin_lock);
 }
 
@@ -273,6 +350,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(ids_skip_zero_and_all_ones, setup, teardown),
 		cmocka_unit_test_setup_teardown(get_finds_and_unlink_hides, setup, teardown),
+		cmocka_unit_test_setup_teardown(inline_only_without_other_channels, setup, teardown),
 		cmocka_unit_test_setup_teardown(channels_attach_detach_and_limit, setup, teardown),
 		cmocka_unit_test(bind_check_statuses),
 		cmocka_unit_test(channel_signing_key),
