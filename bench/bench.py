@@ -17,7 +17,8 @@ import tempfile
 import time
 import traceback
 
-from benchlib import (BENCH_DIR, CG_ROOT, GiB, HOST, MiB, Samba, Skiffd, ceiling_aes, ceiling_iperf, loadavg, log,
+from benchlib import (BENCH_DIR, CG_ROOT, GiB, HOST, MiB, Samba, Skiffd, ceiling_aes, ceiling_iperf,
+                      ceiling_pagecache, loadavg, log,
                       measured, reap_started, versions, write_text)
 from report import report
 from workloads import WORKLOADS
@@ -146,9 +147,10 @@ def main():
         ctx.versions = versions()
         log(f"work directory {ctx.work}; {ctx.runs} run(s); workloads: {', '.join(w.key for w in wls)}")
         ceil = {}
-        log("ceilings: iperf3 and openssl speed")
+        log("ceilings: iperf3, openssl speed, dd")
         ceil["tcp0"] = ceiling_iperf(ctx.iperf_secs)
         ceil["aes0"] = ceiling_aes(3)
+        ceil["dd0"] = ceiling_pagecache(ctx.work)
         ctx.make_client_data()
         servers = [Skiffd(ctx), Samba(ctx)]
         log("placing the servers' data files on disk")
@@ -184,6 +186,7 @@ def main():
         log("ceilings again")
         ceil["tcp1"] = ceiling_iperf(ctx.iperf_secs)
         ceil["aes1"] = ceiling_aes(3)
+        ceil["dd1"] = ceiling_pagecache(ctx.work)
         elapsed = time.monotonic() - t_start
         text = report(ctx, servers, results, wls, ceil, started, elapsed, load0, loadavg())
         os.makedirs(a.results, exist_ok=True)

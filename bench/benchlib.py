@@ -553,6 +553,39 @@ def ceiling_aes(seconds):
     return float(m.group(1)) * 1000 if m else None
 
 
+def ceiling_pagecache(workdir):
+    """Seconds to write 1 GiB through the page cache of the share's file system with dd, from a
+    cached source: into a new file (the page cache must take new pages, which on a VM can cost
+    more than anything a server does) and over the same file in place (its pages already there).
+    A server's 1 GiB put cannot beat the first figure; the second bounds what writing costs."""
+    d = os.path.join(workdir, "ceiling-dd")
+    os.makedirs(d, exist_ok=True)
+    src, dst = os.path.join(d, "src"), os.path.join(d, "dst")
+    out = {}
+    try:
+        block = os.urandom(8 * MiB)
+        with open(src, "wb") as f:
+            for _ in range(GiB // len(block)):
+                f.write(block)
+        with open(src, "rb") as f:   # in the page cache, as bench's own data files are
+            while f.read(8 * MiB):
+                pass
+        for key, extra in (("new", []), ("inplace", ["conv=notrunc"])):
+            t = time.monotonic()
+            r = subprocess.run(["dd", f"if={src}", f"of={dst}", "bs=8M"] + extra,
+                               capture_output=True, text=True, timeout=300)
+            out[key] = time.monotonic() - t if r.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError) as e:
+        log(f"page-cache ceiling failed: {e}")
+    finally:
+        for f in (src, dst):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+    return out
+
+
 def loadavg():
     return " ".join(read_text("/proc/loadavg").split()[:3])
 

@@ -74,6 +74,13 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
              f"{gbs(ceil.get('tcp0'))} | {gbs(ceil.get('tcp1'))} |")
     L.append("| AES-128-GCM, one core, 16 KiB blocks (`openssl speed -evp aes-128-gcm -seconds 3 -bytes 16384`) "
              f"| {gbs(ceil.get('aes0'))} | {gbs(ceil.get('aes1'))} |")
+    def dd(which, key):
+        v = (ceil.get(which) or {}).get(key)
+        return f"{v:.2f} s" if v is not None else "?"
+    L.append("| 1 GiB into a new file of the share's file system (`dd bs=8M`, cached source) | "
+             f"{dd('dd0', 'new')} | {dd('dd1', 'new')} |")
+    L.append("| the same over that file in place (`dd bs=8M conv=notrunc`) | "
+             f"{dd('dd0', 'inplace')} | {dd('dd1', 'inplace')} |")
     tcp = max(ceil.get("tcp0") or 0, ceil.get("tcp1") or 0)
 
     L += ["", "## Summary", "",
