@@ -56,7 +56,8 @@ bool lc_msg_parse(const uint8_t *frame, size_t len, size_t off, struct lc_msg *m
 	uint32_t proto, next, reserved;
 	uint16_t size, charge;
 
-	if (off > len || !rd_at(&(struct rd){ .base = frame, .len = len }, off, len - off, &r))
+	if (off > len || len - off < LC_HDR_SIZE ||
+	    !rd_at(&(struct rd){ .base = frame, .len = len }, off, len - off, &r))
 		return false;
 	if (!rd_u32(&r, &proto) || proto != PROTO_SMB2 || !rd_u16(&r, &size) || size != LC_HDR_SIZE ||
 	    !rd_u16(&r, &charge) || !rd_u32(&r, &m->status) || !rd_u16(&r, &m->command) ||
@@ -78,7 +79,7 @@ bool lc_msg_parse(const uint8_t *frame, size_t len, size_t off, struct lc_msg *m
  * the 4-byte Direct TCP header before it does not count). */
 static void pad8_from(struct wr *w, size_t base)
 {
-	while ((w->len - base) % 8 && !w->failed)
+	while (w->len > base && (w->len - base) % 8 && !w->failed)
 		wr_u8(w, 0);
 }
 
