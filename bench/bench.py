@@ -28,7 +28,7 @@ from workloads import WORKLOADS
 class Ctx:
     def __init__(self, a):
         self.a = a
-        self.skiffd, self.skiff = a.skiffd, a.skiff
+        self.skiffd, self.skiff, self.load = a.skiffd, a.skiff, a.load
         self.runs = a.runs if a.runs else (1 if a.quick else 3)
         self.timelimit = a.timelimit if a.timelimit else (5 if a.quick else 10)
         self.nprocs = a.nprocs
@@ -109,6 +109,7 @@ def main():
     ap.add_argument("--user", default="skiffbench", help="SMB and Unix user (created if missing)")
     ap.add_argument("--skiffd", required=True)
     ap.add_argument("--skiff", required=True)
+    ap.add_argument("--load", required=True, help="bench's load client, skiff-load")
     ap.add_argument("--workdir", default="", help="default: a new /tmp/skiff-bench.XXXXXX, removed afterwards")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (configs, logs, shares)")
     ap.add_argument("--results", default=os.path.join(BENCH_DIR, "results"))

@@ -3,6 +3,7 @@
 # workloads.py: the benchmark's workloads, each one client job run the same way against both servers:
 # its untimed preparation, the timed run and its checks (a run that did not do its job fails), and
 # the columns it shows in the report.
+import json
 import os
 import re
 import shutil
@@ -355,6 +356,96 @@ def _readline_timeout(f, seconds):
     return box[0] if box else ""
 
 
-WORKLOADS = [WriteBig, ReadBig, ReadBigEnc, SmallFiles, ListDir, PathContention, Echo, Parallel16, IdleConns]
+class LoadClient(Workload):
+    """bench's own pipelined client (bench/loadclient, skiff-load): signed SMB 3.1.1, many requests
+    in flight, so that a workload smbclient makes client-bound measures the server."""
+    depth = 32
+
+    def load(self, srv, *args):
+        c = self.ctx
+        cmd = [c.load, args[0], "--port", str(srv.port), "--share", "share", "--user", c.user,
+               "--password-file", c.passfile, "--depth", str(self.depth)] + list(args[1:])
+        wall, cpu, [(rc, out)] = run_clients([cmd], self.timeout, "skiff-load")
+        line = next((ln for ln in out.splitlines() if ln.startswith("{")), "")
+        try:
+            res = json.loads(line)
+        except ValueError:
+            res = {}
+        if rc != 0 or not res.get("ok"):
+            raise BenchError(f"skiff-load {args[0]}: exit {rc}: {out.strip()[-300:]}")
+        return wall, cpu, res
+
+
+class LcFiles(LoadClient):
+    key = "lc_files_2000"
+    title = "2,000 files of 4 KiB created and written, pipelined (skiff-load)"
+    how = ("skiff-load files --count 2000 --size 4096 --depth 32: one CREATE+WRITE+CLOSE compound "
+           "per file, 32 compounds in flight on one signed 3.1.1 connection")
+    extra_cols = [("ms_file", "ms/file", f3, "lower"), ("cpu_ms_file", "server CPU ms/file", f3, "lower")]
+    n = 2000
+
+    def run(self, srv, r):
+        d = f"l{r}"
+        wall, cpu, res = self.load(srv, "files", "--dir", d, "--count", str(self.n), "--size", "4096")
+        path = os.path.join(srv.share, d)
+        names = os.listdir(path) if os.path.isdir(path) else []
+        good = sum(1 for n in names if os.path.getsize(os.path.join(path, n)) == 4096)
+        if len(names) != self.n or good != self.n:
+            raise BenchError(f"skiff-load files: {len(names)} files on the share ({good} of 4096 bytes), not {self.n}")
+        return {"wall": wall, "client_cpu": cpu, "ms_file": wall * 1e3 / self.n}
+
+    def derive(self, m):
+        m["cpu_ms_file"] = m["server_cpu"] * 1e3 / self.n
+
+    def clean(self, srv, r):
+        shutil.rmtree(os.path.join(srv.share, f"l{r}"), ignore_errors=True)
+
+
+class LcWriteInPlace(LoadClient):
+    key = "lc_write_1g"
+    title = "Sequential write, 1 GiB, over a cached file in place, pipelined (skiff-load)"
+    how = ("skiff-load write --size 1GiB --depth 16 (1 MiB writes) over an existing 1 GiB file whose "
+           "pages are in the page cache, without truncating it: what writing costs the server, "
+           "without the new-page cost that decides write_1g on a VM (see the dd ceilings)")
+    extra_cols = [("MBps", "MB/s", f0, "higher")]
+    depth = 16
+
+    def prepare(self, srv):
+        self.ctx.place_copy(self.ctx.src_big, os.path.join(srv.share, "lw.bin"))
+
+    def before(self, srv, r):
+        warm([os.path.join(srv.share, "lw.bin")])
+
+    def run(self, srv, r):
+        wall, cpu, res = self.load(srv, "write", "--file", "lw.bin", "--size", str(GiB))
+        got = os.path.getsize(os.path.join(srv.share, "lw.bin"))
+        if res.get("bytes") != GiB or got != GiB:
+            raise BenchError(f"skiff-load write: {res.get('bytes')} bytes written, file has {got}")
+        return {"wall": wall, "client_cpu": cpu, "MBps": GiB / wall / 1e6}
+
+
+class LcRead(LoadClient):
+    key = "lc_read_1g"
+    title = "Sequential read, 1 GiB, pipelined (skiff-load)"
+    how = "skiff-load read --depth 16 (1 MiB reads, each response's signature checked) of the 1 GiB file of read_1g"
+    extra_cols = [("MBps", "MB/s", f0, "higher")]
+    depth = 16
+
+    def prepare(self, srv):
+        if not os.path.exists(os.path.join(srv.share, "r1g.bin")):
+            self.ctx.place_copy(self.ctx.src_big, os.path.join(srv.share, "r1g.bin"))
+
+    def before(self, srv, r):
+        warm([os.path.join(srv.share, "r1g.bin")])
+
+    def run(self, srv, r):
+        wall, cpu, res = self.load(srv, "read", "--file", "r1g.bin")
+        if res.get("bytes") != GiB:
+            raise BenchError(f"skiff-load read: {res.get('bytes')} bytes, not {GiB}")
+        return {"wall": wall, "client_cpu": cpu, "MBps": GiB / wall / 1e6}
+
+
+WORKLOADS = [WriteBig, ReadBig, ReadBigEnc, SmallFiles, ListDir, PathContention, Echo, Parallel16, IdleConns,
+             LcFiles, LcWriteInPlace, LcRead]
 
 

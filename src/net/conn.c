@@ -47,7 +47,7 @@ static void frames_free(struct net_frame *f)
 {
 	while (f) {
 		struct net_frame *n = f->next;
-		free(f);
+		net_frame_free(f);
 		f = n;
 	}
 }
@@ -151,14 +151,81 @@ static void deliver(struct net_conn *c, struct net_frame *f)
 		net_pool_schedule(c->loop->srv, c);
 }
 
-static struct net_frame *frame_alloc(size_t len)
+/*
+ * Buffers of large frames (bulk WRITEs) are kept for reuse: a fresh one costs a page fault and
+ * the zeroing of a page per 4 KiB as the socket data is copied in (perf of a pipelined 1 GiB
+ * write: clear_page under read), nearly as much as that copy. A few are enough: frames are
+ * freed as soon as their request has run.
+ */
+#define FRAME_CACHE_MIN   (256u * 1024u)     /* smaller frames come and go through malloc */
+#define FRAME_CACHE_ROUND (1024u * 1024u)    /* capacities rounded up, so sizes are shared */
+#define FRAME_CACHE_SLOTS 4
+
+static pthread_mutex_t frame_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct net_frame *frame_cache[FRAME_CACHE_SLOTS];
+
+struct net_frame *net_frame_alloc(size_t len)
 {
-	struct net_frame *f = malloc(sizeof(*f) + len);
-	if (f) {
-		f->len = len;
-		f->task = NULL;
+	struct net_frame *f = NULL;
+	size_t cap = len;
+
+	if (len >= FRAME_CACHE_MIN) {
+		cap = (len + FRAME_CACHE_ROUND - 1) / FRAME_CACHE_ROUND * FRAME_CACHE_ROUND;
+		pthread_mutex_lock(&frame_cache_lock);
+		int best = -1;
+		for (int i = 0; i < FRAME_CACHE_SLOTS; i++)
+			if (frame_cache[i] && frame_cache[i]->cap >= len &&
+			    (best < 0 || frame_cache[i]->cap < frame_cache[best]->cap))
+				best = i;
+		if (best >= 0) {
+			f = frame_cache[best];
+			frame_cache[best] = NULL;
+		}
+		pthread_mutex_unlock(&frame_cache_lock);
 	}
+	if (!f) {
+		f = malloc(sizeof(*f) + cap);
+		if (!f)
+			return NULL;
+		f->cap = cap;
+	}
+	f->len = len;
+	f->task = NULL;
+	f->next = NULL;
 	return f;
+}
+
+void net_frame_cache_drain(void)
+{
+	pthread_mutex_lock(&frame_cache_lock);
+	for (int i = 0; i < FRAME_CACHE_SLOTS; i++) {
+		free(frame_cache[i]);
+		frame_cache[i] = NULL;
+	}
+	pthread_mutex_unlock(&frame_cache_lock);
+}
+
+void net_frame_free(struct net_frame *f)
+{
+	if (f && f->cap >= FRAME_CACHE_MIN) {
+		pthread_mutex_lock(&frame_cache_lock);
+		/* an empty slot, else the smallest one if this is bigger */
+		int slot = -1;
+		for (int i = 0; i < FRAME_CACHE_SLOTS && slot < 0; i++)
+			if (!frame_cache[i])
+				slot = i;
+		for (int i = 0; i < FRAME_CACHE_SLOTS && slot < 0; i++)
+			if (frame_cache[i]->cap < f->cap)
+				slot = i;
+		struct net_frame *old = NULL;
+		if (slot >= 0) {
+			old = frame_cache[slot];
+			frame_cache[slot] = f;
+			f = old;
+		}
+		pthread_mutex_unlock(&frame_cache_lock);
+	}
+	free(f);
 }
 
 void net_conn_ref(struct net_conn *c)
@@ -173,7 +240,7 @@ void net_conn_unref(struct net_conn *c)
 
 void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg)
 {
-	struct net_frame *f = frame_alloc(0);
+	struct net_frame *f = net_frame_alloc(0);
 	bool schedule;
 
 	if (!f) {
@@ -188,7 +255,7 @@ void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg)
 	pthread_mutex_lock(&c->lock);
 	if (c->closed_cb_done) {
 		pthread_mutex_unlock(&c->lock);
-		free(f);
+		net_frame_free(f);
 		fn(c, NULL, arg);
 		return;
 	}
@@ -220,7 +287,7 @@ static bool parse_frames(struct net_conn *c)
 		size_t avail = c->rlen - pos - 4;
 		struct net_frame *f;
 		if (avail >= len) {
-			f = frame_alloc(len);
+			f = net_frame_alloc(len);
 			if (!f)
 				return false;
 			memcpy(f->data, h + 4, len);
@@ -231,7 +298,7 @@ static bool parse_frames(struct net_conn *c)
 		if (4 + len <= NET_RBUF_SIZE)
 			break;   /* fits the read buffer: wait for the rest there */
 		/* Large frame: read the remainder straight into its own buffer. */
-		f = frame_alloc(len);
+		f = net_frame_alloc(len);
 		if (!f)
 			return false;
 		memcpy(f->data, h + 4, avail);

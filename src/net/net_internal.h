@@ -32,8 +32,15 @@ struct net_frame {
 	net_task_fn task;      /* a posted task instead of a frame (len 0) */
 	void *task_arg;
 	size_t len;
+	size_t cap;            /* bytes allocated for data (>= len; more for a cached large buffer) */
 	uint8_t data[];
 };
+
+/* Frames come from and go back to here: large buffers are reused (see conn.c). */
+struct net_frame *net_frame_alloc(size_t len);
+void net_frame_free(struct net_frame *f);
+/* Free the kept buffers (server stop). */
+void net_frame_cache_drain(void);
 
 struct net_out {
 	struct net_out *next;

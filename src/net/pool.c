@@ -75,7 +75,7 @@ void net_strand_run(struct net_server *s, struct net_conn *c)
 			f->task(c, c->state, f->task_arg);   /* tasks run even when dead: clean-up */
 		else if (!dead && !atomic_load(&c->close_requested))
 			s->h.on_frame(c, c->state, f->data, f->len);
-		free(f);
+		net_frame_free(f);
 	}
 	/* Batch used up: let other connections run, keep our place with the same reference. */
 	net_pool_schedule(s, c);

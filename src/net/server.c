@@ -237,4 +237,5 @@ void net_server_stop(struct net_server *s)
 	}
 	free(s->loops);
 	free(s);
+	net_frame_cache_drain();
 }
