@@ -170,6 +170,23 @@ bool lc_frame_send(struct lc_conn *c, struct wr *w)
 	return true;
 }
 
+/* SKIFF_LOAD_DUMP_DIR: keep the first frames received, as seeds for fuzz_load_response. */
+static void dump_frame(const uint8_t *p, size_t n)
+{
+	static unsigned count;
+	const char *dir = getenv("SKIFF_LOAD_DUMP_DIR");
+	char path[4096];
+
+	if (!dir || count >= 32 || n > 65536)
+		return;
+	snprintf(path, sizeof(path), "%s/frame-%d-%02u", dir, (int)getpid(), count++);
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fwrite(p, 1, n, f);
+		fclose(f);
+	}
+}
+
 bool lc_frame_recv(struct lc_conn *c)
 {
 	uint8_t h[4];
@@ -189,6 +206,7 @@ bool lc_frame_recv(struct lc_conn *c)
 	if (!recv_all(c->fd, c->rbuf, n))
 		return fail(c, "connection closed by the server");
 	c->rlen = n;
+	dump_frame(c->rbuf, n);
 	return true;
 }
 
@@ -386,6 +404,40 @@ static bool find_ntlmssp(const uint8_t *p, size_t n, const uint8_t **msg, size_t
 	return false;
 }
 
+bool lc_challenge_parse(const uint8_t *blob, size_t n, struct lc_challenge *out)
+{
+	const uint8_t *chal, *server_chal;
+	size_t chal_len;
+	struct rd r, ti;
+	uint32_t type, ti_off;
+	uint16_t ti_len, ti_max;
+
+	memset(out, 0, sizeof(*out));
+	if (!find_ntlmssp(blob, n, &chal, &chal_len))
+		return false;
+	r = rd_init(chal, chal_len);
+	if (!rd_seek(&r, 8) || !rd_u32(&r, &type) || type != 2 || !rd_seek(&r, 20) ||
+	    !rd_u32(&r, &out->flags) || !rd_bytes(&r, 8, &server_chal) || !rd_seek(&r, 40) ||
+	    !rd_u16(&r, &ti_len) || !rd_u16(&r, &ti_max) || !rd_u32(&r, &ti_off) ||
+	    !rd_at(&r, ti_off, ti_len, &ti))
+		return false;
+	memcpy(out->server_challenge, server_chal, 8);
+	out->target_info = ti.base;
+	out->target_info_len = ti.len;
+	/* The server's timestamp if it sent one (then the LM response is zeros, MS-NLMP 3.1.5.1.2) */
+	for (struct rd av = ti;;) {
+		uint16_t id, len;
+		struct rd val;
+		if (!rd_u16(&av, &id) || !rd_u16(&av, &len) || id == MSV_AV_EOL)
+			break;
+		if (!rd_at(&av, av.off, len, &val) || !rd_skip(&av, len))
+			break;
+		if (id == MSV_AV_TIMESTAMP && len == 8 && rd_u64(&val, &out->timestamp))
+			out->have_timestamp = true;
+	}
+	return true;
+}
+
 /* ---- set-up ---- */
 
 static bool negotiate(struct lc_conn *c)
@@ -524,8 +576,8 @@ static void put_field(struct wr *w, size_t at, size_t payload_off, size_t len)
 static bool logon(struct lc_conn *c, const char *user, const char *password)
 {
 	uint8_t preauth[64], ntowf[16], base_key[16], exported[16], enc_key[16], client_chal[8];
-	const uint8_t *blob, *chal;
-	size_t blob_len, chal_len;
+	const uint8_t *blob;
+	size_t blob_len;
 	struct wr tok, neg, auth, nt;
 	struct lc_msg m;
 	bool ok = false;
@@ -550,35 +602,16 @@ static bool logon(struct lc_conn *c, const char *user, const char *password)
 	}
 	c->session_id = m.session_id;
 
-	/* CHALLENGE_MESSAGE: flags, server challenge, target info */
-	struct rd r, ti;
-	uint32_t type, flags, ti_off;
-	uint16_t ti_len, ti_max;
-	const uint8_t *server_chal;
-	if (!security_buffer(&m, &blob, &blob_len) || !find_ntlmssp(blob, blob_len, &chal, &chal_len)) {
-		fail(c, "SESSION_SETUP: no NTLMSSP CHALLENGE in the answer");
+	struct lc_challenge ch;
+	if (!security_buffer(&m, &blob, &blob_len) || !lc_challenge_parse(blob, blob_len, &ch)) {
+		fail(c, "SESSION_SETUP: no well-formed NTLMSSP CHALLENGE in the answer");
 		goto out;
 	}
-	r = rd_init(chal, chal_len);
-	if (!rd_seek(&r, 8) || !rd_u32(&r, &type) || type != 2 || !rd_seek(&r, 20) || !rd_u32(&r, &flags) ||
-	    !rd_bytes(&r, 8, &server_chal) || !rd_seek(&r, 40) || !rd_u16(&r, &ti_len) ||
-	    !rd_u16(&r, &ti_max) || !rd_u32(&r, &ti_off) || !rd_at(&r, ti_off, ti_len, &ti)) {
-		fail(c, "SESSION_SETUP: malformed NTLMSSP CHALLENGE");
-		goto out;
-	}
-	/* The server's timestamp if it sent one (then the LM response is zeros, MS-NLMP 3.1.5.1.2) */
-	uint64_t timestamp = 0;
-	bool have_ts = false;
-	for (struct rd av = ti;;) {
-		uint16_t id, len;
-		if (!rd_u16(&av, &id) || !rd_u16(&av, &len) || id == MSV_AV_EOL)
-			break;
-		struct rd val;
-		if (!rd_at(&av, av.off, len, &val) || !rd_skip(&av, len))
-			break;
-		if (id == MSV_AV_TIMESTAMP && len == 8 && rd_u64(&val, &timestamp))
-			have_ts = true;
-	}
+	uint32_t flags = ch.flags;
+	const uint8_t *server_chal = ch.server_challenge;
+	struct rd ti = rd_init(ch.target_info, ch.target_info_len);
+	uint64_t timestamp = ch.timestamp;
+	bool have_ts = ch.have_timestamp;
 	if (!have_ts) {
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);

@@ -88,6 +88,18 @@ void lc_put_write(struct wr *w, const uint8_t fid[16], uint64_t offset, const ui
 void lc_put_read(struct wr *w, const uint8_t fid[16], uint64_t offset, uint32_t len);
 void lc_put_close(struct wr *w, const uint8_t fid[16]);
 
+/* What the client needs of the server's NTLMSSP CHALLENGE_MESSAGE (found inside its SPNEGO
+ * token by the NTLMSSP signature); pointers into `blob`. */
+struct lc_challenge {
+	uint32_t flags;
+	uint8_t server_challenge[8];
+	const uint8_t *target_info;
+	size_t target_info_len;
+	uint64_t timestamp;
+	bool have_timestamp;
+};
+bool lc_challenge_parse(const uint8_t *blob, size_t n, struct lc_challenge *out);
+
 /* NTLMv2 (MS-NLMP 3.3.2): NTOWFv2, and the NtChallengeResponse with its session base key. */
 bool lc_ntowfv2(const char *user, const char *domain, const char *password, uint8_t out[16]);
 bool lc_ntlmv2_response(const uint8_t ntowf[16], const uint8_t server_challenge[8],
