@@ -42,6 +42,14 @@ BASE_COLS = [("wall", "wall s", f3, "lower"), ("server_cpu", "server CPU s", f3,
              ("mem_peak", "cgroup peak MiB", fmib, "lower"), ("other_cpu", "others' CPU s", f2, None)]
 
 
+def check_files(path, count, size, tag):
+    """The run made exactly `count` files of `size` bytes in `path`, or it failed."""
+    names = os.listdir(path) if os.path.isdir(path) else []
+    good = sum(1 for n in names if os.path.getsize(os.path.join(path, n)) == size)
+    if len(names) != count or good != count:
+        raise BenchError(f"{tag}: {len(names)} files on the share ({good} of {size} bytes), not {count}")
+
+
 def warm(paths):
     """Read files once so that the timed run finds them in the page cache, whatever evicted them
     since (reclaim on a busy machine): a server's figures must not depend on the disk."""
@@ -154,11 +162,7 @@ class SmallFiles(Workload):
         cmd = f"mkdir {d}; cd {d}; lcd {self.ctx.small_dir}; prompt off; mput *"
         wall, cpu, [(rc, out)] = run_clients([self.ctx.smbclient(srv, cmd)], self.timeout, "mput")
         check_smbclient(rc, out, "mput")
-        path = os.path.join(srv.share, d)
-        names = os.listdir(path) if os.path.isdir(path) else []
-        good = sum(1 for n in names if os.path.getsize(os.path.join(path, n)) == 4096)
-        if len(names) != self.ctx.n_small or good != self.ctx.n_small:
-            raise BenchError(f"mput: {len(names)} files on the share ({good} of 4096 bytes), not {self.ctx.n_small}")
+        check_files(os.path.join(srv.share, d), self.ctx.n_small, 4096, "mput")
         return {"wall": wall, "client_cpu": cpu, "ms_file": wall * 1e3 / self.ctx.n_small}
 
     def derive(self, m):
@@ -387,11 +391,7 @@ class LcFiles(LoadClient):
     def run(self, srv, r):
         d = f"l{r}"
         wall, cpu, res = self.load(srv, "files", "--dir", d, "--count", str(self.n), "--size", "4096")
-        path = os.path.join(srv.share, d)
-        names = os.listdir(path) if os.path.isdir(path) else []
-        good = sum(1 for n in names if os.path.getsize(os.path.join(path, n)) == 4096)
-        if len(names) != self.n or good != self.n:
-            raise BenchError(f"skiff-load files: {len(names)} files on the share ({good} of 4096 bytes), not {self.n}")
+        check_files(os.path.join(srv.share, d), self.n, 4096, "skiff-load files")
         return {"wall": wall, "client_cpu": cpu, "ms_file": wall * 1e3 / self.n}
 
     def derive(self, m):

@@ -127,24 +127,11 @@ void lc_frame_begin(struct wr *w)
 	wr_zero(w, 4);
 }
 
-static bool send_all(int fd, const uint8_t *p, size_t n)
+/* All n bytes through send or recv, retried on EINTR and short transfers. */
+static bool transfer_all(int fd, uint8_t *p, size_t n, bool sending)
 {
 	while (n) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return false;
-		p += k;
-		n -= (size_t)k;
-	}
-	return true;
-}
-
-static bool recv_all(int fd, uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t k = recv(fd, p, n, 0);
+		ssize_t k = sending ? send(fd, p, n, MSG_NOSIGNAL) : recv(fd, p, n, 0);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -165,7 +152,7 @@ bool lc_frame_send(struct lc_conn *c, struct wr *w)
 	w->buf[1] = (uint8_t)(n >> 16);
 	w->buf[2] = (uint8_t)(n >> 8);
 	w->buf[3] = (uint8_t)n;
-	if (!send_all(c->fd, w->buf, w->len))
+	if (!transfer_all(c->fd, w->buf, w->len, true))
 		return fail(c, "send: %s", strerror(errno));
 	return true;
 }
@@ -191,7 +178,7 @@ bool lc_frame_recv(struct lc_conn *c)
 {
 	uint8_t h[4];
 
-	if (!recv_all(c->fd, h, 4))
+	if (!transfer_all(c->fd, h, 4, false))
 		return fail(c, "connection closed by the server");
 	size_t n = (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
 	if (h[0] != 0 || n < LC_HDR_SIZE)
@@ -203,7 +190,7 @@ bool lc_frame_recv(struct lc_conn *c)
 		c->rbuf = nb;
 		c->rcap = n;
 	}
-	if (!recv_all(c->fd, c->rbuf, n))
+	if (!transfer_all(c->fd, c->rbuf, n, false))
 		return fail(c, "connection closed by the server");
 	c->rlen = n;
 	dump_frame(c->rbuf, n);
