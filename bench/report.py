@@ -77,8 +77,10 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
     def dd(which, key):
         v = (ceil.get(which) or {}).get(key)
         return f"{v:.2f} s" if v is not None else "?"
-    L.append("| 1 GiB into a new file of the share's file system (`dd bs=8M`, cached source) | "
+    L.append("| 1 GiB into a new file of the share's file system (`dd bs=8M`, cached source), memory settled | "
              f"{dd('dd0', 'new')} | {dd('dd1', 'new')} |")
+    L.append("| the same into a new file just after deleting a 1 GiB file (page cache recycled) | "
+             f"{dd('dd0', 'recycled')} | {dd('dd1', 'recycled')} |")
     L.append("| the same over that file in place (`dd bs=8M conv=notrunc`) | "
              f"{dd('dd0', 'inplace')} | {dd('dd1', 'inplace')} |")
     tcp = max(ceil.get("tcp0") or 0, ceil.get("tcp1") or 0)
