@@ -68,6 +68,7 @@ struct net_conn {
 	size_t rlen;
 	struct net_frame *partial;   /* large frame being filled in place */
 	size_t partial_have;
+	int rcvlowat;                 /* SO_RCVLOWAT now set on fd (1 when none was set) */
 	bool reading_paused;
 
 	pthread_mutex_t lock;
