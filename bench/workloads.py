@@ -476,7 +476,7 @@ class LcRead(LoadClient):
         return {"wall": wall, "client_cpu": cpu, "MBps": GiB / wall / 1e6}
 
 
-WORKLOADS = [WriteBig, WriteBigReplace, ReadBig, ReadBigEnc, SmallFiles, ListDir, PathContention, Echo, Parallel16, IdleConns,
-             LcFiles, LcWriteInPlace, LcRead]
+WORKLOADS = [WriteBig, WriteBigReplace, ReadBig, ReadBigEnc, SmallFiles, ListDir, PathContention, Echo,
+             Parallel16, IdleConns, LcFiles, LcWriteInPlace, LcRead]
 
 
