@@ -17,8 +17,8 @@ import tempfile
 import time
 import traceback
 
-from benchlib import (BENCH_DIR, CG_ROOT, GiB, HOST, MiB, Samba, Skiffd, ceiling_aes, ceiling_iperf,
-                      ceiling_pagecache, loadavg, log,
+from benchlib import (BENCH_DIR, CG_ROOT, GiB, HOST, MiB, Samba, Skiffd, ceiling_aes, ceiling_floor,
+                      ceiling_iperf, ceiling_pagecache, loadavg, log,
                       measured, reap_started, versions, write_text)
 from report import report
 from workloads import WORKLOADS
@@ -110,6 +110,7 @@ def main():
     ap.add_argument("--skiffd", required=True)
     ap.add_argument("--skiff", required=True)
     ap.add_argument("--load", required=True, help="bench's load client, skiff-load")
+    ap.add_argument("--floor", required=True, help="bench's least-work-per-byte transfer, skiff-floor")
     ap.add_argument("--workdir", default="", help="default: a new /tmp/skiff-bench.XXXXXX, removed afterwards")
     ap.add_argument("--keep", action="store_true", help="keep the work directory (configs, logs, shares)")
     ap.add_argument("--results", default=os.path.join(BENCH_DIR, "results"))
@@ -153,6 +154,8 @@ def main():
         ceil["aes0"] = ceiling_aes(3)
         ceil["dd0"] = ceiling_pagecache(ctx.work)
         ctx.make_client_data()
+        log("floor: skiff-floor, the least a signing server does per byte here")
+        ceil["floor"] = ceiling_floor(a.floor, ctx.src_big, ctx.work)
         servers = [Skiffd(ctx), Samba(ctx)]
         log("placing the servers' data files on disk")
         for s in servers:

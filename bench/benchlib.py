@@ -8,8 +8,10 @@ import os
 import platform
 import random
 import re
+import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -623,6 +625,54 @@ def ceiling_pagecache(workdir):
                 os.unlink(f)
             except OSError:
                 pass
+    return out
+
+
+# What skiff-floor measures (bench/floor): (key, arguments). Each moves the 1 GiB client file over
+# loopback TCP in signed messages doing only what any signing server must do per byte; "1m" ones
+# use skiff-load's 1 MiB I/O size, the others smbclient's 8 MiB.
+FLOOR_VARIANTS = (
+    ("read", ["read", "{src}"]),
+    ("read_1m", ["read", "{src}", "--chunk", str(MiB)]),
+    ("read_nomac", ["read", "{src}", "--no-mac"]),
+    ("read_mmap", ["read", "{src}", "--via", "mmap"]),
+    ("read_sendfile", ["read", "{src}", "--via", "sendfile"]),
+    ("write_inplace_1m", ["write", "{src}", "--dest", "{dst}", "--chunk", str(MiB)]),
+    ("write_replace", ["write", "{src}", "--dest", "{dst}", "--truncate"]),
+    ("write_new", ["write", "{src}", "--dest", "{new}", "--truncate"]),
+)
+
+
+def ceiling_floor(floor_bin, src, workdir, runs=3):
+    """Medians of skiff-floor's wall and serving-side CPU seconds for each FLOOR_VARIANTS entry:
+    what a server that does nothing but move and sign the bytes costs on this machine."""
+    d = os.path.join(workdir, "ceiling-floor")
+    os.makedirs(d, exist_ok=True)
+    dst, new = os.path.join(d, "dst"), os.path.join(d, "new")
+    out = {}
+    try:
+        shutil.copyfile(src, dst)   # in place: its pages cached, like the servers' files
+        for key, args in FLOOR_VARIANTS:
+            walls, cpus = [], []
+            for _ in range(runs):
+                if key == "write_new":
+                    if os.path.exists(new):
+                        os.unlink(new)
+                    open(new, "wb").close()
+                if key.startswith("write"):
+                    settle_free_pages()
+                cmd = [floor_bin] + [x.format(src=src, dst=dst, new=new) for x in args]
+                r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+                if r.returncode != 0:
+                    raise BenchError(f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr.strip()[-300:]}")
+                j = json.loads(r.stdout)
+                walls.append(j["wall_s"])
+                cpus.append(j["server_cpu_s"])
+            out[key] = {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError, BenchError) as e:
+        log(f"floor ceiling failed: {e}")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
     return out
 
 

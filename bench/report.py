@@ -52,6 +52,73 @@ def limits(w, label, m):
     return out
 
 
+FLOOR_ROWS = (
+    ("read", "pread 8 MiB into a buffer, GMAC, send"),
+    ("read_1m", "the same in 1 MiB messages"),
+    ("read_nomac", "the same without the MAC (no signing)"),
+    ("read_mmap", "GMAC over a read-only mapping, send from it (one copy fewer)"),
+    ("read_sendfile", "GMAC over a mapping, sendfile (no copy in the server)"),
+    ("write_inplace_1m", "receive 1 MiB messages, check the GMAC, pwrite over a cached file in place"),
+    ("write_replace", "receive 8 MiB, check, pwrite into that file truncated first (a replace)"),
+    ("write_new", "the same into a new file, memory settled"),
+)
+
+# Goals of the bulk workloads (issue 4: wall at most Samba's / 1.5, server CPU at most half of
+# Samba's) and the floor variant that does the same transfer with no protocol around it.
+GOAL_FLOOR = (
+    ("write_1g", "write_new"),
+    ("write_1g_replace", "write_replace"),
+    ("read_1g", "read"),
+    ("lc_write_1g", "write_inplace_1m"),
+    ("lc_read_1g", "read_1m"),
+)
+WALL_GOAL_FACTOR = 1 / 1.5
+CPU_GOAL_FACTOR = 0.5
+
+
+def floor_rows(floor):
+    """Ceilings-table rows for skiff-floor: wall and serving-side CPU."""
+    rows = []
+    for key, what in FLOOR_ROWS:
+        v = floor.get(key)
+        fig = f"{v['wall']:.3f} s wall, {v['cpu']:.3f} s CPU" if v else "not measured"
+        rows.append(f"| floor, 1 GiB over loopback TCP (`skiff-floor`, median of 3): {what} | {fig} | |")
+    return rows
+
+
+def goals_vs_floor(results, wls, floor):
+    """For each bulk workload: Samba's figures, the goals they set, the floor and skiffd's."""
+    keys = {w.key: w for w in wls}
+    rows = []
+    for wkey, fkey in GOAL_FLOOR:
+        f = floor.get(fkey)
+        if wkey not in keys or not f:
+            continue
+        rs = results[wkey]
+        sw, sc = med(rs["samba"], "wall"), med(rs["samba"], "server_cpu")
+        kw, kc = med(rs["skiffd"], "wall"), med(rs["skiffd"], "server_cpu")
+        if None in (sw, sc, kw, kc):
+            continue
+        gw, gc = sw * WALL_GOAL_FACTOR, sc * CPU_GOAL_FACTOR
+
+        def verdict(have, goal, fl):
+            if have <= goal:
+                return "met"
+            return "below the floor" if goal < fl else "not met"
+        rows.append(f"| {keys[wkey].title} | {sw:.3f} | {gw:.3f} | {f['wall']:.3f} | {kw:.3f} | "
+                    f"{verdict(kw, gw, f['wall'])} | {sc:.3f} | {gc:.3f} | {f['cpu']:.3f} | {kc:.3f} | "
+                    f"{verdict(kc, gc, f['cpu'])} |")
+    if not rows:
+        return []
+    return ["", "## Bulk goals against the floor", "",
+            "Goals: wall at most Samba's / 1.5, server CPU at most half of Samba's. Floor: skiff-floor "
+            "doing the same transfer with no server around it (ceilings above); a goal under the floor "
+            "cannot be met by any server that signs and moves those bytes on this machine.", "",
+            "| workload | Samba wall s | goal | floor | skiffd | wall | Samba CPU s | goal | floor | skiffd "
+            "| CPU |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"] + rows
+
+
 def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
     sk, sa = servers
     pair = (("skiffd", sk), ("samba", sa))
@@ -83,6 +150,7 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
              f"{dd('dd0', 'recycled')} | {dd('dd1', 'recycled')} |")
     L.append("| the same over that file in place (`dd bs=8M conv=notrunc`) | "
              f"{dd('dd0', 'inplace')} | {dd('dd1', 'inplace')} |")
+    L += floor_rows(ceil.get("floor") or {})
     tcp = max(ceil.get("tcp0") or 0, ceil.get("tcp1") or 0)
 
     L += ["", "## Summary", "",
@@ -105,6 +173,8 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
     L += ["", "Server CPU compares CPU seconds (per operation for the smbtorture workloads, per connection "
           "for the idle connections); server memory compares the peak anonymous memory of the server's "
           "cgroup (per connection, all memory, for the idle connections)."]
+
+    L += goals_vs_floor(results, wls, ceil.get("floor") or {})
 
     L += ["", "## Workloads"]
     for w in wls:
@@ -173,8 +243,9 @@ def report(ctx, servers, results, wls, ceil, started, elapsed, load0, load1):
         "Idle connections: memory.usage_in_bytes (anonymous memory, page cache, kernel memory — for Samba "
         "also one process per connection) 1 s after the last connection is up minus just before the first, "
         "per connection; RSS/conn the same with anonymous memory only.",
-        "A pipelined C load client (many outstanding READ/WRITE/CREATE requests on one connection, used "
-        "against both servers) is the next step where smbclient is the bottleneck; it is not built yet.",
+        "skiff-load (bench/loadclient) is bench's pipelined client, used against both servers where "
+        "smbclient is the bottleneck; skiff-floor (bench/floor) is no server at all: the least work per "
+        "byte any signing server does, the floor in the goals table.",
     ]
     loads = [float(load0.split()[0])] + [float(x) for x in ctx.load_at.values()]
     if max(loads) > 1:
