@@ -639,36 +639,33 @@ FLOOR_VARIANTS = (
     ("read_sendfile", ["read", "{src}", "--via", "sendfile"]),
     ("write_inplace_1m", ["write", "{src}", "--dest", "{dst}", "--chunk", str(MiB)]),
     ("write_replace", ["write", "{src}", "--dest", "{dst}", "--truncate"]),
-    ("write_new", ["write", "{src}", "--dest", "{new}", "--truncate"]),
 )
 
 
 def ceiling_floor(floor_bin, src, workdir, runs=3):
-    """Medians of skiff-floor's wall and serving-side CPU seconds for each FLOOR_VARIANTS entry:
-    what a server that does nothing but move and sign the bytes costs on this machine."""
+    """Medians of skiff-floor's wall, serving-side and other-end CPU seconds for each FLOOR_VARIANTS
+    entry: what a server that does nothing but move and sign the bytes costs on this machine."""
     d = os.path.join(workdir, "ceiling-floor")
     os.makedirs(d, exist_ok=True)
-    dst, new = os.path.join(d, "dst"), os.path.join(d, "new")
+    dst = os.path.join(d, "dst")
     out = {}
     try:
         shutil.copyfile(src, dst)   # in place: its pages cached, like the servers' files
         for key, args in FLOOR_VARIANTS:
-            walls, cpus = [], []
+            walls, cpus, peer = [], [], []
             for _ in range(runs):
-                if key == "write_new":
-                    if os.path.exists(new):
-                        os.unlink(new)
-                    open(new, "wb").close()
                 if key.startswith("write"):
                     settle_free_pages()
-                cmd = [floor_bin] + [x.format(src=src, dst=dst, new=new) for x in args]
+                cmd = [floor_bin] + [x.format(src=src, dst=dst) for x in args]
                 r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
                 if r.returncode != 0:
                     raise BenchError(f"{' '.join(cmd)}: exit {r.returncode}: {r.stderr.strip()[-300:]}")
                 j = json.loads(r.stdout)
                 walls.append(j["wall_s"])
                 cpus.append(j["server_cpu_s"])
-            out[key] = {"wall": statistics.median(walls), "cpu": statistics.median(cpus)}
+                peer.append(j["client_cpu_s"])
+            out[key] = {"wall": statistics.median(walls), "cpu": statistics.median(cpus),
+                        "client_cpu": statistics.median(peer)}
     except (OSError, ValueError, KeyError, subprocess.SubprocessError, BenchError) as e:
         log(f"floor ceiling failed: {e}")
     finally:

@@ -60,13 +60,13 @@ FLOOR_ROWS = (
     ("read_sendfile", "GMAC over a mapping, sendfile (no copy in the server)"),
     ("write_inplace_1m", "receive 1 MiB messages, check the GMAC, pwrite over a cached file in place"),
     ("write_replace", "receive 8 MiB, check, pwrite into that file truncated first (a replace)"),
-    ("write_new", "the same into a new file, memory settled"),
 )
 
 # Goals of the bulk workloads (issue 4: wall at most Samba's / 1.5, server CPU at most half of
-# Samba's) and the floor variant that does the same transfer with no protocol around it.
+# Samba's) and the floor variant that does the same transfer with no protocol around it. A put into
+# a new file has none: on a VM its cost is the hypervisor's for fresh pages (the dd ceilings), which
+# varies too much from run to run to bound anything.
 GOAL_FLOOR = (
-    ("write_1g", "write_new"),
     ("write_1g_replace", "write_replace"),
     ("read_1g", "read"),
     ("lc_write_1g", "write_inplace_1m"),
@@ -77,11 +77,12 @@ CPU_GOAL_FACTOR = 0.5
 
 
 def floor_rows(floor):
-    """Ceilings-table rows for skiff-floor: wall and serving-side CPU."""
+    """Ceilings-table rows for skiff-floor: wall, serving-side CPU and the other end's."""
     rows = []
     for key, what in FLOOR_ROWS:
         v = floor.get(key)
-        fig = f"{v['wall']:.3f} s wall, {v['cpu']:.3f} s CPU" if v else "not measured"
+        fig = (f"{v['wall']:.3f} s wall, {v['cpu']:.3f} s CPU (other end {v['client_cpu']:.3f} s)"
+               if v else "not measured")
         rows.append(f"| floor, 1 GiB over loopback TCP (`skiff-floor`, median of 3): {what} | {fig} | |")
     return rows
 
@@ -104,7 +105,7 @@ def goals_vs_floor(results, wls, floor):
         def verdict(have, goal, fl):
             if have <= goal:
                 return "met"
-            return "below the floor" if goal < fl else "not met"
+            return f"not met; goal = {goal / fl:.2f}× floor"
         rows.append(f"| {keys[wkey].title} | {sw:.3f} | {gw:.3f} | {f['wall']:.3f} | {kw:.3f} | "
                     f"{verdict(kw, gw, f['wall'])} | {sc:.3f} | {gc:.3f} | {f['cpu']:.3f} | {kc:.3f} | "
                     f"{verdict(kc, gc, f['cpu'])} |")
@@ -112,8 +113,9 @@ def goals_vs_floor(results, wls, floor):
         return []
     return ["", "## Bulk goals against the floor", "",
             "Goals: wall at most Samba's / 1.5, server CPU at most half of Samba's. Floor: skiff-floor "
-            "doing the same transfer with no server around it (ceilings above); a goal under the floor "
-            "cannot be met by any server that signs and moves those bytes on this machine.", "",
+            "doing the same transfer with no server around it (ceilings above). A goal well under the floor "
+            "asks less than signing and moving those bytes costs on this machine; near it, mind that the "
+            "loopback TCP work is split between the two ends by who runs it.", "",
             "| workload | Samba wall s | goal | floor | skiffd | wall | Samba CPU s | goal | floor | skiffd "
             "| CPU |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"] + rows
