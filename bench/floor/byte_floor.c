@@ -177,27 +177,15 @@ static int recv_exact(int s, void *p, size_t len)
 	return 1;
 }
 
-static bool pread_all(int fd, uint8_t *buf, size_t len, uint64_t off)
+/* The whole range read (pread) or written (pwrite), across short transfers and EINTR. */
+static bool file_io_all(int fd, bool write, void *buf, size_t len, uint64_t off)
 {
+	uint8_t *p = buf;
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pread(fd, buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		done += (size_t)n;
-	}
-	return true;
-}
-
-static bool pwrite_all(int fd, const uint8_t *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pwrite(fd, buf + done, len - done, (off_t)(off + done));
+		off_t at = (off_t)(off + done);
+		ssize_t n = write ? pwrite(fd, p + done, len - done, at) : pread(fd, p + done, len - done, at);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -235,7 +223,7 @@ static int64_t receive_messages(int s, const struct opts *o, int fd_out)
 			fprintf(stderr, "skiff-floor: bad MAC at %" PRIu64 "\n", bytes);
 			goto out;
 		}
-		if (fd_out >= 0 && !pwrite_all(fd_out, buf, len, bytes)) {
+		if (fd_out >= 0 && !file_io_all(fd_out, true, buf, len, bytes)) {
 			fprintf(stderr, "skiff-floor: pwrite: %s\n", strerror(errno));
 			goto out;
 		}
@@ -263,7 +251,7 @@ static bool send_messages(int s, const struct opts *o, int fd, uint64_t size)
 		uint8_t *map = NULL;
 
 		if (o->via == VIA_COPY) {
-			if (!pread_all(fd, buf, len, off))
+			if (!file_io_all(fd, false, buf, len, off))
 				goto out;
 		} else {
 			/* chunks are page multiples, so off is page aligned */
@@ -309,7 +297,8 @@ static bool same_content(int a, int b, uint64_t size, size_t chunk)
 
 	for (uint64_t off = 0; same && off < size; off += chunk) {
 		size_t len = size - off < chunk ? (size_t)(size - off) : chunk;
-		same = pread_all(a, x, len, off) && pread_all(b, y, len, off) && memcmp(x, y, len) == 0;
+		same = file_io_all(a, false, x, len, off) && file_io_all(b, false, y, len, off) &&
+		       memcmp(x, y, len) == 0;
 	}
 	free(x);
 	free(y);
