@@ -43,13 +43,15 @@ if [ "$build" = 1 ]; then
 	echo "bench/run.sh: building skiffd (Release) in $BUILD" >&2
 	cmake -S "$REPO" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="$CFLAGS_EXTRA" >"$BUILD.cmake.log" 2>&1 ||
 		{ cat "$BUILD.cmake.log" >&2; exit 1; }
-	# skiffd, the user CLI, the load client and the floor only: the tests are not needed, and other people's
-	# work in progress elsewhere in the tree should not stop the benchmark
+	# skiffd, the user CLI, the load client and the floor only: the tests are not needed, and other
+	# people's work in progress elsewhere in the tree should not stop the benchmark
 	cmake --build "$BUILD" -j"$(nproc)" --target skiffd skiff skiff-load skiff-floor >"$BUILD.build.log" 2>&1 ||
 		{ tail -n 40 "$BUILD.build.log" >&2; echo "bench/run.sh: build failed (log: $BUILD.build.log)" >&2; exit 1; }
 	rm -f "$BUILD.cmake.log"
 fi
-[ -x "$BUILD/skiffd" ] && [ -x "$BUILD/skiff" ] && [ -x "$BUILD/skiff-load" ] && [ -x "$BUILD/skiff-floor" ] || { echo "bench/run.sh: no $BUILD/skiffd" >&2; exit 1; }
+for tool in skiffd skiff skiff-load skiff-floor; do
+	[ -x "$BUILD/$tool" ] || { echo "bench/run.sh: no $BUILD/$tool (run without --no-build)" >&2; exit 1; }
+done
 
 rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=""
