@@ -117,22 +117,7 @@ static bool mac_of(const uint8_t hdr[HDR_SIZE], const uint8_t *data, size_t len,
 	return crypto_aes128_gmac(floor_key, nonce, parts, 3, out);
 }
 
-static bool send_all(int s, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	while (len > 0) {
-		ssize_t n = send(s, b, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		b += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
+/* The header and len bytes of data (none: the header alone) in one go, across short sends. */
 static bool send_hdr_and_data(int s, const uint8_t *hdr, const uint8_t *data, size_t len)
 {
 	struct iovec iov[2] = { { (void *)hdr, HDR_SIZE }, { (void *)data, len } };
@@ -265,7 +250,7 @@ static bool send_messages(int s, const struct opts *o, int fd, uint64_t size)
 		if (sent && o->via == VIA_SENDFILE) {
 			off_t pos = (off_t)off;
 			size_t left = len;
-			sent = send_all(s, hdr, HDR_SIZE);
+			sent = send_hdr_and_data(s, hdr, NULL, 0);
 			while (sent && left > 0) {
 				ssize_t n = sendfile(s, fd, &pos, left);
 				if (n < 0 && errno == EINTR)
