@@ -106,7 +106,7 @@ NTSTATUS smb2_query_info(struct smb2_req *req)
 	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (in.output_buffer_length > req->conn->srv->max_trans)
+	if (in.output_buffer_length > req->conn->max_trans)
 		return STATUS_INVALID_PARAMETER;
 
 	wr_init(&data, 256);

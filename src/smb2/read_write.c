@@ -38,7 +38,7 @@ NTSTATUS smb2_read(struct smb2_req *req)
 	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (in.length > req->conn->srv->max_read)
+	if (in.length > req->conn->max_read)   /* 3.3.5.12: what NEGOTIATE announced */
 		return STATUS_INVALID_PARAMETER;
 	if (op->pipe)
 		return read_pipe(req, op, in.length);
@@ -84,7 +84,7 @@ NTSTATUS smb2_write(struct smb2_req *req)
 	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (in.length > req->conn->srv->max_write)
+	if (in.length > req->conn->max_write)   /* 3.3.5.13 */
 		return STATUS_INVALID_PARAMETER;
 	if (op->pipe) {
 		st = smb2_pipe_write(op->pipe, in.data, in.length);

@@ -271,7 +271,7 @@ NTSTATUS smb2_req_open_dir(struct smb2_req *req, const struct smb2_fileid *fid, 
 		return STATUS_INVALID_PARAMETER;
 	if (!((*out)->access & FILE_LIST_DIRECTORY))
 		return STATUS_ACCESS_DENIED;
-	if (out_len > req->conn->srv->max_trans)
+	if (out_len > req->conn->max_trans)
 		return STATUS_INVALID_PARAMETER;
 	return STATUS_SUCCESS;
 }

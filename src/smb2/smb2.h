@@ -209,6 +209,9 @@ struct smb2_conn {
 	bool smb1_upgraded;             /* answered an SMB1 negotiate with 0x02FF */
 	uint8_t read_body_padding;      /* smbtorture hook: zero bytes before READ data */
 	uint8_t preauth[64];            /* 3.1.1 connection preauth hash */
+	/* Connection.MaxReadSize/MaxWriteSize/MaxTransactSize as the NEGOTIATE response announced
+	 * them (64 KiB for 2.0.2); 0 before NEGOTIATE */
+	uint32_t max_read, max_write, max_trans;
 
 	struct smb2_credits credits;
 
