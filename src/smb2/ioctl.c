@@ -133,6 +133,8 @@ NTSTATUS smb2_ioctl(struct smb2_req *req)
 			st = STATUS_NO_MEMORY;
 		} else if (out.len > in.max_output_response) {
 			st = STATUS_BUFFER_TOO_SMALL;
+		} else if (!smb2_req_response_fits(req, out.len)) {
+			st = STATUS_INSUFFICIENT_RESOURCES;   /* the compound has answered enough */
 		} else {
 			struct smb2_ioctl_rsp rsp = {
 				.ctl_code = in.ctl_code,

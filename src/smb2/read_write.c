@@ -16,6 +16,8 @@ static NTSTATUS read_pipe(struct smb2_req *req, struct smb2_open *op, uint32_t l
 
 	smb2_read_rsp_encode_fixed(req->out, req->hdr_off, 0, 0);
 	size_t data_at = req->out->len;
+	if (!smb2_req_response_fits(req, length))
+		return STATUS_INSUFFICIENT_RESOURCES;
 	NTSTATUS st = smb2_pipe_read(op->pipe, req->out, length);
 	if (st != STATUS_SUCCESS && st != STATUS_BUFFER_OVERFLOW) {
 		req->out->len = fixed_at;
@@ -51,6 +53,9 @@ NTSTATUS smb2_read(struct smb2_req *req)
 	if (!(op->access & (FILE_READ_DATA | FILE_EXECUTE)))
 		return STATUS_ACCESS_DENIED;
 
+	/* The buffer is reserved at the full length: bound what one compound makes us hold. */
+	if (!smb2_req_response_fits(req, in.length))
+		return STATUS_INSUFFICIENT_RESOURCES;
 	size_t fixed_at = req->out->len;
 	smb2_read_rsp_encode_fixed_padded(req->out, req->hdr_off, in.length, 0,
 					  req->conn->read_body_padding);

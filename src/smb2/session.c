@@ -223,6 +223,8 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 	} else {
 		close_file(c, op, meta);
 	}
+	if (op->charged)
+		smb2_open_uncharge(s->srv, op->owner);
 	free(op->dir_pattern);
 	free(op);
 	if (--s->nopens == 0)
