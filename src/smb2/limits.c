@@ -14,6 +14,7 @@ struct smb2_user_opens {
 	struct smb2_user_opens *next;
 	uid_t uid;
 	unsigned count;
+	bool warned;        /* the refusal was logged; again once the user is well below */
 };
 
 /* Room left in a compound's response for the bodies of small messages beyond its one large
@@ -85,7 +86,13 @@ NTSTATUS smb2_open_charge(struct smb2_session *s, uid_t *owner)
 		st = STATUS_INSUFFICIENT_RESOURCES;
 	else
 		(*pp)->count++;
+	bool log_it = st == STATUS_INSUFFICIENT_RESOURCES && !(*pp)->warned;
+	if (log_it)
+		(*pp)->warned = true;
 	pthread_mutex_unlock(&srv->user_opens_lock);
+	if (log_it)   /* once per episode: a client retrying at its bound must not flood the log */
+		log_warn("opens: uid %u holds %u files (max open files per user): further opens refused",
+			 (unsigned)uid, srv->max_opens_per_user);
 	*owner = uid;
 	return st;
 }
@@ -100,6 +107,8 @@ void smb2_open_uncharge(struct smb2_server *srv, uid_t owner)
 		struct smb2_user_opens *u = *pp;
 		*pp = u->next;
 		free(u);
+	} else if (*pp && (*pp)->count < srv->max_opens_per_user / 4 * 3) {
+		(*pp)->warned = false;
 	}
 	pthread_mutex_unlock(&srv->user_opens_lock);
 }
