@@ -98,8 +98,8 @@ NTSTATUS smb2_ioctl(struct smb2_req *req)
 		return st;
 	if (!(in.flags & SMB2_0_IOCTL_IS_FSCTL))
 		return STATUS_NOT_SUPPORTED;   /* 3.3.5.15: only FSCTLs over SMB2 */
-	/* Neither what the client sends nor what it lets us answer may exceed the negotiated
-	 * MaxTransactSize (3.3.5.15); the output buffer is built at up to that size. */
+	/* 3.3.5.15: InputCount, MaxInputResponse or MaxOutputResponse beyond the negotiated
+	 * MaxTransactSize fails the request (the output is built at up to that size). */
 	if (in.input_len > req->conn->max_trans || in.max_input_response > req->conn->max_trans ||
 	    in.max_output_response > req->conn->max_trans)
 		return STATUS_INVALID_PARAMETER;
