@@ -31,7 +31,7 @@ bool smb2_req_response_fits(const struct smb2_req *req, size_t body)
 }
 
 /* The default: a quarter of the descriptors this process may open, so that three other users
- * (and the sockets of every client) still find some. Read after the limit is raised at start. */
+ * (and the sockets of every client) still find some. */
 static unsigned opens_per_user_auto(void)
 {
 	struct rlimit rl;
@@ -45,12 +45,20 @@ static unsigned opens_per_user_auto(void)
 
 bool smb2_user_opens_init(struct smb2_server *srv)
 {
-	unsigned n = srv->cfg->g.max_open_files_per_user;
-
-	srv->max_opens_per_user = n ? n : opens_per_user_auto();
-	log_info("opens: at most %u per session, %u per user", srv->cfg->g.max_open_files,
-		 srv->max_opens_per_user);
+	srv->max_opens_per_user = srv->cfg->g.max_open_files_per_user;   /* 0: at the first open */
 	return pthread_mutex_init(&srv->user_opens_lock, NULL) == 0;
+}
+
+/* user_opens_lock held. The automatic bound is read at the first open, when start-up (which
+ * raises RLIMIT_NOFILE, skiffd.c) is over whatever its order. */
+static unsigned opens_per_user(struct smb2_server *srv)
+{
+	if (!srv->max_opens_per_user) {
+		srv->max_opens_per_user = opens_per_user_auto();
+		log_info("opens: at most %u per session, %u per user", srv->cfg->g.max_open_files,
+			 srv->max_opens_per_user);
+	}
+	return srv->max_opens_per_user;
 }
 
 void smb2_user_opens_fini(struct smb2_server *srv)
@@ -82,7 +90,7 @@ NTSTATUS smb2_open_charge(struct smb2_session *s, uid_t *owner)
 		(*pp)->uid = uid;
 	if (!*pp)
 		st = STATUS_NO_MEMORY;
-	else if ((*pp)->count >= srv->max_opens_per_user)
+	else if ((*pp)->count >= opens_per_user(srv))
 		st = STATUS_INSUFFICIENT_RESOURCES;
 	else
 		(*pp)->count++;

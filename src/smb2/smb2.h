@@ -9,7 +9,8 @@
  * (multichannel, MS-SMB2 3.3.5.5.2): it lives in the server's session table, is reference
  * counted, and its mutable state is guarded by its own mutex, which a request holds from the
  * session lookup to its signed response (docs/ARCHITECTURE.md, "Sessions and channels"). The
- * server object is immutable after start-up except the session table (session_table.c). The
+ * server object is immutable after start-up except the session table (session_table.c) and the
+ * opens per user (limits.c). The
  * VFS has its own locks for what is shared between connections.
  */
 #ifndef SKIFF_SMB2_H
@@ -69,7 +70,7 @@ struct smb2_server {
 	struct smb2_session *sess_table[SMB2_SESSION_BUCKETS];
 	/* Opens per Unix user (limits.c): user_opens_lock, a leaf taken under a session's lock,
 	 * guards the table. */
-	unsigned max_opens_per_user;
+	unsigned max_opens_per_user;    /* 0 until the first open when automatic */
 	bool user_opens_ready;
 	pthread_mutex_t user_opens_lock;
 	struct smb2_user_opens *user_opens[SMB2_USER_BUCKETS];
