@@ -10,8 +10,7 @@
  * counted, and its mutable state is guarded by its own mutex, which a request holds from the
  * session lookup to its signed response (docs/ARCHITECTURE.md, "Sessions and channels"). The
  * server object is immutable after start-up except the session table (session_table.c) and the
- * opens per user (limits.c). The
- * VFS has its own locks for what is shared between connections.
+ * opens per user (limits.c). The VFS has its own locks for what is shared between connections.
  */
 #ifndef SKIFF_SMB2_H
 #define SKIFF_SMB2_H
