@@ -387,6 +387,10 @@ static const struct key_def global_keys[] = {
 	{ "eventthreads", "event threads", K_UINT, G(event_threads), 0, 256 },
 	{ "workerthreads", "worker threads", K_UINT, G(worker_threads), 0, 4096 },
 	{ "maxopenfiles", "max open files", K_UINT, G(max_open_files), 1, 1048576 },
+	{ "maxopenfilespersession", "max open files", K_UINT, G(max_open_files), 1, 1048576 },
+	/* 0: a quarter of the descriptors the process may open (smb2_server_new) */
+	{ "maxopenfilesperuser", "max open files per user", K_UINT, G(max_open_files_per_user), 0,
+	  1048576 },
 	{ "allowanonymous", "allow anonymous", K_BOOL, G(allow_anonymous), 0, 0 },
 	{ "guestaccount", "guest account", K_GUEST, G(guest_account), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, G(encrypt), 0, 0 },

@@ -59,7 +59,8 @@ struct cfg_global {
 	char *workgroup;       /* upper-cased, 1..15 chars */
 	uint16_t min_protocol, max_protocol; /* 0x0202..0x0311, min <= max */
 	unsigned max_connections, idle_timeout, max_pdu_size, event_threads, worker_threads,
-		max_open_files;
+		max_open_files;          /* per session */
+	unsigned max_open_files_per_user;       /* over all sessions of a Unix user; 0 = auto */
 	bool allow_anonymous;
 	char *guest_account;   /* NULL when empty: guest logons refused */
 	int encrypt;           /* enum cfg_encrypt, default CFG_ENCRYPT_IF_REQUIRED */

@@ -54,8 +54,8 @@ NTSTATUS nt_status_from_errno(int err)
 	case EXDEV:        return STATUS_NOT_SAME_DEVICE;
 	case EBADF:        return STATUS_INVALID_HANDLE;
 	case EINVAL:       return STATUS_INVALID_PARAMETER;
-	case EMFILE:
-	case ENFILE:       return STATUS_TOO_MANY_OPENED_FILES;
+	case EMFILE:       /* out of descriptors: the server's state, not this file's */
+	case ENFILE:       return STATUS_INSUFFICIENT_RESOURCES;
 	case ELOOP:        return STATUS_OBJECT_PATH_NOT_FOUND; /* RESOLVE_BENEATH escape or loop */
 	case EFBIG:        return STATUS_DISK_FULL;
 	case ENOTSUP:      return STATUS_NOT_SUPPORTED;

@@ -43,6 +43,9 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 	atomic_init(&s->next_session_id, first_id);
 	atomic_init(&s->next_volatile, 0);
 	s->max_read = s->max_write = s->max_trans = SMB2_MAX_IO;
+	if (!smb2_user_opens_init(s))
+		goto fail;
+	s->user_opens_ready = true;
 	if (!auth_negotiate_token(&s->neg_token, &s->neg_token_len))
 		goto fail;
 	s->ipc.ipc = true;
@@ -74,6 +77,8 @@ void smb2_server_free(struct smb2_server *s)
 	free(s->shares);
 	free(s->neg_token);
 	smb2_sessions_fini(s);
+	if (s->user_opens_ready)
+		smb2_user_opens_fini(s);
 	free(s);
 }
 

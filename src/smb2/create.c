@@ -71,16 +71,26 @@ static NTSTATUS create_pipe(struct smb2_req *req, const struct smb2_create_req *
 	char *name = in->name_len ? utf16le_to_utf8(req->arena, in->name, in->name_len) : NULL;
 	NTSTATUS st;
 
+	uid_t owner;
+
 	if (!name)
 		return STATUS_OBJECT_NAME_INVALID;
-	st = smb2_pipe_open(req, name, &pipe);
+	st = smb2_open_charge(req->sess, &owner);
 	if (st != STATUS_SUCCESS)
 		return st;
+	st = smb2_pipe_open(req, name, &pipe);
+	if (st != STATUS_SUCCESS) {
+		smb2_open_uncharge(c->srv, owner);
+		return st;
+	}
 	struct smb2_open *op = smb2_open_add(c, req->sess, req->tree, NULL);
 	if (!op) {
 		smb2_pipe_close(pipe);
+		smb2_open_uncharge(c->srv, owner);
 		return STATUS_NO_MEMORY;
 	}
+	op->charged = true;
+	op->owner = owner;
 	op->pipe = pipe;
 	op->access = FILE_GENERIC_READ | FILE_GENERIC_WRITE;
 	req->cmp->have_fid = true;
@@ -156,25 +166,30 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		.sd = secd,
 		.sd_arena = req->arena,
 	};
+	/* The session's and its user's bounds on opens, before the file system is touched (an
+	 * open refused there must not have created the file). */
+	uid_t owner;
+	st = smb2_open_charge(req->sess, &owner);
+	if (st != STATUS_SUCCESS)
+		return st;
 	/* Batch/exclusive oplocks of other opens are broken first; the open waits for the
 	 * holder's acknowledgement (MS-SMB2 3.3.5.9, MS-FSA 2.1.5.1.2). */
 	st = smb2_oplock_before_open(req, tree->share->vfs, path, in.desired_access,
 				     in.create_disposition);
-	if (st != STATUS_SUCCESS)
+	if (st == STATUS_SUCCESS)
+		st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
+	if (st != STATUS_SUCCESS) {
+		smb2_open_uncharge(c->srv, owner);
 		return st;
-	st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
-	if (st != STATUS_SUCCESS)
-		return st;
-
-	if (req->sess->nopens >= c->srv->cfg->g.max_open_files) {
-		vfs_close(vo, NULL);
-		return STATUS_TOO_MANY_OPENED_FILES;
 	}
 	struct smb2_open *op = smb2_open_add(c, req->sess, tree, vo);
 	if (!op) {
 		vfs_close(vo, NULL);
+		smb2_open_uncharge(c->srv, owner);
 		return STATUS_NO_MEMORY;
 	}
+	op->charged = true;
+	op->owner = owner;
 	op->access = res.granted_access;
 	uint8_t oplock = smb2_oplock_grant(req, op, in.requested_oplock_level);
 	req->cmp->have_fid = true;

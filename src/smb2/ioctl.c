@@ -98,6 +98,11 @@ NTSTATUS smb2_ioctl(struct smb2_req *req)
 		return st;
 	if (!(in.flags & SMB2_0_IOCTL_IS_FSCTL))
 		return STATUS_NOT_SUPPORTED;   /* 3.3.5.15: only FSCTLs over SMB2 */
+	/* 3.3.5.15: InputCount, MaxInputResponse or MaxOutputResponse beyond the negotiated
+	 * MaxTransactSize fails the request (the output is built at up to that size). */
+	if (in.input_len > req->conn->max_trans || in.max_input_response > req->conn->max_trans ||
+	    in.max_output_response > req->conn->max_trans)
+		return STATUS_INVALID_PARAMETER;
 
 	wr_init(&out, 64);
 	switch (in.ctl_code) {
@@ -128,6 +133,8 @@ NTSTATUS smb2_ioctl(struct smb2_req *req)
 			st = STATUS_NO_MEMORY;
 		} else if (out.len > in.max_output_response) {
 			st = STATUS_BUFFER_TOO_SMALL;
+		} else if (!smb2_req_response_fits(req, out.len)) {
+			st = STATUS_INSUFFICIENT_RESOURCES;   /* the compound has answered enough */
 		} else {
 			struct smb2_ioctl_rsp rsp = {
 				.ctl_code = in.ctl_code,

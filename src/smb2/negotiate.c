@@ -62,6 +62,10 @@ static void fill_rsp(struct smb2_conn *c, struct smb2_negotiate_rsp *rsp, uint16
 		.security_buffer_len = (uint16_t)srv->neg_token_len,
 	};
 	memcpy(rsp->server_guid, srv->server_guid, 16);
+	/* What is announced is what the handlers enforce (MS-SMB2 3.3.5.12, 3.3.5.13, ...). */
+	c->max_read = rsp->max_read_size;
+	c->max_write = rsp->max_write_size;
+	c->max_trans = rsp->max_transact_size;
 }
 
 /* 3.1.1 negotiate contexts: preauth (required), signing, and the ones we only record. */

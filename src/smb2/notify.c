@@ -237,6 +237,8 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 	wr_init(&data, 256);
 	if (overflow || !encode_events(events, in.output_buffer_length, &data)) {
 		st = STATUS_NOTIFY_ENUM_DIR;   /* too much to report: re-read the directory */
+	} else if (!smb2_req_response_fits(req, data.len)) {
+		st = STATUS_NOTIFY_ENUM_DIR;   /* the compound has answered enough: re-read too */
 	} else {
 		smb2_change_notify_rsp_encode_fixed(req->out, req->hdr_off, (uint32_t)data.len);
 		wr_bytes(req->out, data.buf, data.len);

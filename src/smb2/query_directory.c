@@ -94,6 +94,10 @@ NTSTATUS smb2_query_directory(struct smb2_req *req)
 		st = STATUS_NO_MEMORY;
 		goto out;
 	}
+	if (!smb2_req_response_fits(req, data.len)) {
+		st = STATUS_INSUFFICIENT_RESOURCES;   /* the compound has answered enough */
+		goto out;
+	}
 	st = STATUS_SUCCESS;
 	smb2_query_directory_rsp_encode_fixed(req->out, req->hdr_off, (uint32_t)data.len);
 	wr_bytes(req->out, data.buf, data.len);

@@ -106,7 +106,7 @@ NTSTATUS smb2_query_info(struct smb2_req *req)
 	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (in.output_buffer_length > req->conn->srv->max_trans)
+	if (in.output_buffer_length > req->conn->max_trans)
 		return STATUS_INVALID_PARAMETER;
 
 	wr_init(&data, 256);
@@ -137,6 +137,9 @@ NTSTATUS smb2_query_info(struct smb2_req *req)
 	}
 	if (data.failed)
 		st = STATUS_NO_MEMORY;
+	else if ((st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW) &&
+		 !smb2_req_response_fits(req, data.len))
+		st = STATUS_INSUFFICIENT_RESOURCES;   /* the compound has answered enough */
 	/* Success and BUFFER_OVERFLOW (partial data) carry the normal response body. */
 	if (st == STATUS_SUCCESS || st == STATUS_BUFFER_OVERFLOW) {
 		smb2_query_info_rsp_encode_fixed(req->out, req->hdr_off, (uint32_t)data.len);

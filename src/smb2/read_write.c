@@ -16,6 +16,8 @@ static NTSTATUS read_pipe(struct smb2_req *req, struct smb2_open *op, uint32_t l
 
 	smb2_read_rsp_encode_fixed(req->out, req->hdr_off, 0, 0);
 	size_t data_at = req->out->len;
+	if (!smb2_req_response_fits(req, length))
+		return STATUS_INSUFFICIENT_RESOURCES;
 	NTSTATUS st = smb2_pipe_read(op->pipe, req->out, length);
 	if (st != STATUS_SUCCESS && st != STATUS_BUFFER_OVERFLOW) {
 		req->out->len = fixed_at;
@@ -38,7 +40,7 @@ NTSTATUS smb2_read(struct smb2_req *req)
 	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (in.length > req->conn->srv->max_read)
+	if (in.length > req->conn->max_read)   /* 3.3.5.12: what NEGOTIATE announced */
 		return STATUS_INVALID_PARAMETER;
 	if (op->pipe)
 		return read_pipe(req, op, in.length);
@@ -51,6 +53,9 @@ NTSTATUS smb2_read(struct smb2_req *req)
 	if (!(op->access & (FILE_READ_DATA | FILE_EXECUTE)))
 		return STATUS_ACCESS_DENIED;
 
+	/* The buffer is reserved at the full length: bound what one compound makes us hold. */
+	if (!smb2_req_response_fits(req, in.length))
+		return STATUS_INSUFFICIENT_RESOURCES;
 	size_t fixed_at = req->out->len;
 	smb2_read_rsp_encode_fixed_padded(req->out, req->hdr_off, in.length, 0,
 					  req->conn->read_body_padding);
@@ -84,7 +89,7 @@ NTSTATUS smb2_write(struct smb2_req *req)
 	st = smb2_req_open_any(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (in.length > req->conn->srv->max_write)
+	if (in.length > req->conn->max_write)   /* 3.3.5.13 */
 		return STATUS_INVALID_PARAMETER;
 	if (op->pipe) {
 		st = smb2_pipe_write(op->pipe, in.data, in.length);

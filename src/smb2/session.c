@@ -223,6 +223,8 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 	} else {
 		close_file(c, op, meta);
 	}
+	if (op->charged)
+		smb2_open_uncharge(s->srv, op->owner);
 	free(op->dir_pattern);
 	free(op);
 	if (--s->nopens == 0)
@@ -271,7 +273,7 @@ NTSTATUS smb2_req_open_dir(struct smb2_req *req, const struct smb2_fileid *fid, 
 		return STATUS_INVALID_PARAMETER;
 	if (!((*out)->access & FILE_LIST_DIRECTORY))
 		return STATUS_ACCESS_DENIED;
-	if (out_len > req->conn->srv->max_trans)
+	if (out_len > req->conn->max_trans)
 		return STATUS_INVALID_PARAMETER;
 	return STATUS_SUCCESS;
 }

@@ -165,6 +165,9 @@ NTSTATUS smb2_set_info(struct smb2_req *req)
 	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
+	/* 3.3.5.21: no buffer beyond the negotiated MaxTransactSize */
+	if (in.buffer_len > req->conn->max_trans)
+		return STATUS_INVALID_PARAMETER;
 	if (req->tree->read_only)
 		return STATUS_ACCESS_DENIED;
 	switch (in.info_type) {

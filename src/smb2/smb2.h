@@ -9,8 +9,8 @@
  * (multichannel, MS-SMB2 3.3.5.5.2): it lives in the server's session table, is reference
  * counted, and its mutable state is guarded by its own mutex, which a request holds from the
  * session lookup to its signed response (docs/ARCHITECTURE.md, "Sessions and channels"). The
- * server object is immutable after start-up except the session table (session_table.c). The
- * VFS has its own locks for what is shared between connections.
+ * server object is immutable after start-up except the session table (session_table.c) and the
+ * opens per user (limits.c). The VFS has its own locks for what is shared between connections.
  */
 #ifndef SKIFF_SMB2_H
 #define SKIFF_SMB2_H
@@ -39,6 +39,9 @@ struct userdb;
 #define SMB2_SESSION_BUCKETS 256
 #define SMB2_MAX_SESSIONS_PER_CONN 64    /* channels of a connection, tombstones included */
 #define SMB2_MAX_CHANNELS_PER_SESSION 32
+#define SMB2_USER_BUCKETS 64
+
+struct smb2_user_opens;
 
 struct smb2_share {
 	const struct cfg_share *cfg;    /* NULL for IPC$ */
@@ -64,6 +67,12 @@ struct smb2_server {
 	 * the chains through smb2_session.table_next, nothing else. */
 	pthread_mutex_t sess_lock;
 	struct smb2_session *sess_table[SMB2_SESSION_BUCKETS];
+	/* Opens per Unix user (limits.c): user_opens_lock, a leaf taken under a session's lock,
+	 * guards the table. */
+	unsigned max_opens_per_user;    /* 0 until the first open when automatic */
+	bool user_opens_ready;
+	pthread_mutex_t user_opens_lock;
+	struct smb2_user_opens *user_opens[SMB2_USER_BUCKETS];
 };
 
 /* LOGGED_OFF sessions stay as tombstones (trees and opens gone, keys kept) so that a request
@@ -189,6 +198,8 @@ struct smb2_open {
 	uint32_t access;
 	char *dir_pattern;              /* last QUERY_DIRECTORY pattern (malloc'ed) */
 	bool dir_started;
+	bool charged;                   /* counted against its user's opens (smb2_open_charge) */
+	uid_t owner;                    /* that user */
 };
 
 struct smb2_conn {
@@ -209,6 +220,9 @@ struct smb2_conn {
 	bool smb1_upgraded;             /* answered an SMB1 negotiate with 0x02FF */
 	uint8_t read_body_padding;      /* smbtorture hook: zero bytes before READ data */
 	uint8_t preauth[64];            /* 3.1.1 connection preauth hash */
+	/* Connection.MaxReadSize/MaxWriteSize/MaxTransactSize as the NEGOTIATE response announced
+	 * them (64 KiB for 2.0.2); 0 before NEGOTIATE */
+	uint32_t max_read, max_write, max_trans;
 
 	struct smb2_credits credits;
 
@@ -369,6 +383,21 @@ NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t v
 struct smb2_fileid;
 NTSTATUS smb2_req_open_dir(struct smb2_req *req, const struct smb2_fileid *fid, uint32_t out_len,
 			   struct smb2_open **out);
+
+/*
+ * Resource bounds (limits.c). smb2_req_response_fits: may this message add `body` bytes to its
+ * compound's response? (A compound answers at most one large READ or transact-sized reply plus
+ * small ones; a message past that fails with STATUS_INSUFFICIENT_RESOURCES.) smb2_open_charge
+ * (session lock held): count one more open against the session's "max open files" and its
+ * user's "max open files per user", STATUS_INSUFFICIENT_RESOURCES past either; every success
+ * is paired with smb2_open_uncharge of the returned owner (smb2_open_close does it for an open
+ * marked charged).
+ */
+bool smb2_req_response_fits(const struct smb2_req *req, size_t body);
+bool smb2_user_opens_init(struct smb2_server *srv);
+void smb2_user_opens_fini(struct smb2_server *srv);
+NTSTATUS smb2_open_charge(struct smb2_session *s, uid_t *owner);
+void smb2_open_uncharge(struct smb2_server *srv, uid_t owner);
 
 /* Named pipes (pipe.c). */
 NTSTATUS smb2_pipe_open(struct smb2_req *req, const char *name, struct smb2_pipe **out);

@@ -300,10 +300,14 @@ struct vfs_dirent {
 	const char *name;       /* UTF-8, valid until the next vfs_dir_* call on this open */
 	struct vfs_meta meta;
 };
+/* A pattern longer than MAX_PATH characters is refused (STATUS_OBJECT_NAME_INVALID): no name
+ * is that long, and the cost of matching grows with the pattern. */
+#define VFS_MAX_PATTERN 260
 NTSTATUS vfs_dir_rewind(struct vfs_open *op, const char *pattern);
 NTSTATUS vfs_dir_next(struct vfs_open *op, struct vfs_dirent *out);
 void vfs_dir_unread(struct vfs_open *op);
-/* True if `name` matches the Windows wildcard `pattern` (case-insensitive). */
+/* True if `name` matches the Windows wildcard `pattern` (case-insensitive), in time linear in
+ * len(pattern) x len(name); a pattern of more than VFS_MAX_PATTERN characters matches nothing. */
 bool vfs_wildcard_match(const char *pattern, const char *name);
 
 /* The 8.3 alternate name (FileAlternateNameInformation) of one name component: the name itself

@@ -129,6 +129,16 @@ static bool snapshot_add(void *arg, const char *name, size_t len)
 	return dl_add(arg, name, len);
 }
 
+/* Characters (code points) of a UTF-8 pattern: its bytes that do not continue a sequence. */
+static size_t pattern_chars(const char *p)
+{
+	size_t n = 0;
+
+	for (; *p; p++)
+		n += ((unsigned char)*p & 0xC0) != 0x80;
+	return n;
+}
+
 NTSTATUS vfs_dir_rewind(struct vfs_open *op, const char *pattern)
 {
 	struct vfs_dirlist *d;
@@ -141,6 +151,8 @@ NTSTATUS vfs_dir_rewind(struct vfs_open *op, const char *pattern)
 		return STATUS_ACCESS_DENIED;
 	if (!pattern || !pattern[0])
 		pattern = "*";
+	if (pattern_chars(pattern) > VFS_MAX_PATTERN)
+		return STATUS_OBJECT_NAME_INVALID;
 	d = calloc(1, sizeof(*d));
 	if (!d || !(d->pattern = strdup(pattern)))
 		goto nomem;

@@ -375,9 +375,21 @@ static size_t utf8_points(const char *s, uint32_t *out, size_t max)
 	return n;
 }
 
+static size_t utf8_count(const char *s)
+{
+	size_t n = 0;
+
+	while (*s) {
+		vfs_utf8_next(&s);
+		n++;
+	}
+	return n;
+}
+
 /*
  * Dynamic programming over (pattern position, name position), one row per pattern position
- * computed from the end: row i says whether p[i..] matches n[j..] for every j.
+ * computed from the end: row i says whether p[i..] matches n[j..] for every j. Each cell costs
+ * O(1) (DOS_STAR keeps a running OR along its row), so a match costs O(len(p) x len(n)).
  */
 static bool match_points(const uint32_t *p, size_t np, const uint32_t *n, size_t nn, bool *next,
 			 bool *cur)
@@ -392,6 +404,7 @@ static bool match_points(const uint32_t *p, size_t np, const uint32_t *n, size_t
 		next[j] = j == nn;
 	for (size_t i = np; i-- > 0;) {
 		uint32_t pc = p[i];
+		bool star_any = false;   /* DOS_STAR: some next[k] true for k from j to its limit */
 		for (size_t j = nn + 1; j-- > 0;) {
 			bool m = false;
 			switch (pc) {
@@ -418,15 +431,16 @@ static bool match_points(const uint32_t *p, size_t np, const uint32_t *n, size_t
 				else
 					m = n[j] == '.' && next[j + 1];
 				break;
-			case DOS_STAR: {
-				/* zero or more characters up to the last '.', which it may also consume */
-				size_t lim = (last_dot != SIZE_MAX && last_dot >= j) ? last_dot : nn;
-				for (size_t k = j; k <= lim && !m; k++)
-					m = next[k];
-				if (!m && last_dot != SIZE_MAX && last_dot >= j)
-					m = next[last_dot + 1];
+			case DOS_STAR:
+				/* zero or more characters up to the last '.' (it stops at some k in
+				 * [j, last_dot]), which it may also consume; past the last '.', up to
+				 * the end (k in [j, nn]). j runs downwards, so the OR over k grows by
+				 * next[j] at each step and starts over at the last '.'. */
+				if (j == last_dot)
+					star_any = false;
+				star_any = star_any || next[j];
+				m = star_any || (last_dot != SIZE_MAX && j <= last_dot && next[last_dot + 1]);
 				break;
-			}
 			default:
 				m = j < nn && vfs_fold_char(pc) == vfs_fold_char(n[j]) && next[j + 1];
 				break;
@@ -452,6 +466,8 @@ bool vfs_wildcard_match(const char *pattern, const char *name)
 		return true;
 	if (!strpbrk(pattern, "*?<>\""))
 		return vfs_name_casecmp(pattern, name) == 0;
+	if (plen > VFS_MAX_PATTERN * 4 || utf8_count(pattern) > VFS_MAX_PATTERN)
+		return false;
 
 	if (plen > sizeof(pbuf) / sizeof(pbuf[0]))
 		p = malloc(plen * sizeof(*p));

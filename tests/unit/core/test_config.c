@@ -52,6 +52,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c->g.event_threads, 0);
 	assert_int_equal(c->g.worker_threads, 0);
 	assert_int_equal(c->g.max_open_files, 16384);
+	assert_int_equal(c->g.max_open_files_per_user, 0);
 	assert_false(c->g.allow_anonymous);
 	assert_null(c->g.guest_account);
 	assert_int_equal(c->nshares, 0);
@@ -91,7 +92,8 @@ static void test_every_key(void **state)
 		"  max pdu size = 1052672\n"
 		"  event threads = 2\n"
 		"  worker threads = 7\n"
-		"  max open files = 100\n"
+		"  max open files per session = 100\n"
+		"  max open files per user = 1000\n"
 		"  allow anonymous = yes\n"
 		"  guest account = nobody\n"
 		"[data]\n"
@@ -121,6 +123,7 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg_event_threads(c), 2);
 	assert_int_equal(cfg_worker_threads(c), 7);
 	assert_int_equal(c->g.max_open_files, 100);
+	assert_int_equal(c->g.max_open_files_per_user, 1000);
 	assert_true(c->g.allow_anonymous);
 	assert_string_equal(c->g.guest_account, "nobody");
 
@@ -135,7 +138,7 @@ static void test_every_key(void **state)
 	assert_string_equal(s->comment, "Team data");
 	assert_false(s->browseable);
 	assert_true(s->guest_ok);
-	assert_int_equal(s->line, 19);
+	assert_int_equal(s->line, 20);
 	cfg_free(c);
 }
 
@@ -304,6 +307,8 @@ static void test_numbers(void **state)
 		     "t.conf:1: bad value '257' for 'event threads': expected a number from 0 to 256");
 	expect_error("worker threads = lots\n",
 		     "t.conf:1: bad value 'lots' for 'worker threads': expected a number from 0 to 4096");
+	expect_error("max open files per user = 1048577\n",
+		     "t.conf:1: bad value '1048577' for 'max open files per user': expected a number from 0 to 1048576");
 	expect_error("max open files = 0\n",
 		     "t.conf:1: bad value '0' for 'max open files': expected a number from 1 to 1048576");
 	expect_error("idle timeout = 2147484\n",

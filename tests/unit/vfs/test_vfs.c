@@ -738,6 +738,103 @@ static void test_wildcards(void **state)
 			fail_msg("'%s' vs '%s': expected %d", t[i].pat, t[i].name, t[i].match);
 }
 
+/*
+ * The DOS wildcard rules written as plain backtracking (exponential, fine for short strings):
+ * the reference the linear matcher is checked against. ASCII only, case-sensitive.
+ */
+static bool ref_match(const char *p, const char *n, const char *last_dot)
+{
+	switch (*p) {
+	case '\0':
+		return !*n;
+	case '*':
+		for (const char *k = n;; k++) {
+			if (ref_match(p + 1, k, last_dot))
+				return true;
+			if (!*k)
+				return false;
+		}
+	case '?':
+		return *n && ref_match(p + 1, n + 1, last_dot);
+	case '>':   /* DOS_QM: one character but not a '.'; nothing at a '.' or the end */
+		if (!*n)
+			return ref_match(p + 1, n, last_dot);
+		if (*n == '.')
+			return ref_match(p + 1, n, last_dot) ||
+			       (n[1] == '\0' && ref_match(p + 1, n + 1, last_dot));
+		return ref_match(p + 1, n + 1, last_dot);
+	case '"':   /* DOS_DOT: a '.', or nothing at the end */
+		if (!*n)
+			return ref_match(p + 1, n, last_dot);
+		return *n == '.' && ref_match(p + 1, n + 1, last_dot);
+	case '<': { /* DOS_STAR: up to the last '.', which it may also take */
+		const char *lim = last_dot && last_dot >= n ? last_dot : n + strlen(n);
+		for (const char *k = n; k <= lim; k++)
+			if (ref_match(p + 1, k, last_dot))
+				return true;
+		return last_dot && last_dot >= n && ref_match(p + 1, last_dot + 1, last_dot);
+	}
+	default:
+		return *n == *p && ref_match(p + 1, n + 1, last_dot);
+	}
+}
+
+static void test_wildcards_against_reference(void **state)
+{
+	static const char pat_alpha[] = "a.*?<>\"";
+	static const char name_alpha[] = "ab.";
+	unsigned seed = 12345;
+	(void)state;
+
+	for (int iter = 0; iter < 50000; iter++) {
+		char p[8], n[8];
+		seed = seed * 1103515245u + 12345u;
+		int pl = (int)(seed >> 16) % 7, nl = (int)(seed >> 8) % 7;
+		for (int i = 0; i < pl; i++) {
+			seed = seed * 1103515245u + 12345u;
+			p[i] = pat_alpha[(seed >> 16) % (sizeof(pat_alpha) - 1)];
+		}
+		for (int i = 0; i < nl; i++) {
+			seed = seed * 1103515245u + 12345u;
+			n[i] = name_alpha[(seed >> 16) % (sizeof(name_alpha) - 1)];
+		}
+		p[pl] = n[nl] = '\0';
+		if (!pl || !strpbrk(p, "*?<>\""))
+			continue;   /* plain names are compared, not matched */
+		if (!strcmp(p, "*") || !strcmp(p, "*.*"))
+			continue;   /* "everything", by rule */
+		bool want = ref_match(p, n, strrchr(n, '.'));
+		if (vfs_wildcard_match(p, n) != want)
+			fail_msg("'%s' vs '%s': the reference says %d", p, n, want);
+	}
+}
+
+/*
+ * A pattern is bounded at VFS_MAX_PATTERN characters: a longer one matches nothing and a listing
+ * refuses it, so no request makes the matcher work on 16,000 '<' (issue 11: 30 s of CPU).
+ */
+static void test_wildcard_pattern_cap(void **state)
+{
+	char pat[VFS_MAX_PATTERN + 2], name[256];
+	struct vfs_open *op;
+	(void)state;
+
+	memset(name, 'x', 254);
+	name[254] = '\0';
+	memset(pat, '<', VFS_MAX_PATTERN);
+	pat[VFS_MAX_PATTERN] = '\0';
+	assert_true(vfs_wildcard_match(pat, name));        /* at the bound: matched */
+	pat[VFS_MAX_PATTERN] = '<';
+	pat[VFS_MAX_PATTERN + 1] = '\0';
+	assert_false(vfs_wildcard_match(pat, name));       /* past it: nothing */
+
+	assert_int_equal(open_shared("", FILE_LIST_DIRECTORY, SHARE_ALL, FILE_OPEN, &op), STATUS_SUCCESS);
+	assert_int_equal(vfs_dir_rewind(op, pat), STATUS_OBJECT_NAME_INVALID);
+	pat[VFS_MAX_PATTERN] = '\0';
+	assert_int_equal(vfs_dir_rewind(op, pat), STATUS_SUCCESS);
+	close_op(op);
+}
+
 /* ---- metadata ---- */
 
 static void test_dos_metadata(void **state)
@@ -1275,6 +1372,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_symlink_escape, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_name_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wildcards, setup, teardown),
+		cmocka_unit_test(test_wildcards_against_reference),
+		cmocka_unit_test_setup_teardown(test_wildcard_pattern_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dos_metadata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_share, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_write, setup, teardown),
