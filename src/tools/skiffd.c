@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "auth/userdb.h"
@@ -19,6 +20,7 @@
 #include "net/net.h"
 #include "rpc/idmap.h"
 #include "smb2/smb2.h"
+#include "tools/privs.h"
 #include "vfs/vfs.h"
 
 static void usage(FILE *f)
@@ -29,6 +31,15 @@ static void usage(FILE *f)
 		"  --check-config      load and validate the configuration, then exit\n"
 		"  -d, --debug LEVEL   log level override (0 error .. 4 trace)\n"
 		"Runs in the foreground and logs to stderr.\n");
+}
+
+/* Listening, no thread started yet: what the bind needed goes, for every thread to come. */
+static void contain_after_bind(void *arg)
+{
+	char err[256];
+
+	if (!privs_contain(vfs_running_as_root(), err, sizeof(err)))
+		fatal("cannot drop privileges: %s", err);
 }
 
 static unsigned cpu_count(void)
@@ -126,6 +137,7 @@ int main(int argc, char **argv)
 		.on_frame = smb2_conn_frame,
 		.on_close = smb2_conn_close,
 		.may_run_inline = smb2_conn_may_run_inline,
+		.on_bound = contain_after_bind,
 		.arg = srv,
 	};
 	struct net_server *ns = net_server_start(&nc, &h);
@@ -135,16 +147,22 @@ int main(int argc, char **argv)
 		 cfg->g.listen, net_server_port(ns), cfg->nshares, cfg->nshares == 1 ? "" : "s",
 		 nc.event_threads, nc.worker_threads,
 		 vfs_running_as_root() ? "per-user identity" : "single-identity");
+	/* Type=notify (dist/skiffd.service.in); without $NOTIFY_SOCKET these do nothing. */
+	sd_notifyf(0, "READY=1\nSTATUS=Listening on %s port %u, %zu share%s",
+		   cfg->g.listen, net_server_port(ns), cfg->nshares, cfg->nshares == 1 ? "" : "s");
 
 	for (;;) {
 		int sig;
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
+		/* No reload to announce (RELOADING=1): users.db is re-read whenever it changes, and
+		 * every other setting needs a restart. */
 		if (sig == SIGHUP) {
 			log_info("SIGHUP: users.db is re-read on change; other settings need a restart");
 			continue;
 		}
 		log_info("signal %d: shutting down", sig);
+		sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
 		break;
 	}
 	net_server_stop(ns);
