@@ -15,6 +15,7 @@
 
 #include "auth/userdb.h"
 #include "core/config.h"
+#include "core/config_systemd.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "net/net.h"
@@ -26,9 +27,11 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: skiffd -c FILE [--check-config] [-d LEVEL]\n"
+		"usage: skiffd -c FILE [--check-config | --print-systemd-drop-in] [-d LEVEL]\n"
 		"  -c, --config FILE   configuration file (default " SKIFF_DEFAULT_CONFIG ")\n"
 		"  --check-config      load and validate the configuration, then exit\n"
+		"  --print-systemd-drop-in  print the skiffd.service drop-in that lets the sandbox\n"
+		"                      write this configuration's shares (docs/SECURITY.md), then exit\n"
 		"  -d, --debug LEVEL   log level override (0 error .. 4 trace)\n"
 		"Runs in the foreground and logs to stderr.\n");
 }
@@ -53,12 +56,13 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "print-systemd-drop-in", no_argument, NULL, 'S' },
 		{ "debug", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf_path = SKIFF_DEFAULT_CONFIG;
-	bool check_only = false;
+	bool check_only = false, print_drop_in = false;
 	int debug = -1, opt;
 	char err[512];
 
@@ -77,6 +81,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
 		case 'C': check_only = true; break;
+		case 'S': print_drop_in = true; break;
 		case 'd': debug = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -91,6 +96,20 @@ int main(int argc, char **argv)
 	if (!cfg) {
 		fprintf(stderr, "skiffd: %s\n", err);
 		return 1;
+	}
+	if (print_drop_in) {
+		unsigned unexpressed;
+		char *text = cfg_systemd_drop_in(cfg, &unexpressed);
+		if (text)
+			fputs(text, stdout);
+		else
+			fprintf(stderr, "skiffd: out of memory\n");
+		if (unexpressed)
+			fprintf(stderr, "skiffd: %u path%s to add by hand (see the comments)\n",
+				unexpressed, unexpressed == 1 ? "" : "s");
+		free(text);
+		cfg_free(cfg);
+		return text && !unexpressed ? 0 : 1;
 	}
 	if (check_only) {
 		printf("%s: configuration OK (%zu share%s)\n", conf_path, cfg->nshares,
