@@ -15,8 +15,31 @@ set -u
 if [ "$(id -u)" = 0 ]; then KEPT=00000000002000ca; else KEPT=0000000000000000; fi
 NONE=0000000000000000
 
+# Type=notify: a datagram socket in NOTIFY_SOCKET collects what skiffd tells systemd.
+NOTIFY_DIR=$(mktemp -d /tmp/skiff-test-notify-XXXXXX)
+/usr/bin/python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(1)
+open(sys.argv[2] + ".ready", "w").close()
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while os.getppid() == int(sys.argv[3]):   # ends with the test, however it ends
+        try:
+            f.write(s.recv(4096) + b"\n")
+        except socket.timeout:
+            pass
+' "$NOTIFY_DIR/sock" "$NOTIFY_DIR/got" $$ &
+NOTIFY_PID=$!
+for _ in $(seq 1 50); do [ -e "$NOTIFY_DIR/got.ready" ] && break; sleep 0.1; done
+export NOTIFY_SOCKET=$NOTIFY_DIR/sock
 skiff_start
+unset NOTIFY_SOCKET
 PID=$SKIFF_SERVER_PID
+for _ in $(seq 1 50); do grep -q READY=1 "$NOTIFY_DIR/got" 2>/dev/null && break; sleep 0.1; done
+expect_contains "sd_notify READY=1 once listening" "$(cat "$NOTIFY_DIR/got" 2>/dev/null)" "READY=1"
+expect_contains "sd_notify STATUS= names the port" "$(cat "$NOTIFY_DIR/got" 2>/dev/null)" \
+	"STATUS=Listening on 127.0.0.1 port $SKIFF_TEST_PORT"
 USER_UID=$(id -u "$SKIFF_TEST_USER")
 
 field() { awk -v k="$1:" '$1 == k { print $2 }' "$2"; }
@@ -112,4 +135,11 @@ if [ "$(id -u)" = 0 ]; then
 	check "a worker thread served the user as uid $USER_UID" test "$USER_THREADS" -gt 0
 fi
 expect_not_contains "no privilege failure in the log" "$(cat "$SKIFF_TEST_LOG")" "cannot return to root"
+skiff_stop
+expect_eq "skiffd stops cleanly on SIGTERM" 0 "$?"
+for _ in $(seq 1 20); do grep -q STOPPING=1 "$NOTIFY_DIR/got" 2>/dev/null && break; sleep 0.1; done
+expect_contains "sd_notify STOPPING=1 on SIGTERM" "$(cat "$NOTIFY_DIR/got" 2>/dev/null)" "STOPPING=1"
+kill "$NOTIFY_PID" 2>/dev/null
+wait "$NOTIFY_PID" 2>/dev/null
+rm -rf "$NOTIFY_DIR"
 skiff_done
