@@ -6,7 +6,9 @@
 # thread serving a user has no effective capability at all; and the client workload and the
 # root sections that need those capabilities (delete-on-close, DOS attributes of a read-only
 # file, explicit timestamps of another owner's file, the stored NT ACL in security.*) still work:
-# run with SKIFFD wrapping skiffd in `capsh --drop=CAP`, each of the three fails without its own.
+# run with SKIFFD wrapping skiffd in `capsh --drop=CAP`, each of the three fails without its own
+# (docs/SECURITY.md). skiffd refuses to run with the no-setuid-fixup securebit; it sends
+# READY=1 and STOPPING=1 to NOTIFY_SOCKET.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [ "${SKIFF_TEST_TARGET:-skiffd}" = skiffd ] || { echo "test_privileges: skiffd only"; exit 0; }
@@ -139,6 +141,15 @@ skiff_stop
 expect_eq "skiffd stops cleanly on SIGTERM" 0 "$?"
 for _ in $(seq 1 20); do grep -q STOPPING=1 "$NOTIFY_DIR/got" 2>/dev/null && break; sleep 0.1; done
 expect_contains "sd_notify STOPPING=1 on SIGTERM" "$(cat "$NOTIFY_DIR/got" 2>/dev/null)" "STOPPING=1"
+# Started with the no-setuid-fixup securebit, a thread serving a user would keep root's
+# effective set (every user could read and write everything): skiffd must refuse to run.
+if [ "$(id -u)" = 0 ]; then
+	port=$(skiff__pick_port)
+	sed "s/^port = .*/port = $port/" "$SKIFF_TEST_DIR/skiffd.conf" >"$SKIFF_TEST_DIR/fixup.conf"
+	out=$(timeout 30 capsh --secbits=0x4 -- -c 'exec "$0" -c "$1"' "$SKIFFD" "$SKIFF_TEST_DIR/fixup.conf" 2>&1)
+	expect_eq "no-setuid-fixup securebit: skiffd exits 1" 1 "$?"
+	expect_contains "no-setuid-fixup securebit: says why" "$out" "no-setuid-fixup is set"
+fi
 kill "$NOTIFY_PID" 2>/dev/null
 wait "$NOTIFY_PID" 2>/dev/null
 rm -rf "$NOTIFY_DIR"
