@@ -20,17 +20,21 @@ NONE=0000000000000000
 # Type=notify: a datagram socket in NOTIFY_SOCKET collects what skiffd tells systemd.
 NOTIFY_DIR=$(mktemp -d /tmp/skiff-test-notify-XXXXXX)
 /usr/bin/python3 -c '
-import os, socket, sys
+import os, shutil, signal, socket, sys
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 s.settimeout(1)
 open(sys.argv[2] + ".ready", "w").close()
-with open(sys.argv[2], "ab", buffering=0) as f:
-    while os.getppid() == int(sys.argv[3]):   # ends with the test, however it ends
-        try:
-            f.write(s.recv(4096) + b"\n")
-        except socket.timeout:
-            pass
+try:
+    with open(sys.argv[2], "ab", buffering=0) as f:
+        while os.getppid() == int(sys.argv[3]):   # ends with the test, however it ends
+            try:
+                f.write(s.recv(4096) + b"\n")
+            except socket.timeout:
+                pass
+finally:
+    shutil.rmtree(os.path.dirname(sys.argv[1]), ignore_errors=True)
 ' "$NOTIFY_DIR/sock" "$NOTIFY_DIR/got" $$ &
 NOTIFY_PID=$!
 for _ in $(seq 1 50); do [ -e "$NOTIFY_DIR/got.ready" ] && break; sleep 0.1; done
