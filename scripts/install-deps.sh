@@ -9,7 +9,8 @@ set -eu
 # iperf3, useradd (passwd).
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libssl-dev libinih-dev
 libcmocka-dev liburing-dev samba samba-vfs-modules smbclient samba-testsuite samba-common-bin
-python3-impacket python3-smbc iperf3 passwd"
+python3-impacket python3-smbc iperf3 passwd
+libsystemd-dev libcap-dev libcap2-bin systemd"
 
 missing=""
 for p in $PKGS; do

@@ -26,6 +26,9 @@ struct net_handlers {
 	 * deliver in conn.c); false sends it to a worker, e.g. when it may wait for a lock another
 	 * connection holds. Called as the connection's strand, with the frame not yet run. */
 	bool (*may_run_inline)(struct net_conn *c, void *state, const uint8_t *frame, size_t len);
+	/* Optional: called once every listening socket is bound and before any thread starts, so
+	 * that what only the bind needed (a port below 1024) is given up by every thread. */
+	void (*on_bound)(void *arg);
 	void *arg;
 };
 

@@ -195,6 +195,8 @@ struct net_server *net_server_start(const struct net_config *cfg, const struct n
 		epoll_ctl(l->epfd, EPOLL_CTL_ADD, l->wake_fd, &ev);
 	}
 	s->port = port;
+	if (s->h.on_bound)
+		s->h.on_bound(s->h.arg);
 	net_pool_start(s);
 	for (unsigned i = 0; i < s->nloops; i++)
 		if (pthread_create(&s->loops[i].thread, NULL, loop_main, &s->loops[i]) != 0)

@@ -10,25 +10,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "auth/userdb.h"
 #include "core/config.h"
+#include "core/config_systemd.h"
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "net/net.h"
 #include "rpc/idmap.h"
 #include "smb2/smb2.h"
+#include "tools/privs.h"
 #include "vfs/vfs.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: skiffd -c FILE [--check-config] [-d LEVEL]\n"
+		"usage: skiffd -c FILE [--check-config | --print-systemd-drop-in] [-d LEVEL]\n"
 		"  -c, --config FILE   configuration file (default " SKIFF_DEFAULT_CONFIG ")\n"
 		"  --check-config      load and validate the configuration, then exit\n"
+		"  --print-systemd-drop-in  print the skiffd.service drop-in that lets the sandbox\n"
+		"                      write this configuration's shares (docs/SECURITY.md), then exit\n"
 		"  -d, --debug LEVEL   log level override (0 error .. 4 trace)\n"
 		"Runs in the foreground and logs to stderr.\n");
+}
+
+/* Listening, no thread started yet: what the bind needed goes, for every thread to come. */
+static void contain_after_bind(void *arg)
+{
+	char err[256];
+
+	if (!privs_contain(vfs_running_as_root(), err, sizeof(err)))
+		fatal("cannot drop privileges: %s", err);
 }
 
 static unsigned cpu_count(void)
@@ -42,12 +56,13 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "print-systemd-drop-in", no_argument, NULL, 'S' },
 		{ "debug", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf_path = SKIFF_DEFAULT_CONFIG;
-	bool check_only = false;
+	bool check_only = false, print_drop_in = false;
 	int debug = -1, opt;
 	char err[512];
 
@@ -66,6 +81,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
 		case 'C': check_only = true; break;
+		case 'S': print_drop_in = true; break;
 		case 'd': debug = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -80,6 +96,20 @@ int main(int argc, char **argv)
 	if (!cfg) {
 		fprintf(stderr, "skiffd: %s\n", err);
 		return 1;
+	}
+	if (print_drop_in) {
+		unsigned unexpressed;
+		char *text = cfg_systemd_drop_in(cfg, &unexpressed);
+		if (text)
+			fputs(text, stdout);
+		else
+			fprintf(stderr, "skiffd: out of memory\n");
+		if (unexpressed)
+			fprintf(stderr, "skiffd: %u path%s to add by hand (see the comments)\n",
+				unexpressed, unexpressed == 1 ? "" : "s");
+		free(text);
+		cfg_free(cfg);
+		return text && !unexpressed ? 0 : 1;
 	}
 	if (check_only) {
 		printf("%s: configuration OK (%zu share%s)\n", conf_path, cfg->nshares,
@@ -126,6 +156,7 @@ int main(int argc, char **argv)
 		.on_frame = smb2_conn_frame,
 		.on_close = smb2_conn_close,
 		.may_run_inline = smb2_conn_may_run_inline,
+		.on_bound = contain_after_bind,
 		.arg = srv,
 	};
 	struct net_server *ns = net_server_start(&nc, &h);
@@ -135,16 +166,22 @@ int main(int argc, char **argv)
 		 cfg->g.listen, net_server_port(ns), cfg->nshares, cfg->nshares == 1 ? "" : "s",
 		 nc.event_threads, nc.worker_threads,
 		 vfs_running_as_root() ? "per-user identity" : "single-identity");
+	/* Type=notify (dist/skiffd.service.in); without $NOTIFY_SOCKET these do nothing. */
+	sd_notifyf(0, "READY=1\nSTATUS=Listening on %s port %u, %zu share%s",
+		   cfg->g.listen, net_server_port(ns), cfg->nshares, cfg->nshares == 1 ? "" : "s");
 
 	for (;;) {
 		int sig;
 		if (sigwait(&sigs, &sig) != 0)
 			continue;
+		/* No reload to announce (RELOADING=1): users.db is re-read whenever it changes, and
+		 * every other setting needs a restart. */
 		if (sig == SIGHUP) {
 			log_info("SIGHUP: users.db is re-read on change; other settings need a restart");
 			continue;
 		}
 		log_info("signal %d: shutting down", sig);
+		sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
 		break;
 	}
 	net_server_stop(ns);
