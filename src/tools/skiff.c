@@ -222,14 +222,17 @@ static void warn_unix_account(const char *user)
 /*
  * The server refuses logons that act as uid 0 or a uid below `min uid` (docs/CONFIG.md); adding
  * such a user would only make a password that cannot be used, or, with the rule relaxed, a
- * remote root login: say so and stop unless the configuration allows it.
+ * remote root login: say so and stop unless the configuration allows it. The rule is the one of
+ * per-user identity mode, a server running as root, which reads only a root-owned users.db
+ * (userdb.h): a users.db written by another user serves a server in single-identity mode, where
+ * every session acts as the server's own account and the rule does not apply.
  */
 static bool check_uid_rule(const struct cfg *c, const char *user)
 {
 	struct passwd pw;
 	char buf[4096];
 
-	if (!auth_unix_account(user, &pw, buf, sizeof(buf)))
+	if (geteuid() != 0 || !auth_unix_account(user, &pw, buf, sizeof(buf)))
 		return true;   /* warned about after adding */
 	switch (auth_uid_check(pw.pw_uid, c->g.min_uid, c->g.allow_root_logon)) {
 	case AUTH_UID_OK:

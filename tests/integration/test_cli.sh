@@ -107,7 +107,9 @@ run 'pw2\r\npw2\r\n' -c "$CONF" user add bob; expect "CRLF password lines are ac
 # Each SMB user acts as the Unix account of the same name: a missing account is a warning.
 run 'x1\nx1\n' -c "$CONF" user add skiff_no_such_acct
 expect "add warns about a missing Unix account" 0 "no Unix account named 'skiff_no_such_acct'"
-run 'x1\nx1\n' -c "$CONF" user add root
+# (nobody: an account that exists everywhere with a uid above `min uid`; root is refused, see
+# test_identity.sh)
+run 'x1\nx1\n' -c "$CONF" user add nobody
 if [ "$RC" = 0 ] && [[ "$OUT" != *"no Unix account"* ]]; then
 	pass "no warning for an existing Unix account"
 else
@@ -116,7 +118,7 @@ fi
 
 # ---- list ---------------------------------------------------------------------------------
 run "" -c "$CONF" user list
-want=$'alice\nbob\nskiff_no_such_acct\nroot'
+want=$'alice\nbob\nskiff_no_such_acct\nnobody'
 [ "$RC" = 0 ] && [ "$OUT" = "$want" ] && pass "user list prints every user in order" ||
 	fail "user list prints every user in order" "$OUT"
 
@@ -136,7 +138,7 @@ run "" -c "$CONF" user del Alice;  expect "del removes a user" 0 "Deleted user A
 [ -z "$(db_line alice)" ] && pass "alice is gone from users.db" || fail "alice is gone from users.db"
 run "" -c "$CONF" user del alice;  expect "deleting a missing user fails" 1 "no such user 'alice'"
 run "" -c "$CONF" user list
-[ "$OUT" = $'bob\nskiff_no_such_acct\nroot' ] && pass "list after del" || fail "list after del" "$OUT"
+[ "$OUT" = $'bob\nskiff_no_such_acct\nnobody' ] && pass "list after del" || fail "list after del" "$OUT"
 
 # ---- concurrent writers do not lose updates (flock) ----------------------------------------
 pids=()
