@@ -62,7 +62,7 @@ void auth_ctx_free(struct auth_ctx *ctx)
 
 const char *auth_ctx_tried_user(const struct auth_ctx *ctx)
 {
-	return ctx->tried_user;
+	return ctx->tried_user[0] ? ctx->tried_user : ntlmssp_server_tried_user(ctx->ntlm);
 }
 
 const struct auth_result *auth_ctx_result(const struct auth_ctx *ctx)
