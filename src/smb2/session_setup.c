@@ -29,7 +29,14 @@ static void logon_failed(struct smb2_req *req, const char *who, NTSTATUS st)
 	struct smb2_server *srv = c->srv;
 	uint64_t now = net_now_ms();
 	unsigned long suppressed = 0;
+	char name[128];
+	size_t i;
 
+	/* The name comes from an unauthenticated client: no control characters into the log. */
+	for (i = 0; who[i] && i < sizeof(name) - 1; i++)
+		name[i] = (unsigned char)who[i] < 0x20 || who[i] == 0x7f ? '?' : who[i];
+	name[i] = '\0';
+	who = name;
 	if (ratelimit_allow(&srv->failed_logon_log, now, &suppressed)) {
 		if (suppressed)
 			log_warn("%s: failed logon%s%s: %s (%lu more failed logons not logged)", c->peer,
