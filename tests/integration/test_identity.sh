@@ -84,4 +84,13 @@ out=$(rpc_as "$U" "netsharegetinfo share 1")
 expect_contains "netsharegetinfo level 1 as a plain user works" "$out" "remark:	integration test share"
 out=$(rpc_as "$U" "netshareenumall 1")
 expect_contains "netshareenumall level 1 as a plain user works" "$out" "netname: share"
+
+# ---- a client that gives up before its failed logon is answered --------------------------------
+# (the answer, held for 2 s, then goes to a closed connection: nothing may break)
+read -r _ st < <(/usr/bin/python3 "$SKIFF_SRC/tests/integration/logon_client.py" logon \
+	"$SKIFF_TEST_HOST" "$SKIFF_TEST_PORT" "$SKIFF_TEST_USER" "not-$SKIFF_TEST_PASS" 0.5)
+expect_eq "a client gives up waiting for its failed logon" error:NetBIOSTimeout "$st"
+sleep 3
+out=$(skiff_smbclient -c 'ls' 2>&1)
+expect_not_contains "the server goes on after answering a connection already gone" "$out" "NT_STATUS_"
 skiff_done
