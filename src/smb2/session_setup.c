@@ -54,7 +54,9 @@ static void logon_failed(struct smb2_req *req, const char *who, NTSTATUS st)
 
 /* Map the authenticated name to the Unix account of the same name (per-user identity mode),
  * which must pass the uid rule (`min uid`, `allow root logon`) at every logon: users.db may
- * predate the rule, or the account's uid may have changed since it was added. */
+ * predate the rule, or the account's uid may have changed since it was added. A refusal is
+ * STATUS_LOGON_FAILURE, not STATUS_ACCOUNT_RESTRICTION: it comes after the password was
+ * verified, and a distinct status would tell a guesser that root's password was right. */
 static NTSTATUS map_identity(struct smb2_session *s, const char *unix_name)
 {
 	const struct cfg_global *g = &s->srv->cfg->g;

@@ -10,7 +10,12 @@
       one logon; prints "<seconds> <status>" (status "success", the NTSTATUS in hex, or
       "error:NetBIOSTimeout" when no answer came within TIMEOUT seconds, default 600; the
       connection is then closed with its answer still due).
+  logon_client.py pipeline HOST PORT COUNT
+      raw SMB 2.0.2 on one connection: NEGOTIATE, then COUNT malformed SESSION_SETUPs sent
+      together; prints "<seconds> <message id> <NTSTATUS>" per answer in arrival order.
 """
+import socket
+import struct
 import sys
 import threading
 import time
@@ -39,9 +44,56 @@ def logon(host, port, user, password, timeout=600):
             pass
 
 
+def smb2_header(command, mid, credits=1):
+    return (b"\xfeSMB" + struct.pack("<HHIHHIIQIIQ", 64, 0, 0, command, credits, 0, 0, mid, 0, 0, 0)
+            + b"\0" * 16)
+
+
+def send_frame(sock, msg):
+    sock.sendall(struct.pack(">I", len(msg)) + msg)
+
+
+def recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise EOFError("connection closed")
+        buf += chunk
+    return buf
+
+
+def recv_frame(sock):
+    n = struct.unpack(">I", recv_exact(sock, 4))[0]
+    return recv_exact(sock, n)
+
+
+def pipeline(host, port, count, t0):
+    sock = socket.create_connection((host, port), timeout=120)
+    # NEGOTIATE, SMB 2.0.2 only, asking for enough credits to send every SESSION_SETUP at once
+    neg = struct.pack("<HHHHI16sQH", 36, 1, 1, 0, 0, b"\x11" * 16, 0, 0x0202)
+    send_frame(sock, smb2_header(0, 0, credits=count + 1) + neg)
+    recv_frame(sock)
+    # SESSION_SETUPs whose security buffer is neither SPNEGO nor NTLMSSP: each fails
+    blob = b"\0" * 8
+    for mid in range(1, count + 1):
+        body = struct.pack("<HBBIIHHQ", 25, 0, 1, 0, 0, 64 + 24, len(blob), 0) + blob
+        send_frame(sock, smb2_header(1, mid) + body)
+    for _ in range(count):
+        rsp = recv_frame(sock)
+        status, = struct.unpack_from("<I", rsp, 8)
+        mid, = struct.unpack_from("<Q", rsp, 24)
+        print("%.3f %d 0x%08x" % (time.monotonic() - t0, mid, status), flush=True)
+    sock.close()
+
+
 def main():
-    mode, host, port, user, password = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+    mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    user, password = (sys.argv[4], sys.argv[5]) if mode != "pipeline" else (None, None)
     t0 = time.monotonic()
+    if mode == "pipeline":
+        pipeline(host, port, int(sys.argv[4]), t0)
+        return
     if mode == "logon":
         st = logon(host, port, user, password, float(sys.argv[6]) if len(sys.argv) > 6 else 600)
         print("%.3f %s" % (time.monotonic() - t0, st), flush=True)

@@ -93,4 +93,14 @@ expect_eq "a client gives up waiting for its failed logon" error:NetBIOSTimeout 
 sleep 3
 out=$(skiff_smbclient -c 'ls' 2>&1)
 expect_not_contains "the server goes on after answering a connection already gone" "$out" "NT_STATUS_"
+# ---- one connection cannot pile up delayed answers ---------------------------------------------
+# 6 failing SESSION_SETUPs sent together: 4 wait for their answers (2 s apart), the 5th and 6th
+# are refused at once, unchecked (SMB2_MAX_DELAYED_ANSWERS)
+out=$(/usr/bin/python3 "$SKIFF_SRC/tests/integration/logon_client.py" pipeline "$SKIFF_TEST_HOST" \
+	"$SKIFF_TEST_PORT" 6 2>&1)
+expect_eq "6 pipelined failures: 4 held, then 2 refused" \
+	"5 0xc00000d0,6 0xc00000d0,1 0xc000000d,2 0xc000000d,3 0xc000000d,4 0xc000000d" \
+	"$(awk '{ printf "%s%s %s", (NR > 1 ? "," : ""), $2, $3 }' <<<"$out")"
+t4=$(awk '$2 == 4 { print $1 }' <<<"$out")
+check "the 4th held answer came >= 8 s later ($t4 s)" awk -v t="${t4:-0}" 'BEGIN { exit !(t >= 8) }'
 skiff_done
