@@ -332,6 +332,11 @@ static int cmd_check(const struct cfg *c)
 	       g->workgroup);
 	printf("  state directory %s, guest account %s, anonymous %s\n", g->state_dir,
 	       g->guest_account ? g->guest_account : "(none)", g->allow_anonymous ? "allowed" : "refused");
+	printf("  logons: uid >= %u, root %s; failed logons answered after %u ms; server admins:",
+	       g->min_uid, g->allow_root_logon ? "allowed" : "refused", g->failed_logon_delay);
+	for (size_t i = 0; i < g->n_server_admins; i++)
+		printf(" %s", g->server_admins[i]);
+	printf("%s\n", g->n_server_admins ? "" : " (none)");
 	for (size_t i = 0; i < c->nshares; i++) {
 		const struct cfg_share *s = &c->shares[i];
 		struct stat st;

@@ -72,6 +72,7 @@ printf '[global]\nstate directory = %s\nbogus key = 1\n' "$STATE" >"$TMP/bad.con
 run "" -c "$TMP/bad.conf" user list
 expect "bad config names file and line" 1 "$TMP/bad.conf:3: unknown key 'bogus key' in [global]"
 run "" -c "$CONF" check;       expect "check accepts a good config" 0 "$CONF: OK"
+run "" -c "$CONF" check;       expect "check shows the logon rules" 0 "logons: uid >= 1000, root refused; failed logons answered after 2000 ms; server admins: (none)"
 run "" -c "$TMP/bad.conf" check; expect "check rejects a bad config" 1 "bad.conf:3:"
 
 # ---- add ----------------------------------------------------------------------------------
