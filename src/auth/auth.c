@@ -5,6 +5,7 @@
  */
 #include "auth/auth.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ struct auth_ctx {
 	size_t mech_types_len;
 	struct ntlmssp_server *ntlm;
 	struct auth_result result;
+	char tried_user[520];     /* "DOMAIN\\user" of the AUTHENTICATE, kept after a failure */
 };
 
 struct auth_ctx *auth_ctx_new(const struct auth_config *cfg)
@@ -56,6 +58,11 @@ void auth_ctx_free(struct auth_ctx *ctx)
 	free(ctx->mech_types);
 	explicit_bzero(ctx, sizeof(*ctx));
 	free(ctx);
+}
+
+const char *auth_ctx_tried_user(const struct auth_ctx *ctx)
+{
+	return ctx->tried_user[0] ? ctx->tried_user : ntlmssp_server_tried_user(ctx->ntlm);
 }
 
 const struct auth_result *auth_ctx_result(const struct auth_ctx *ctx)
@@ -290,6 +297,9 @@ NTSTATUS auth_ctx_step(struct auth_ctx *ctx, const uint8_t *in, size_t inlen, ui
 		st = STATUS_INVALID_PARAMETER;
 		break;
 	}
+	if (ctx->result.user[0] && !ctx->tried_user[0])
+		snprintf(ctx->tried_user, sizeof(ctx->tried_user), "%s%s%s", ctx->result.domain,
+			 ctx->result.domain[0] ? "\\" : "", ctx->result.user);
 	if (st != STATUS_SUCCESS && st != STATUS_MORE_PROCESSING_REQUIRED) {
 		free(*out);
 		*out = NULL;

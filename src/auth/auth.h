@@ -59,6 +59,10 @@ NTSTATUS auth_ctx_step(struct auth_ctx *ctx, const uint8_t *in, size_t inlen, ui
 /* Valid after STATUS_SUCCESS; NULL before. */
 const struct auth_result *auth_ctx_result(const struct auth_ctx *ctx);
 
+/* The account the client tried ("DOMAIN\\user", "user", or "" before its AUTHENTICATE), kept
+ * after a failure too, for the log line of a failed logon. */
+const char *auth_ctx_tried_user(const struct auth_ctx *ctx);
+
 /* Wipes keys. NULL is fine. */
 void auth_ctx_free(struct auth_ctx *ctx);
 

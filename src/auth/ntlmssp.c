@@ -5,6 +5,7 @@
  */
 #include "auth/ntlmssp.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +56,7 @@ struct ntlmssp_server {
 	struct ntlmssp_keys keys;
 	struct crypto_rc4_state *recv_seal, *send_seal;
 	uint32_t recv_seq, send_seq;
+	char tried_user[520];             /* "DOMAIN\\user" of a failed AUTHENTICATE, for logs */
 };
 
 /* --- names ---------------------------------------------------------------------------------- */
@@ -762,14 +764,23 @@ out:
 	explicit_bzero(nt_hash, sizeof(nt_hash));
 	explicit_bzero(base_key, sizeof(base_key));
 	explicit_bzero(exported, sizeof(exported));
-	if (st != STATUS_SUCCESS)
+	if (st != STATUS_SUCCESS) {
+		if (res->user[0])
+			snprintf(s->tried_user, sizeof(s->tried_user), "%s%s%s", res->domain,
+				 res->domain[0] ? "\\" : "", res->user);
 		explicit_bzero(res, sizeof(*res));
+	}
 	/* The NEGOTIATE/CHALLENGE copies only served the MIC. */
 	free(s->neg);
 	free(s->chal);
 	s->neg = s->chal = NULL;
 	s->neg_len = s->chal_len = 0;
 	return st;
+}
+
+const char *ntlmssp_server_tried_user(const struct ntlmssp_server *s)
+{
+	return s->tried_user;
 }
 
 bool ntlmssp_server_can_sign(const struct ntlmssp_server *s)

@@ -146,6 +146,9 @@ NTSTATUS ntlmssp_server_resume(struct ntlmssp_server *s, const uint8_t *neg, siz
  */
 NTSTATUS ntlmssp_server_authenticate(struct ntlmssp_server *s, const uint8_t *in, size_t len,
 				     struct auth_result *res);
+/* After a failed AUTHENTICATE: the account it named ("DOMAIN\\user"; "" if none), for the log
+ * line of the failure (*res itself is wiped). */
+const char *ntlmssp_server_tried_user(const struct ntlmssp_server *s);
 
 /* After success: can NTLMSSP signatures be made (SIGN and extended session security negotiated,
  * a real user's key)? Samba's GENSEC_FEATURE_SIGN. */

@@ -283,10 +283,12 @@ static void free_users(char **u, size_t n)
 }
 
 /*
- * `valid users`: names separated by commas and/or blanks; a name holding blanks is written in
- * double quotes ('"' cannot occur in a user name, so quoting is unambiguous).
+ * `valid users`, `server admins` (named by `label`): names separated by commas and/or blanks; a
+ * name holding blanks is written in double quotes ('"' cannot occur in a user name, so quoting
+ * is unambiguous).
  */
-static bool parse_users(struct parse *p, const char *v, char ***out, size_t *nout)
+static bool parse_users(struct parse *p, const char *label, const char *v, char ***out,
+			size_t *nout)
 {
 	char **list = NULL;
 	size_t n = 0;
@@ -305,7 +307,7 @@ static bool parse_users(struct parse *p, const char *v, char ***out, size_t *nou
 			start = ++s;
 			const char *q = strchr(s, '"');
 			if (!q) {
-				perr(p, p->lineno, "unterminated quote in 'valid users'");
+				perr(p, p->lineno, "unterminated quote in '%s'", label);
 				goto fail;
 			}
 			len = (size_t)(q - start);
@@ -320,11 +322,12 @@ static bool parse_users(struct parse *p, const char *v, char ***out, size_t *nou
 		if (!tok)
 			goto nomem;
 		if (tok[0] == '@' || tok[0] == '+' || tok[0] == '&') {
-			perr(p, p->lineno, "groups ('%s') in 'valid users' are not supported; list user names", tok);
+			perr(p, p->lineno, "groups ('%s') in '%s' are not supported; list user names", tok,
+			     label);
 			goto fail;
 		}
 		if (!cfg_valid_user_name(tok)) {
-			perr(p, p->lineno, "invalid user name '%s' in 'valid users'", tok);
+			perr(p, p->lineno, "invalid user name '%s' in '%s'", tok, label);
 			goto fail;
 		}
 		char **nl = realloc(list, (n + 1) * sizeof(*list));
@@ -350,7 +353,7 @@ fail:
 
 enum key_type {
 	K_ADDR, K_PORT, K_SIGNING, K_LOGLEVEL, K_ABSPATH, K_NBNAME, K_HOSTNAME, K_MINPROTO,
-	K_MAXPROTO, K_UINT, K_BOOL, K_NOTBOOL, K_STR, K_GUEST, K_USERS, K_ENCRYPT,
+	K_MAXPROTO, K_UINT, K_BOOL, K_NOTBOOL, K_STR, K_GUEST, K_USERS, K_ENCRYPT, K_ADMINS,
 };
 
 struct key_def {
@@ -396,6 +399,11 @@ static const struct key_def global_keys[] = {
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, G(encrypt), 0, 0 },
 	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, G(encrypt), 0, 0 },
 	{ "smbtorturehooks", "smbtorture hooks", K_BOOL, G(smbtorture_hooks), 0, 0 },
+	{ "minuid", "min uid", K_UINT, G(min_uid), 0, UINT32_MAX - 1 },
+	{ "allowrootlogon", "allow root logon", K_BOOL, G(allow_root_logon), 0, 0 },
+	/* Milliseconds; at most a minute, so a typo cannot lock every client out for hours. */
+	{ "failedlogondelay", "failed logon delay", K_UINT, G(failed_logon_delay), 0, 60000 },
+	{ "serveradmins", "server admins", K_ADMINS, G(server_admins), 0, 0 },
 };
 
 static const struct key_def share_keys[] = {
@@ -525,7 +533,11 @@ static bool apply(struct parse *p, const struct key_def *k, void *base, const ch
 		return set_str(slot, strdup(v));
 	case K_USERS: {
 		struct cfg_share *sh = base;
-		return parse_users(p, v, &sh->valid_users, &sh->n_valid_users);
+		return parse_users(p, k->label, v, &sh->valid_users, &sh->n_valid_users);
+	}
+	case K_ADMINS: {
+		struct cfg_global *g = base;
+		return parse_users(p, k->label, v, &g->server_admins, &g->n_server_admins);
 	}
 	}
 	return false;
@@ -723,6 +735,8 @@ static bool set_defaults(struct cfg *c)
 		.idle_timeout = 900,
 		.max_pdu_size = 8454144,  /* 8 MiB payload + 64 KiB header room */
 		.max_open_files = 16384,
+		.min_uid = 1000,
+		.failed_logon_delay = 2000,
 	};
 	default_netbios_name(g);
 	return g->listen && g->state_dir && g->workgroup && g->netbios_name;
@@ -811,6 +825,7 @@ void cfg_free(struct cfg *c)
 	free(c->g.netbios_name);
 	free(c->g.workgroup);
 	free(c->g.guest_account);
+	free_users(c->g.server_admins, c->g.n_server_admins);
 	for (size_t i = 0; i < c->nshares; i++)
 		share_free(&c->shares[i]);
 	free(c->shares);
@@ -834,6 +849,16 @@ bool cfg_share_user_allowed(const struct cfg_share *s, const char *user)
 		return false;
 	for (size_t i = 0; i < s->n_valid_users; i++)
 		if (!utf8_casecmp(s->valid_users[i], user))
+			return true;
+	return false;
+}
+
+bool cfg_is_server_admin(const struct cfg *c, const char *user)
+{
+	if (!user)
+		return false;
+	for (size_t i = 0; i < c->g.n_server_admins; i++)
+		if (!utf8_casecmp(c->g.server_admins[i], user))
 			return true;
 	return false;
 }

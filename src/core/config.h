@@ -65,6 +65,13 @@ struct cfg_global {
 	char *guest_account;   /* NULL when empty: guest logons refused */
 	int encrypt;           /* enum cfg_encrypt, default CFG_ENCRYPT_IF_REQUIRED */
 	bool smbtorture_hooks; /* Samba's test-only FSCTLs (conformance runs only), default no */
+	/* Identity rules (docs/CONFIG.md): a logon that maps to a uid below min_uid is refused, and
+	 * one that maps to uid 0 unless allow_root_logon. */
+	unsigned min_uid;      /* default 1000 */
+	bool allow_root_logon; /* default no */
+	unsigned failed_logon_delay;   /* ms before a failed logon is answered, 0 = none; 2000 */
+	char **server_admins;  /* may read share paths (srvsvc levels 2, 502); empty = nobody */
+	size_t n_server_admins;
 };
 
 struct cfg {
@@ -86,6 +93,8 @@ void cfg_free(struct cfg *c);
 const struct cfg_share *cfg_find_share(const struct cfg *c, const char *name);
 /* True when `valid users` is empty or lists `user` (case-insensitive). */
 bool cfg_share_user_allowed(const struct cfg_share *s, const char *user);
+/* True when `server admins` lists `user` (case-insensitive); false for NULL. */
+bool cfg_is_server_admin(const struct cfg *c, const char *user);
 /*
  * An SMB user name Skiff accepts (in users.db and `valid users`): 1..64 characters of valid
  * UTF-8, no control characters, none of /\\[]:;|=,+*?<>"@ (so it can be a Unix account name),

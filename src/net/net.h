@@ -57,6 +57,15 @@ void net_server_stop(struct net_server *s);
  * frames go out in the order queued.
  */
 void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len);
+/*
+ * The same, not before due_ms (a net_now_ms time): the frame waits in the transport's timers,
+ * holding no thread, and frames queued after it may go first. Thread-safe.
+ */
+void net_conn_send_at(struct net_conn *c, uint8_t *buf, size_t len, uint64_t due_ms);
+/* Frames of this connection still waiting to be sent by net_conn_send_at. */
+unsigned net_conn_delayed(const struct net_conn *c);
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t net_now_ms(void);
 /* Drop the connection (after queued frames, best effort). Thread-safe. */
 void net_conn_close(struct net_conn *c);
 /* A pinned connection (e.g. with open files) is not dropped for being idle. */

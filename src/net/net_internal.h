@@ -89,6 +89,7 @@ struct net_conn {
 	atomic_llong last_active;   /* monotonic seconds */
 	atomic_bool pinned;
 	atomic_bool close_requested;
+	atomic_uint delayed;        /* frames waiting in the timers (net_conn_send_at) */
 };
 
 struct net_server;
@@ -120,9 +121,17 @@ struct net_server {
 	struct net_pool pool;
 	atomic_uint nconns;
 	atomic_bool stopping;
+	struct net_timers *timers;  /* timer.c; NULL if its thread could not start */
 };
 
 long long net_now(void);
+/* Timers (timer.c): fn runs on the timer thread once due_ms (net_now_ms) has come, or with
+ * cancelled = true when the timers stop first. add returns false once they are stopping. */
+typedef void (*net_timer_fn)(void *arg, bool cancelled);
+struct net_timers;
+struct net_timers *net_timers_start(void);
+bool net_timers_add(struct net_timers *t, uint64_t due_ms, net_timer_fn fn, void *arg);
+void net_timers_stop(struct net_timers *t);
 void net_conn_get(struct net_conn *c);
 void net_conn_put(struct net_conn *c);
 /* Loop side: data arrived / socket writable / connection finished. */

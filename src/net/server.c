@@ -197,6 +197,9 @@ struct net_server *net_server_start(const struct net_config *cfg, const struct n
 	s->port = port;
 	if (s->h.on_bound)
 		s->h.on_bound(s->h.arg);
+	s->timers = net_timers_start();
+	if (!s->timers)
+		log_warn("transport timers could not start; delayed answers go out at once");
 	net_pool_start(s);
 	for (unsigned i = 0; i < s->nloops; i++)
 		if (pthread_create(&s->loops[i].thread, NULL, loop_main, &s->loops[i]) != 0)
@@ -233,6 +236,9 @@ void net_server_stop(struct net_server *s)
 		close(s->loops[i].listen_fd);
 	}
 	net_pool_stop(s);
+	/* After the workers (nothing adds a timer any more), before the loops go: a cancelled
+	 * frame still drops its connection's reference. */
+	net_timers_stop(s->timers);
 	for (unsigned i = 0; i < s->nloops; i++) {
 		close(s->loops[i].epfd);
 		close(s->loops[i].wake_fd);

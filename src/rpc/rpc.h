@@ -54,6 +54,7 @@ struct rpc_caller {
 	const char *user;           /* SMB account name, NULL when anonymous */
 	uint32_t uid, gid;
 	bool anonymous;             /* anonymous (null) session: no share paths, no lsarpc */
+	bool admin;                 /* `server admins` lists it: may read share paths */
 };
 
 /*

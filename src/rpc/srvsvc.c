@@ -226,11 +226,15 @@ static bool share_view(struct rpc_call *c, const struct rpc_share_info *s, struc
 	return v->path != NULL;
 }
 
-/* Levels with paths (2, 502) are for signed-in users only; an anonymous caller gets
- * ERROR_ACCESS_DENIED, as on Windows. */
+/* Levels with paths (2, 502) are for administrators only (`server admins`); anyone else gets
+ * ERROR_ACCESS_DENIED, as on Windows, where NetShareEnum/NetShareGetInfo at levels 2 and 502
+ * need Administrators, Server Operators or Power Users for a network logon (lmshare.h
+ * NetShareGetInfo remarks). Levels 0, 1 and 501 are for everyone. */
 static bool level_allowed(const struct rpc_call *c, uint32_t level)
 {
-	return !(c->ctx->caller.anonymous && (level == 2 || level == 502));
+	const struct rpc_caller *who = &c->ctx->caller;
+
+	return !(level == 2 || level == 502) || (who->admin && !who->anonymous);
 }
 
 static bool share_level_supported(uint32_t level, bool get_info)

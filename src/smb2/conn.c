@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/throttle.h"
 #include "auth/userdb.h"
 #include "core/log.h"
 #include "net/net.h"
@@ -25,6 +26,8 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 	}
 	s->cfg = cfg;
 	s->users = users;
+	/* Failed logons: at most 10 log lines per 10 s; the next one says how many were left out. */
+	ratelimit_init(&s->failed_logon_log, 10000, 10);
 	s->auth_cfg = (struct auth_config){
 		.netbios_name = cfg->g.netbios_name,
 		.domain = cfg->g.workgroup,
@@ -46,6 +49,11 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 	if (!smb2_user_opens_init(s))
 		goto fail;
 	s->user_opens_ready = true;
+	if (cfg->g.failed_logon_delay) {
+		s->throttle = auth_throttle_new(cfg->g.failed_logon_delay, AUTH_THROTTLE_MAX_ADDRS);
+		if (!s->throttle)
+			goto fail;
+	}
 	if (!auth_negotiate_token(&s->neg_token, &s->neg_token_len))
 		goto fail;
 	s->ipc.ipc = true;
@@ -76,6 +84,8 @@ void smb2_server_free(struct smb2_server *s)
 		vfs_share_close(s->shares[i].vfs);
 	free(s->shares);
 	free(s->neg_token);
+	auth_throttle_free(s->throttle);
+	ratelimit_destroy(&s->failed_logon_log);
 	smb2_sessions_fini(s);
 	if (s->user_opens_ready)
 		smb2_user_opens_fini(s);

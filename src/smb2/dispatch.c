@@ -353,13 +353,22 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
  * the session's key when the request came encrypted (MS-SMB2 3.3.4.1.4). */
 void smb2_send_response(struct smb2_conn *c, struct wr *out, struct smb2_session *enc)
 {
+	smb2_send_response_at(c, out, enc, 0);
+}
+
+void smb2_send_response_at(struct smb2_conn *c, struct wr *out, struct smb2_session *enc,
+			   uint64_t due_ms)
+{
 	size_t olen;
 
 	if (out->len <= 4)
 		return;
 	if (!enc) {
 		uint8_t *buf = wr_steal(out, &olen);
-		net_conn_send(c->net, buf, olen - 4);
+		if (due_ms)
+			net_conn_send_at(c->net, buf, olen - 4, due_ms);
+		else
+			net_conn_send(c->net, buf, olen - 4);
 		return;
 	}
 	size_t plen = out->len - 4;
@@ -372,7 +381,10 @@ void smb2_send_response(struct smb2_conn *c, struct wr *out, struct smb2_session
 		net_conn_close(c->net);
 		return;
 	}
-	net_conn_send(c->net, buf, SMB2_TRANSFORM_HDR_SIZE + plen);
+	if (due_ms)
+		net_conn_send_at(c->net, buf, SMB2_TRANSFORM_HDR_SIZE + plen, due_ms);
+	else
+		net_conn_send(c->net, buf, SMB2_TRANSFORM_HDR_SIZE + plen);
 }
 
 static void process_compound(struct smb2_conn *c, const uint8_t *frame, size_t len,
@@ -417,7 +429,7 @@ static void process_compound(struct smb2_conn *c, const uint8_t *frame, size_t l
 			break;
 		off += next;
 	}
-	smb2_send_response(c, &out, enc);
+	smb2_send_response_at(c, &out, enc, cmp.answer_at);
 out:
 	wr_free(&out);
 }

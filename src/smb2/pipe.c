@@ -80,6 +80,7 @@ NTSTATUS smb2_pipe_open(struct smb2_req *req, const char *name, struct smb2_pipe
 			.uid = s->ident.uid,
 			.gid = s->ident.gid,
 			.anonymous = s->anonymous,
+			.admin = !s->anonymous && !s->guest && cfg_is_server_admin(srv->cfg, s->user),
 		},
 		.is_account = is_account,
 		.is_account_arg = srv->users,

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SESSION_SETUP (MS-SMB2 3.3.5.5) and LOGOFF (3.3.5.6): authentication, identity, keys, and the
  * binding of a session to another connection (3.3.5.5.2, multichannel). */
-#include <ctype.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -10,15 +9,58 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "auth/identity.h"
+#include "auth/throttle.h"
 #include "core/log.h"
+#include "core/ratelimit.h"
+#include "net/net.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/negotiate.h"
 #include "smb2/wire/session_setup.h"
 
-/* Map the authenticated name to the Unix account of the same name (per-user identity mode). */
+/*
+ * A failed logon: logged (at a rate that cannot flood the log), and its answer held back by
+ * `failed logon delay` after the last failure from the same address (auth/throttle.h), unless
+ * the compound's answer already waits longer.
+ */
+static void logon_failed(struct smb2_req *req, const char *who, NTSTATUS st)
+{
+	struct smb2_conn *c = req->conn;
+	struct smb2_server *srv = c->srv;
+	uint64_t now = net_now_ms();
+	unsigned long suppressed = 0;
+	char name[128];
+	size_t i;
+
+	/* The name comes from an unauthenticated client: no control characters into the log. */
+	for (i = 0; who[i] && i < sizeof(name) - 1; i++)
+		name[i] = (unsigned char)who[i] < 0x20 || who[i] == 0x7f ? '?' : who[i];
+	name[i] = '\0';
+	who = name;
+	if (ratelimit_allow(&srv->failed_logon_log, now, &suppressed)) {
+		if (suppressed)
+			log_warn("%s: failed logon%s%s: %s (%lu more failed logons not logged)", c->peer,
+				 who[0] ? " as " : "", who, nt_status_name(st), suppressed);
+		else
+			log_warn("%s: failed logon%s%s: %s", c->peer, who[0] ? " as " : "", who,
+				 nt_status_name(st));
+	}
+	if (srv->throttle) {
+		uint64_t due = auth_throttle_failed(srv->throttle, c->peer, now);
+		if (due > req->cmp->answer_at)
+			req->cmp->answer_at = due;
+	}
+}
+
+/* Map the authenticated name to the Unix account of the same name (per-user identity mode),
+ * which must pass the uid rule (`min uid`, `allow root logon`) at every logon: users.db may
+ * predate the rule, or the account's uid may have changed since it was added. A refusal is
+ * STATUS_LOGON_FAILURE, not STATUS_ACCOUNT_RESTRICTION: it comes after the password was
+ * verified, and a distinct status would tell a guesser that root's password was right. */
 static NTSTATUS map_identity(struct smb2_session *s, const char *unix_name)
 {
-	struct passwd pw, *pwp = NULL;
+	const struct cfg_global *g = &s->srv->cfg->g;
+	struct passwd pw;
 	char buf[4096];
 	int ngroups = (int)(sizeof(s->groups) / sizeof(s->groups[0]));
 
@@ -30,16 +72,20 @@ static NTSTATUS map_identity(struct smb2_session *s, const char *unix_name)
 		s->ident.groups = s->groups;
 		return STATUS_SUCCESS;
 	}
-	/* SMB names are case-insensitive, Unix account names are not: "TUSER" logs on as the
-	 * account "tuser" when no account of the exact spelling exists. */
-	char lower[256];
-	size_t i;
-	for (i = 0; unix_name[i] && i < sizeof(lower) - 1; i++)
-		lower[i] = (char)tolower((unsigned char)unix_name[i]);
-	lower[i] = '\0';
-	if ((getpwnam_r(unix_name, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp) &&
-	    (getpwnam_r(lower, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp)) {
+	if (!auth_unix_account(unix_name, &pw, buf, sizeof(buf))) {
 		log_warn("user '%s' authenticated but has no Unix account; refused", unix_name);
+		return STATUS_LOGON_FAILURE;
+	}
+	switch (auth_uid_check(pw.pw_uid, g->min_uid, g->allow_root_logon)) {
+	case AUTH_UID_OK:
+		break;
+	case AUTH_UID_ROOT:
+		log_warn("user '%s' acts as Unix account '%s' (uid 0): refused (allow root logon = no)",
+			 unix_name, pw.pw_name);
+		return STATUS_LOGON_FAILURE;
+	case AUTH_UID_BELOW_MIN:
+		log_warn("user '%s' acts as Unix account '%s' (uid %u), below min uid %u: refused",
+			 unix_name, pw.pw_name, (unsigned)pw.pw_uid, g->min_uid);
 		return STATUS_LOGON_FAILURE;
 	}
 	if (getgrouplist(pw.pw_name, pw.pw_gid, s->groups, &ngroups) < 0)
@@ -243,6 +289,7 @@ fail:
 	free(token);
 	log_info("%s: binding to session %llx failed: %s", c->peer, (unsigned long long)s->id,
 		 nt_status_name(st));
+	logon_failed(req, ch->bind_auth ? auth_ctx_tried_user(ch->bind_auth) : "", st);
 	smb2_channel_detach(c, ch);
 	req->chan = NULL;
 	return st;
@@ -262,6 +309,10 @@ NTSTATUS smb2_session_setup(struct smb2_req *req)
 	st = smb2_session_setup_req_decode(req->msg, req->len, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
+	/* Failed logons wait for their answer without a thread; a client piling up more on one
+	 * connection is refused before any password is checked, so this tells it nothing. */
+	if (net_conn_delayed(c->net) >= SMB2_MAX_DELAYED_ANSWERS)
+		return STATUS_REQUEST_NOT_ACCEPTED;
 	if (in.flags & SMB2_SESSION_FLAG_BINDING)
 		return session_bind(req, &in);
 
@@ -326,7 +377,7 @@ NTSTATUS smb2_session_setup(struct smb2_req *req)
 
 fail:
 	free(token);
-	log_info("%s: session setup failed: %s", c->peer, nt_status_name(st));
+	logon_failed(req, s->auth ? auth_ctx_tried_user(s->auth) : "", st);
 	req->sess = NULL;     /* the failure response is not signed */
 	/* A failed logon deletes the session, a failed re-authentication too (as Windows does),
 	 * on every connection it is bound to. */

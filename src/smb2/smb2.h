@@ -26,6 +26,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/ntstatus.h"
+#include "core/ratelimit.h"
 #include "crypto/crypto.h"
 #include "smb2/credits.h"
 #include "smb2/wire/header.h"
@@ -42,6 +43,12 @@ struct userdb;
 #define SMB2_USER_BUCKETS 64
 
 struct smb2_user_opens;
+
+/* Failed-logon answers one connection may have waiting (`failed logon delay`); beyond that its
+ * SESSION_SETUPs are refused unchecked, which bounds the memory they hold. */
+#define SMB2_MAX_DELAYED_ANSWERS 4
+
+struct auth_throttle;
 
 struct smb2_share {
 	const struct cfg_share *cfg;    /* NULL for IPC$ */
@@ -63,6 +70,8 @@ struct smb2_server {
 	atomic_uint_fast64_t next_session_id;
 	atomic_uint_fast64_t next_volatile;     /* FileId.Volatile, unique server-wide */
 	uint32_t max_read, max_write, max_trans;
+	struct auth_throttle *throttle; /* failed-logon schedule; NULL with a delay of 0 */
+	struct ratelimit failed_logon_log;
 	/* MS-SMB2 3.3.1.5 GlobalSessionTable (session_table.c): sess_lock guards the buckets and
 	 * the chains through smb2_session.table_next, nothing else. */
 	pthread_mutex_t sess_lock;
@@ -287,6 +296,7 @@ struct smb2_compound {
 	uint64_t session_id;            /* 0 after a failed lookup */
 	uint32_t tree_id;
 	NTSTATUS create_err;
+	uint64_t answer_at;             /* a failed logon in it: answer not before (net_now_ms) */
 };
 
 /* Connection lifecycle, wired to the transport by skiffd. */
@@ -296,6 +306,10 @@ void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t le
  * connection's request may hold (the event loop must not wait for it). */
 bool smb2_conn_may_run_inline(struct net_conn *nc, void *state, const uint8_t *frame, size_t len);
 void smb2_conn_close(struct net_conn *nc, void *state);
+
+/* Send a finished response PDU now (smb2_send_response, dispatch.c) or not before due_ms. */
+void smb2_send_response_at(struct smb2_conn *c, struct wr *out, struct smb2_session *enc,
+			   uint64_t due_ms);
 
 /* Server set-up from the configuration. */
 struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users);

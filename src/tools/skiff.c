@@ -16,6 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "auth/identity.h"
 #include "auth/userdb.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -218,12 +219,46 @@ static void warn_unix_account(const char *user)
 		"       (e.g. useradd --no-create-home --shell /usr/sbin/nologin %s).\n", user, user);
 }
 
-static int cmd_user_set(struct userdb *db, const char *user, bool add)
+/*
+ * The server refuses logons that act as uid 0 or a uid below `min uid` (docs/CONFIG.md); adding
+ * such a user would only make a password that cannot be used, or, with the rule relaxed, a
+ * remote root login: say so and stop unless the configuration allows it. The rule is the one of
+ * per-user identity mode, a server running as root, which reads only a root-owned users.db
+ * (userdb.h): a users.db written by another user serves a server in single-identity mode, where
+ * every session acts as the server's own account and the rule does not apply.
+ */
+static bool check_uid_rule(const struct cfg *c, const char *user)
+{
+	struct passwd pw;
+	char buf[4096];
+
+	if (geteuid() != 0 || !auth_unix_account(user, &pw, buf, sizeof(buf)))
+		return true;   /* warned about after adding */
+	switch (auth_uid_check(pw.pw_uid, c->g.min_uid, c->g.allow_root_logon)) {
+	case AUTH_UID_OK:
+		return true;
+	case AUTH_UID_ROOT:
+		fprintf(stderr,
+			"skiff: user '%s' would act as the Unix account '%s', uid 0: SMB logons as root\n"
+			"       are refused (set 'allow root logon = yes' in %s to allow them)\n",
+			user, pw.pw_name, c->source);
+		return false;
+	case AUTH_UID_BELOW_MIN:
+		fprintf(stderr,
+			"skiff: user '%s' would act as the Unix account '%s', uid %u, a system account\n"
+			"       below 'min uid' (%u): its logons are refused (lower 'min uid' in %s)\n",
+			user, pw.pw_name, (unsigned)pw.pw_uid, c->g.min_uid, c->source);
+		return false;
+	}
+	return false;
+}
+
+static int cmd_user_set(const struct cfg *c, struct userdb *db, const char *user, bool add)
 {
 	char pw[PASSWORD_BUF];
 	int r;
 
-	if (!check_name(user))
+	if (!check_name(user) || !check_uid_rule(c, user))
 		return 1;
 	/* Checked before asking, so nobody types a password twice for nothing. The writer
 	 * checks again under the lock. */
@@ -297,6 +332,11 @@ static int cmd_check(const struct cfg *c)
 	       g->workgroup);
 	printf("  state directory %s, guest account %s, anonymous %s\n", g->state_dir,
 	       g->guest_account ? g->guest_account : "(none)", g->allow_anonymous ? "allowed" : "refused");
+	printf("  logons: uid >= %u, root %s; failed logons answered after %u ms; server admins:",
+	       g->min_uid, g->allow_root_logon ? "allowed" : "refused", g->failed_logon_delay);
+	for (size_t i = 0; i < g->n_server_admins; i++)
+		printf(" %s", g->server_admins[i]);
+	printf("%s\n", g->n_server_admins ? "" : " (none)");
 	for (size_t i = 0; i < c->nshares; i++) {
 		const struct cfg_share *s = &c->shares[i];
 		struct stat st;
@@ -405,9 +445,9 @@ int main(int argc, char **argv)
 	if (!strcmp(sub, "list"))
 		rc = cmd_user_list(db);
 	else if (!strcmp(sub, "add"))
-		rc = cmd_user_set(db, argv[2], true);
+		rc = cmd_user_set(c, db, argv[2], true);
 	else if (!strcmp(sub, "passwd"))
-		rc = cmd_user_set(db, argv[2], false);
+		rc = cmd_user_set(c, db, argv[2], false);
 	else
 		rc = cmd_user_del(db, argv[2]);
 out:

@@ -565,6 +565,22 @@ static void test_bad_logons(void **st)
 	o = (struct tc_opts){ .user = "alice", .domain = "W", .password = "Secret", .mic = true };
 	assert_int_equal(run(&o, &res, NULL), STATUS_LOGON_FAILURE);
 	assert_string_equal(res.user, "");   /* nothing leaks out of a failure */
+	/* ... but the account it named is kept apart, for the log line of the failure */
+	{
+		struct tc c;
+		uint8_t *chal, *auth;
+		size_t chal_len, auth_len;
+		struct ntlmssp_server *s = start(&c, &o, &chal, &chal_len);
+
+		assert_string_equal(ntlmssp_server_tried_user(s), "");
+		auth = tc_authenticate(&c, chal, chal_len, &auth_len);
+		assert_int_equal(ntlmssp_server_authenticate(s, auth, auth_len, &res),
+				 STATUS_LOGON_FAILURE);
+		assert_string_equal(ntlmssp_server_tried_user(s), "W\\alice");
+		free(chal);
+		free(auth);
+		ntlmssp_server_free(s);
+	}
 	/* unknown user: same status, and the lookup happened */
 	lookups = 0;
 	o = (struct tc_opts){ .user = "mallory", .domain = "W", .password = "secret", .mic = true };

@@ -479,6 +479,48 @@ static void test_load_file(void **state)
 	assert_null(cfg_load_string("bogus = 1\n", "t.conf", NULL, 0));
 }
 
+/* The identity and logon-throttling keys (issue 11 section 3). */
+static void test_identity_keys(void **state)
+{
+	struct cfg *c = load("");
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->g.min_uid, 1000);
+	assert_false(c->g.allow_root_logon);
+	assert_int_equal(c->g.failed_logon_delay, 2000);
+	assert_int_equal(c->g.n_server_admins, 0);
+	assert_false(cfg_is_server_admin(c, "root"));
+	assert_false(cfg_is_server_admin(c, NULL));
+	cfg_free(c);
+
+	c = load("[global]\nmin uid = 500\nallow root logon = yes\nfailed logon delay = 0\n"
+		 "server admins = alice, \"Bob Smith\" carol\n");
+	assert_non_null(c);
+	assert_int_equal(c->g.min_uid, 500);
+	assert_true(c->g.allow_root_logon);
+	assert_int_equal(c->g.failed_logon_delay, 0);
+	assert_int_equal(c->g.n_server_admins, 3);
+	assert_true(cfg_is_server_admin(c, "ALICE"));
+	assert_true(cfg_is_server_admin(c, "bob smith"));
+	assert_true(cfg_is_server_admin(c, "carol"));
+	assert_false(cfg_is_server_admin(c, "dave"));
+	cfg_free(c);
+
+	expect_error("[global]\nfailed logon delay = 60001\n",
+		     "t.conf:2: bad value '60001' for 'failed logon delay': expected a number from 0 to 60000");
+	expect_error("[global]\nmin uid = -1\n",
+		     "t.conf:2: bad value '-1' for 'min uid': expected a number from 0 to 4294967294");
+	expect_error("[global]\nallow root logon = maybe\n",
+		     "t.conf:2: bad value 'maybe' for 'allow root logon': expected yes or no");
+	expect_error("[global]\nserver admins = @wheel\n",
+		     "t.conf:2: groups ('@wheel') in 'server admins' are not supported; list user names");
+	expect_error("[global]\nserver admins = a/b\n",
+		     "t.conf:2: invalid user name 'a/b' in 'server admins'");
+	expect_error("[s]\npath = /tmp\nserver admins = alice\n",
+		     "t.conf:3: 'server admins' is only valid in [global], not in [s]");
+}
+
 static void test_user_names(void **state)
 {
 	assert_true(cfg_valid_user_name("alice"));
@@ -519,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_user_names),
+		cmocka_unit_test(test_identity_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -70,7 +70,7 @@ static inline struct rpc_context test_context(void)
 		.server = &test_server,
 		.shares = test_shares,
 		.nshares = sizeof(test_shares) / sizeof(test_shares[0]),
-		.caller = { .user = "tuser", .uid = 1001, .gid = 1001 },
+		.caller = { .user = "tuser", .uid = 1001, .gid = 1001, .admin = true },
 		.machine_sid = "S-1-5-21-215274726-1712772639-2689559171",
 	};
 	return c;

@@ -237,6 +237,17 @@ static void test_enum_levels(void **state)
 	assert_int_equal(le32(out + 24), WERR_ACCESS_DENIED);
 	free(out);
 	ndr_push_free(&s);
+	/* a signed-in user who is not an administrator: the same refusal, at both levels */
+	for (uint32_t level = 2; level <= 502; level += 500) {
+		ctx.caller = (struct rpc_caller){ .user = "plain", .uid = 1002, .gid = 1002 };
+		enum_stub(&s, level, 0xFFFFFFFF, true, 0);
+		assert_int_equal(run(&rpc_srvsvc_iface, &ctx, OP_ENUM, s.w.buf, s.w.len, &out, &n), 0);
+		assert_int_equal(n, 28);
+		assert_int_equal(le32(out + 8), 0);     /* NULL container */
+		assert_int_equal(le32(out + 24), WERR_ACCESS_DENIED);
+		free(out);
+		ndr_push_free(&s);
+	}
 	ctx = test_context();
 	/* level 3 is no share-info level; 1004 is one (an arm exists) but not enumerable */
 	enum_stub(&s, 1004, 0xFFFFFFFF, false, 0);
@@ -365,6 +376,17 @@ static void test_getinfo_rules(void **state)
 	assert_int_equal(getinfo_werr(&ctx, "share", 502, &n), WERR_ACCESS_DENIED);
 	assert_int_equal(getinfo_werr(&ctx, "share", 2, &n), WERR_ACCESS_DENIED);
 	assert_int_equal(getinfo_werr(&ctx, "share", 1, &n), WERR_OK);
+	/* nor for signed-in users who are not `server admins` (issue 11: any user read them) */
+	ctx.caller = (struct rpc_caller){ .user = "plain", .uid = 1002, .gid = 1002 };
+	assert_int_equal(getinfo_werr(&ctx, "share", 502, &n), WERR_ACCESS_DENIED);
+	assert_int_equal(getinfo_werr(&ctx, "share", 2, &n), WERR_ACCESS_DENIED);
+	assert_int_equal(getinfo_werr(&ctx, "share", 501, &n), WERR_OK);
+	assert_int_equal(getinfo_werr(&ctx, "share", 1, &n), WERR_OK);
+	assert_int_equal(getinfo_werr(&ctx, "share", 0, &n), WERR_OK);
+	/* an administrator gets them */
+	ctx.caller.admin = true;
+	assert_int_equal(getinfo_werr(&ctx, "share", 502, &n), WERR_OK);
+	assert_int_equal(getinfo_werr(&ctx, "share", 2, &n), WERR_OK);
 }
 
 static void test_server_info(void **state)
