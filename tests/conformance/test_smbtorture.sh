@@ -118,7 +118,8 @@ done
 extra=""
 for key in "${GROUPS_ORDER[@]}"; do
 	s=${GROUP_SHARE[$key]}
-	[ "$s" = share ] || extra="$extra $s"
+	# once per share: groups of one share may differ by options or timeout
+	case " share$extra " in *" $s "*) ;; *) extra="$extra $s" ;; esac
 done
 SKIFF_TEST_EXTRA_SHARES="$SKIFF_TEST_EXTRA_SHARES$extra"
 
