@@ -83,11 +83,12 @@ static uint32_t request_payload(const struct smb2_req *req)
 /*
  * The unsigned errors that keep a signed request's SMB2_FLAGS_SIGNED, as Samba answers them:
  * a client does not check their signature (it may have no key that fits: another connection's
- * session, a refused binding) but treats a missing flag as tampering (MS-SMB2 3.2.5.1.3).
+ * session, a refused binding, a malformed chain or an unknown command refused before the
+ * signature could be checked) but treats a missing flag as tampering (MS-SMB2 3.2.5.1.3).
  */
 static bool keeps_signed_flag(uint16_t cmd, NTSTATUS st)
 {
-	if (st == STATUS_USER_SESSION_DELETED)
+	if (st == STATUS_USER_SESSION_DELETED || st == STATUS_INVALID_PARAMETER)
 		return true;
 	return cmd == SMB2_SESSION_SETUP &&
 	       (st == STATUS_ACCESS_DENIED || st == STATUS_NOT_SUPPORTED ||
@@ -137,14 +138,14 @@ static bool run_message(struct smb2_req *req, bool first, bool last)
 	}
 	if (related && !req->resumed) {
 		/* 3.3.5.2.7.2: a related message inherits the session and tree of the previous one
-		 * and fails with the error of a failed CREATE before it. */
-		if (NT_STATUS_IS_ERROR(req->cmp->create_err)) {
-			st = req->cmp->create_err;
-			goto respond;
-		}
+		 * (and the error of a failed CREATE before it, once its signature is checked). */
 		h->session_id = req->cmp->session_id;
 		h->tree_id = req->cmp->tree_id;
-		req->rsp_session_id = h->session_id;
+		/* With no session in the chain yet (a chain that starts related), the answer keeps
+		 * the request's id: a client finds by it the session an answer flagged as signed
+		 * belongs to (smbtorture smb2.compound.invalid1, with signing). */
+		if (h->session_id)
+			req->rsp_session_id = h->session_id;
 	} else if (!req->resumed) {
 		req->cmp->have_fid = false;   /* an unrelated message starts a new chain */
 	}
@@ -188,6 +189,7 @@ static bool run_message(struct smb2_req *req, bool first, bool last)
 				st = STATUS_ACCESS_DENIED;
 				goto respond;
 			}
+			req->sig_verified = true;
 		} else {
 			/* A SESSION_SETUP with no channel here yet (a binding): Session.SigningKey
 			 * with the session's algorithm; smb2_session_setup judges the outcome. */
@@ -213,6 +215,12 @@ static bool run_message(struct smb2_req *req, bool first, bool last)
 		}
 	} else if (req->sess && req->sess->state == SESSION_LOGGED_OFF) {
 		st = STATUS_USER_SESSION_DELETED;
+		goto respond;
+	}
+	/* Checked after the signature, as Samba does, so that the error is signed like any
+	 * other answer of the session (smbtorture smb2.compound.related8). */
+	if (related && !req->resumed && NT_STATUS_IS_ERROR(req->cmp->create_err)) {
+		st = req->cmp->create_err;
 		goto respond;
 	}
 

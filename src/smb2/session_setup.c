@@ -360,8 +360,10 @@ NTSTATUS smb2_session_setup(struct smb2_req *req)
 	if (st == STATUS_MORE_PROCESSING_REQUIRED) {
 		if (c->dialect == SMB2_DIALECT_311)
 			req->preauth_rsp = s->preauth;
-		/* While authenticating the response is not signed (no key yet for a new session). */
-		req->no_sign = true;
+		/* A new session has no key to sign with yet. A re-authentication's answer is signed
+		 * as any other of the session when its request was (3.3.4.1.1): a client that
+		 * requires signing refuses an unsigned one (smbtorture smb2.session.reauth1). */
+		req->no_sign = !reauth;
 	} else if (st == STATUS_SUCCESS) {
 		st = session_complete(req, s, reauth, &flags);
 		if (st != STATUS_SUCCESS)
@@ -378,7 +380,14 @@ NTSTATUS smb2_session_setup(struct smb2_req *req)
 fail:
 	free(token);
 	logon_failed(req, s->auth ? auth_ctx_tried_user(s->auth) : "", st);
-	req->sess = NULL;     /* the failure response is not signed */
+	/* The failure of a re-authentication whose request was signed is signed too, as Samba
+	 * does (smb2.session.reauth6): with the channel's key, copied before the session and its
+	 * keys go. A failed first logon has no key, its answer goes unsigned. */
+	if (reauth && req->sig_verified && req->chan && req->chan->key_valid) {
+		memcpy(req->sign_key_copy, req->chan->signing_key, sizeof(req->sign_key_copy));
+		req->sign_key_override = req->sign_key_copy;
+	}
+	req->sess = NULL;
 	/* A failed logon deletes the session, a failed re-authentication too (as Windows does),
 	 * on every connection it is bound to. */
 	smb2_session_destroy(c, s);

@@ -264,6 +264,8 @@ struct smb2_req {
 	/* a SESSION_SETUP for a session without a usable channel here carried a valid signature
 	 * by the session's key (3.3.5.2.4): its answer is signed with that key */
 	bool sess_sig_ok;
+	/* the request carried a valid signature by this connection's channel key (3.3.5.2.4) */
+	bool sig_verified;
 	struct wr *out;                 /* the whole response PDU being built */
 	size_t hdr_off;                 /* where this message's response header starts in out */
 	struct arena *arena;
