@@ -60,6 +60,8 @@ struct cfg_global {
 	uint16_t min_protocol, max_protocol; /* 0x0202..0x0311, min <= max */
 	unsigned max_connections, idle_timeout, max_pdu_size, event_threads, worker_threads,
 		max_open_files;
+	unsigned max_connections_per_addr;  /* from one client address, 0 = no limit; default 64 */
+	unsigned unauth_timeout;   /* seconds to authenticate before the drop, 0 = never; default 20 */
 	bool allow_anonymous;
 	char *guest_account;   /* NULL when empty: guest logons refused */
 	int encrypt;           /* enum cfg_encrypt, default CFG_ENCRYPT_IF_REQUIRED */
