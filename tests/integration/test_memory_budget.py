@@ -266,10 +266,20 @@ def per_address_limit():
         s.close()
 
 
+def refusals_logged_at_a_bounded_rate():
+    """Some 190 refusals by the per-address limit above: at most a line per 10 s (the count
+    of those left out is unit-tested in tests/unit/core/test_log_ratelimit.c)."""
+    with open(os.environ["SKIFF_TEST_LOG"], errors="replace") as f:
+        lines = [ln for ln in f if "connections per address reached" in ln]
+    check(f"per-address refusals are logged at a bounded rate ({len(lines)} lines)",
+          1 <= len(lines) <= 4, "".join(lines[:6]))
+
+
 warm_up()
 attack_announce_and_never_finish()
 attack_pipeline_never_read()
 attack_idle_unauthenticated()
 per_address_limit()
+refusals_logged_at_a_bounded_rate()
 print(f"{passed} checks passed, {failed} failed")
 sys.exit(0 if failed == 0 and passed > 0 else 1)
