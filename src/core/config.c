@@ -382,6 +382,11 @@ static const struct key_def global_keys[] = {
 	{ "maxprotocol", "server max protocol", K_MAXPROTO, G(max_protocol), 0, 0 },
 	{ "protocol", "server max protocol", K_MAXPROTO, G(max_protocol), 0, 0 },
 	{ "maxconnections", "max connections", K_UINT, G(max_connections), 1, 1048576 },
+	/* 0 = no per-address limit. */
+	{ "maxconnectionsperaddress", "max connections per address", K_UINT,
+	  G(max_connections_per_addr), 0, 1048576 },
+	/* Seconds from accept to an authenticated session; 0 = no limit. */
+	{ "unauthenticatedtimeout", "unauthenticated timeout", K_UINT, G(unauth_timeout), 0, 3600 },
 	/* Seconds; bounded so that milliseconds still fit an int. */
 	{ "idletimeout", "idle timeout", K_UINT, G(idle_timeout), 0, INT_MAX / 1000 },
 	/* 64 KiB payloads must fit (MS-SMB2 3.3.5.4 requires MaxReadSize >= 65536), and the
@@ -732,6 +737,8 @@ static bool set_defaults(struct cfg *c)
 		.min_protocol = CFG_DIALECT_SMB2_02,
 		.max_protocol = CFG_DIALECT_SMB3_11,
 		.max_connections = 1024,
+		.max_connections_per_addr = 64,
+		.unauth_timeout = 20,
 		.idle_timeout = 900,
 		.max_pdu_size = 8454144,  /* 8 MiB payload + 64 KiB header room */
 		.max_open_files = 16384,

@@ -61,6 +61,8 @@ struct cfg_global {
 	unsigned max_connections, idle_timeout, max_pdu_size, event_threads, worker_threads,
 		max_open_files;          /* per session */
 	unsigned max_open_files_per_user;       /* over all sessions of a Unix user; 0 = auto */
+	unsigned max_connections_per_addr;  /* from one client address, 0 = no limit; default 64 */
+	unsigned unauth_timeout;   /* seconds to authenticate before the drop, 0 = never; default 20 */
 	bool allow_anonymous;
 	char *guest_account;   /* NULL when empty: guest logons refused */
 	int encrypt;           /* enum cfg_encrypt, default CFG_ENCRYPT_IF_REQUIRED */

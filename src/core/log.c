@@ -3,12 +3,15 @@
 #include "core/log.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
 int log_current_level = LOG_INFO;
+
+static const char *const tags[] = { "ERROR", "WARN ", "INFO ", "DEBUG", "TRACE" };
 
 void log_set_level(int level)
 {
@@ -39,9 +42,19 @@ static void log_vwrite(const char *tag, const char *fmt, va_list ap)
 	(void)wrote;
 }
 
+static void log_write_tagged(const char *tag, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void log_write_tagged(const char *tag, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(tag, fmt, ap);
+	va_end(ap);
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	static const char *const tags[] = { "ERROR", "WARN ", "INFO ", "DEBUG", "TRACE" };
 	va_list ap;
 
 	if ((int)lvl > log_current_level)
@@ -49,6 +62,59 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite(tags[lvl], fmt, ap);
 	va_end(ap);
+}
+
+void log_ratelimit_init(struct log_ratelimit *rl, unsigned interval)
+{
+	*rl = (struct log_ratelimit){ .interval = interval };
+	pthread_mutex_init(&rl->lock, NULL);
+}
+
+void log_ratelimit_destroy(struct log_ratelimit *rl)
+{
+	pthread_mutex_destroy(&rl->lock);
+}
+
+static long long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool log_msg_ratelimited(struct log_ratelimit *rl, enum log_level lvl, const char *fmt, ...)
+{
+	unsigned long left_out;
+	long long now = monotonic_ms();
+	char msg[900];
+	va_list ap;
+
+	if ((int)lvl > log_current_level)
+		return false;
+	pthread_mutex_lock(&rl->lock);
+	if (rl->started && now - rl->last_ms < (long long)rl->interval * 1000) {
+		rl->suppressed++;
+		pthread_mutex_unlock(&rl->lock);
+		return false;
+	}
+	rl->started = true;
+	rl->last_ms = now;
+	left_out = rl->suppressed;
+	rl->suppressed = 0;
+	pthread_mutex_unlock(&rl->lock);
+
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return false;
+	if (left_out)
+		log_write_tagged(tags[lvl], "%s (%lu similar suppressed in the last %u s)", msg,
+				 left_out, rl->interval);
+	else
+		log_write_tagged(tags[lvl], "%s", msg);
+	return true;
 }
 
 void fatal(const char *fmt, ...)

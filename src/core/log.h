@@ -3,6 +3,9 @@
 #ifndef SKIFF_LOG_H
 #define SKIFF_LOG_H
 
+#include <pthread.h>
+#include <stdbool.h>
+
 enum log_level { LOG_ERR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3, LOG_TRACE = 4 };
 
 extern int log_current_level;
@@ -11,6 +14,27 @@ void log_set_level(int level);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Start-up failures only: print and exit(1). Never on client input. */
 void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * A message that a client can cause over and over (a refused connection, a failed logon) is
+ * written at most once per `interval` seconds; the next line written says how many were left
+ * out meanwhile, so the log shows the rate without being flooded by it.
+ */
+struct log_ratelimit {
+	pthread_mutex_t lock;
+	unsigned interval;         /* seconds between two lines */
+	bool started;              /* a line has been written ([lock] guards this and below) */
+	long long last_ms;         /* CLOCK_MONOTONIC time of the last line written */
+	unsigned long suppressed;  /* lines left out since */
+};
+#define LOG_RATELIMIT_INIT(seconds) { PTHREAD_MUTEX_INITIALIZER, (seconds), false, 0, 0 }
+void log_ratelimit_init(struct log_ratelimit *rl, unsigned interval);
+void log_ratelimit_destroy(struct log_ratelimit *rl);
+/* Log like log_msg unless a line went out less than rl->interval seconds ago (then only count
+ * it); a line written after some were left out ends with "(N similar suppressed)". Returns
+ * whether it wrote. Thread-safe. */
+bool log_msg_ratelimited(struct log_ratelimit *rl, enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)

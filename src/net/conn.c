@@ -33,6 +33,8 @@ struct net_conn *net_conn_new(struct net_loop *loop, int fd)
 	c->fd = fd;
 	c->rcvlowat = 1;
 	c->loop = loop;
+	c->connected_at = net_now();
+	atomic_init(&c->max_frame, loop->srv->cfg.preauth_max_frame);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);
 	atomic_init(&c->last_active, net_now());
@@ -59,6 +61,8 @@ void net_conn_put(struct net_conn *c)
 		return;
 	struct net_server *s = c->loop->srv;
 	close(c->fd);
+	if (c->addr_counted)
+		net_addr_release(s, c->addr);
 	free(c->rbuf);
 	free(c->partial);
 	frames_free(c->inq_head);
@@ -83,6 +87,42 @@ void net_conn_set_pinned(struct net_conn *c, bool pinned)
 	atomic_store(&c->pinned, pinned);
 }
 
+void net_conn_set_authenticated(struct net_conn *c)
+{
+	atomic_store(&c->max_frame, c->loop->srv->cfg.max_frame);
+	atomic_store(&c->authenticated, true);
+}
+
+static uint32_t conn_max_frame(const struct net_conn *c)
+{
+	return atomic_load_explicit(&c->max_frame, memory_order_relaxed);
+}
+
+size_t net_conn_outq_limit(const struct net_conn *c)
+{
+	size_t twice = 2 * (size_t)conn_max_frame(c);
+	return twice < NET_MAX_OUTQ_BYTES ? twice : NET_MAX_OUTQ_BYTES;
+}
+
+static bool inq_over(const struct net_conn *c)
+{
+	return c->inq_count >= NET_MAX_QUEUED_FRAMES || c->inq_bytes >= conn_max_frame(c);
+}
+
+bool net_conn_inq_drained(const struct net_conn *c)
+{
+	return c->inq_count <= NET_MAX_QUEUED_FRAMES / 2 && c->inq_bytes <= conn_max_frame(c) / 2;
+}
+
+bool net_conn_read_block_update(struct net_conn *c)
+{
+	bool block = c->inq_full || c->send_parked;
+	return atomic_exchange(&c->read_blocked, block) != block;
+}
+
+/* With reading blocked, neither EPOLLIN nor EPOLLRDHUP is asked for (both would be reported
+ * again and again, level-triggered, with nothing read); EPOLLHUP and EPOLLERR still come and
+ * end the connection (loop_main). */
 void net_conn_update_events(struct net_conn *c)
 {
 	struct epoll_event ev = { .data.ptr = c };
@@ -90,7 +130,8 @@ void net_conn_update_events(struct net_conn *c)
 	pthread_mutex_lock(&c->lock);
 	pthread_mutex_lock(&c->send_lock);
 	if (!c->dead) {
-		ev.events = EPOLLRDHUP | (c->reading_paused ? 0 : EPOLLIN) | (c->want_write ? EPOLLOUT : 0);
+		bool blocked = atomic_load(&c->read_blocked);
+		ev.events = (blocked ? 0 : EPOLLIN | EPOLLRDHUP) | (c->want_write ? EPOLLOUT : 0);
 		epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 	}
 	pthread_mutex_unlock(&c->send_lock);
@@ -128,6 +169,7 @@ static bool may_run_inline(struct net_conn *c, const struct net_frame *f)
 static void deliver(struct net_conn *c, struct net_frame *f)
 {
 	bool pause = false;
+	size_t len = f->len;
 	bool small = f->len <= NET_INLINE_MAX_FRAME;   /* read now: a worker may free f once queued */
 
 	f->next = NULL;
@@ -138,8 +180,12 @@ static void deliver(struct net_conn *c, struct net_frame *f)
 	else
 		c->inq_head = f;
 	c->inq_tail = f;
-	if (++c->inq_count >= NET_MAX_QUEUED_FRAMES && !c->reading_paused)
-		pause = c->reading_paused = true;
+	c->inq_count++;
+	c->inq_bytes += len;
+	if (!c->inq_full && inq_over(c)) {
+		c->inq_full = true;
+		pause = net_conn_read_block_update(c);
+	}
 	bool schedule = !c->dead && strand_claim(c);
 	pthread_mutex_unlock(&c->lock);
 	if (pause)
@@ -165,35 +211,88 @@ static void deliver(struct net_conn *c, struct net_frame *f)
 static pthread_mutex_t frame_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct net_frame *frame_cache[FRAME_CACHE_SLOTS];
 
-struct net_frame *net_frame_alloc(size_t len)
+static size_t frame_cap_for(size_t len)
+{
+	if (len < FRAME_CACHE_MIN)
+		return len;
+	return (len + FRAME_CACHE_ROUND - 1) / FRAME_CACHE_ROUND * FRAME_CACHE_ROUND;
+}
+
+/* The smallest kept buffer that holds len bytes, or NULL. */
+static struct net_frame *frame_cache_take(size_t len)
 {
 	struct net_frame *f = NULL;
-	size_t cap = len;
 
-	if (len >= FRAME_CACHE_MIN) {
-		cap = (len + FRAME_CACHE_ROUND - 1) / FRAME_CACHE_ROUND * FRAME_CACHE_ROUND;
-		pthread_mutex_lock(&frame_cache_lock);
-		int best = -1;
-		for (int i = 0; i < FRAME_CACHE_SLOTS; i++)
-			if (frame_cache[i] && frame_cache[i]->cap >= len &&
-			    (best < 0 || frame_cache[i]->cap < frame_cache[best]->cap))
-				best = i;
-		if (best >= 0) {
-			f = frame_cache[best];
-			frame_cache[best] = NULL;
-		}
-		pthread_mutex_unlock(&frame_cache_lock);
+	if (len < FRAME_CACHE_MIN)
+		return NULL;
+	pthread_mutex_lock(&frame_cache_lock);
+	int best = -1;
+	for (int i = 0; i < FRAME_CACHE_SLOTS; i++)
+		if (frame_cache[i] && frame_cache[i]->cap >= len &&
+		    (best < 0 || frame_cache[i]->cap < frame_cache[best]->cap))
+			best = i;
+	if (best >= 0) {
+		f = frame_cache[best];
+		frame_cache[best] = NULL;
 	}
+	pthread_mutex_unlock(&frame_cache_lock);
+	return f;
+}
+
+static struct net_frame *frame_init(struct net_frame *f, size_t len)
+{
+	f->len = len;
+	f->task = NULL;
+	f->next = NULL;
+	return f;
+}
+
+struct net_frame *net_frame_alloc(size_t len)
+{
+	struct net_frame *f = frame_cache_take(len);
+
 	if (!f) {
+		size_t cap = frame_cap_for(len);
 		f = malloc(sizeof(*f) + cap);
 		if (!f)
 			return NULL;
 		f->cap = cap;
 	}
-	f->len = len;
-	f->task = NULL;
-	f->next = NULL;
-	return f;
+	return frame_init(f, len);
+}
+
+/* A kept buffer costs no new memory; a fresh one starts small so that a peer that announces
+ * megabytes and sends little holds little. */
+struct net_frame *net_frame_alloc_partial(size_t len, size_t have)
+{
+	struct net_frame *f = frame_cache_take(len);
+
+	if (!f) {
+		size_t cap = have > NET_PARTIAL_MIN ? have : NET_PARTIAL_MIN;
+		if (cap > frame_cap_for(len))
+			cap = frame_cap_for(len);
+		f = malloc(sizeof(*f) + cap);
+		if (!f)
+			return NULL;
+		f->cap = cap;
+	}
+	return frame_init(f, len);
+}
+
+struct net_frame *net_frame_grow(struct net_frame *f, size_t need)
+{
+	size_t full = frame_cap_for(f->len);
+	size_t cap = f->cap * 2 > need ? f->cap * 2 : need;
+
+	if (cap > full)
+		cap = full;
+	if (cap <= f->cap)
+		return f;
+	struct net_frame *g = realloc(f, sizeof(*g) + cap);
+	if (!g)
+		return NULL;
+	g->cap = cap;
+	return g;
 }
 
 void net_frame_cache_drain(void)
@@ -274,7 +373,7 @@ void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg)
 /* Cut frames out of the read buffer; false if the stream is invalid (connection must go). */
 static bool parse_frames(struct net_conn *c)
 {
-	uint32_t max = c->loop->srv->cfg.max_frame;
+	uint32_t max = conn_max_frame(c);
 	size_t pos = 0;
 
 	while (c->rlen - pos >= 4) {
@@ -283,8 +382,11 @@ static bool parse_frames(struct net_conn *c)
 		if (h[0] != 0)
 			return false;
 		size_t len = (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
-		if (len == 0 || len > max)
+		if (len == 0 || len > max) {
+			log_debug("%s: frame of %zu bytes over the limit of %u%s", c->peer, len, max,
+				  atomic_load(&c->authenticated) ? "" : " before authentication");
 			return false;
+		}
 		size_t avail = c->rlen - pos - 4;
 		struct net_frame *f;
 		if (avail >= len) {
@@ -299,7 +401,7 @@ static bool parse_frames(struct net_conn *c)
 		if (4 + len <= NET_RBUF_SIZE)
 			break;   /* fits the read buffer: wait for the rest there */
 		/* Large frame: read the remainder straight into its own buffer. */
-		f = net_frame_alloc(len);
+		f = net_frame_alloc_partial(len, avail);
 		if (!f)
 			return false;
 		memcpy(f->data, h + 4, avail);
@@ -334,23 +436,35 @@ bool net_conn_on_readable(struct net_conn *c)
 {
 	for (int budget = 0; budget < 64; budget++) {
 		ssize_t n;
-		if (c->reading_paused)
+		if (atomic_load(&c->read_blocked))
 			return true;
 		if (c->partial) {
 			struct net_frame *f = c->partial;
+			if (c->partial_have == f->cap) {
+				f = net_frame_grow(f, c->partial_have + 1);
+				if (!f) {
+					log_warn("%s: out of memory for a frame, dropping", c->peer);
+					net_conn_finish(c);
+					return false;
+				}
+				c->partial = f;
+			}
 			size_t want = f->len - c->partial_have;
-			n = read(c->fd, f->data + c->partial_have, want);
+			size_t room = (f->cap < f->len ? f->cap : f->len) - c->partial_have;
+			size_t chunk = room < want ? room : want;
+			n = read(c->fd, f->data + c->partial_have, chunk);
 			if (n > 0) {
 				c->partial_have += (size_t)n;
 				if (c->partial_have == f->len) {
 					c->partial = NULL;
 					deliver(c, f);
 				}
-				if ((size_t)n < want) {
+				if ((size_t)n < chunk) {
 					set_rcvlowat(c, want - (size_t)n);
 					return true;   /* drained: epoll (level-triggered) reports more */
 				}
-				set_rcvlowat(c, 1);
+				if (chunk == want)
+					set_rcvlowat(c, 1);
 				continue;
 			}
 		} else {
@@ -469,25 +583,26 @@ bool net_conn_on_writable(struct net_conn *c)
 		c->want_write = false;
 		update = true;
 	}
-	drained = c->outq_bytes <= NET_MAX_OUTQ_BYTES / 2;
+	drained = c->outq_bytes <= net_conn_outq_limit(c) / 2;
 	pthread_mutex_unlock(&c->send_lock);
 	if (!ok) {
 		net_conn_finish(c);
 		return false;
 	}
-	if (update)
-		net_conn_update_events(c);
 	if (drained) {
-		/* Resume a strand that stopped for the backlog (see net_strand_run). */
+		/* Resume a strand that stopped for the backlog (see net_strand_run), and reading. */
 		pthread_mutex_lock(&c->lock);
 		if (c->send_parked) {
 			c->send_parked = false;
 			schedule = strand_claim(c);
+			update |= net_conn_read_block_update(c);
 		}
 		pthread_mutex_unlock(&c->lock);
-		if (schedule)
-			net_pool_schedule(c->loop->srv, c);
 	}
+	if (update)
+		net_conn_update_events(c);
+	if (schedule)
+		net_pool_schedule(c->loop->srv, c);
 	return true;
 }
 

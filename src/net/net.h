@@ -38,8 +38,11 @@ struct net_config {
 	unsigned event_threads;      /* >= 1 */
 	unsigned worker_threads;     /* >= 1 */
 	unsigned max_connections;
+	unsigned max_connections_per_addr;   /* from one peer address; 0 = no limit */
 	unsigned idle_timeout;       /* seconds, 0 = never */
+	unsigned unauth_timeout;     /* seconds a connection may stay unauthenticated, 0 = never */
 	uint32_t max_frame;          /* largest frame accepted; bigger ones drop the connection */
+	uint32_t preauth_max_frame;  /* the same until net_conn_set_authenticated (0: max_frame) */
 };
 
 struct net_server;
@@ -68,6 +71,12 @@ unsigned net_conn_delayed(const struct net_conn *c);
 uint64_t net_now_ms(void);
 /* Drop the connection (after queued frames, best effort). Thread-safe. */
 void net_conn_close(struct net_conn *c);
+/*
+ * The protocol layer has authenticated the peer: the connection's max frame size rises from
+ * preauth_max_frame to max_frame (and its queue limits with it), and the unauthenticated timeout
+ * stops applying. Thread-safe, idempotent, one way.
+ */
+void net_conn_set_authenticated(struct net_conn *c);
 /* A pinned connection (e.g. with open files) is not dropped for being idle. */
 void net_conn_set_pinned(struct net_conn *c, bool pinned);
 /*

@@ -10,10 +10,13 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/log.h"
 #include "net/net.h"
 
 #define NET_RBUF_SIZE (64 * 1024)
-/* Stop reading from a client that has this many frames waiting for a worker. */
+/* Stop reading from a client that has this many frames waiting for its strand, or frames
+ * adding up to its max frame size (so at most two frames' worth waits: one frame running, one
+ * queued and one more being read keeps bulk WRITEs pipelined); resume at half of both. */
 #define NET_MAX_QUEUED_FRAMES 128
 /* Frames a worker handles for one connection before letting other connections run. */
 #define NET_STRAND_BATCH 16
@@ -23,9 +26,14 @@
  * writing this one to the file. */
 #define NET_INLINE_MAX_FRAME (64 * 1024)
 /* A strand stops taking frames while its connection has this many response bytes waiting for the
- * socket, and resumes when the loop has sent them down to half: a client with hundreds of READs
- * outstanding gets them answered as fast as it drains them, not buffered in server memory. */
+ * socket (or twice its max frame size, if less: 136 KiB before authentication), and resumes when
+ * the loop has sent them down to half: a client with hundreds of READs outstanding gets them
+ * answered as fast as it drains them, not buffered in server memory. Reading stops meanwhile, so
+ * a client that never reads its replies cannot queue more requests either. */
 #define NET_MAX_OUTQ_BYTES (16 * 1024 * 1024)
+/* A large frame's buffer starts at this size (or what has arrived, if more) and doubles as its
+ * bytes arrive, so announcing a length costs nothing until the bytes are sent. */
+#define NET_PARTIAL_MIN (256 * 1024)
 
 struct net_frame {
 	struct net_frame *next;
@@ -38,6 +46,12 @@ struct net_frame {
 
 /* Frames come from and go back to here: large buffers are reused (see conn.c). */
 struct net_frame *net_frame_alloc(size_t len);
+/* A frame of `len` bytes to be filled as they arrive, with room for at least `have` of them now
+ * (cap may be < len: grow it with net_frame_grow). */
+struct net_frame *net_frame_alloc_partial(size_t len, size_t have);
+/* Room for at least `need` (<= f->len) bytes; may move the frame. NULL, with f untouched, when
+ * memory runs out. */
+struct net_frame *net_frame_grow(struct net_frame *f, size_t need);
 void net_frame_free(struct net_frame *f);
 /* Free the kept buffers (server stop). */
 void net_frame_cache_drain(void);
@@ -63,17 +77,27 @@ struct net_conn {
 	struct net_conn *loop_next, *loop_prev;   /* loop's list, loop thread only */
 	char peer[64];
 
+	unsigned char addr[16];      /* peer address (IPv4 as v4-mapped), counted per address */
+	bool addr_counted;           /* holds a count in the server's address table */
+	long long connected_at;      /* monotonic seconds */
+	_Atomic uint32_t max_frame;  /* preauth_max_frame, then max_frame once authenticated */
+	atomic_bool authenticated;
+
 	/* read side: loop thread only */
 	uint8_t *rbuf;
 	size_t rlen;
-	struct net_frame *partial;   /* large frame being filled in place */
+	struct net_frame *partial;   /* large frame being filled in place (cap grows to len) */
 	size_t partial_have;
 	int rcvlowat;                 /* SO_RCVLOWAT now set on fd (1 when none was set) */
-	bool reading_paused;
+	/* inq_full || send_parked, written under `lock` (net_conn_read_block_update), read by the
+	 * loop without it: the loop stops reading and drops EPOLLIN while it is set. */
+	atomic_bool read_blocked;
 
 	pthread_mutex_t lock;
 	struct net_frame *inq_head, *inq_tail;
 	unsigned inq_count;
+	size_t inq_bytes;   /* frame bytes in the input queue (tasks count 0) */
+	bool inq_full;      /* the input queue reached its limit (NET_MAX_QUEUED_FRAMES) */
 	bool scheduled;     /* a worker owns the strand or it sits in the pool queue */
 	bool send_parked;   /* the strand stopped for the send backlog; the loop resumes it */
 	bool dead;          /* no more frames will be delivered */
@@ -100,7 +124,22 @@ struct net_loop {
 	int epfd;
 	int listen_fd;
 	int wake_fd;              /* eventfd to stop the loop */
+	int spare_fd;             /* kept open to be closed when accept meets EMFILE (server.c) */
+	bool accept_paused;       /* listen_fd out of the epoll set until the next tick */
 	struct net_conn *conns;   /* loop thread only */
+};
+
+/* Connections per peer address (max_connections_per_addr); entries live while count > 0. */
+#define NET_ADDR_BUCKETS 1024
+struct net_addr_entry {
+	struct net_addr_entry *next;
+	unsigned char addr[16];
+	unsigned count;
+};
+struct net_addr_table {
+	pthread_mutex_t lock;     /* guards everything below */
+	uint64_t seed;            /* random: peers cannot choose addresses that share a bucket */
+	struct net_addr_entry *bucket[NET_ADDR_BUCKETS];
 };
 
 struct net_pool {
@@ -122,6 +161,9 @@ struct net_server {
 	atomic_uint nconns;
 	atomic_bool stopping;
 	struct net_timers *timers;  /* timer.c; NULL if its thread could not start */
+	struct net_addr_table addrs;
+	/* Refusals and drops a client can cause at will are logged at this rate. */
+	struct log_ratelimit rl_max_conns, rl_per_addr, rl_no_fds, rl_unauth;
 };
 
 long long net_now(void);
@@ -140,6 +182,15 @@ bool net_conn_on_readable(struct net_conn *c);
 bool net_conn_on_writable(struct net_conn *c);
 void net_conn_finish(struct net_conn *c);
 void net_conn_update_events(struct net_conn *c);
+/* With c->lock held: set read_blocked from inq_full and send_parked; true if it changed (then
+ * call net_conn_update_events once the lock is released). */
+bool net_conn_read_block_update(struct net_conn *c);
+/* With c->lock held: the input queue is back under half its limits. */
+bool net_conn_inq_drained(const struct net_conn *c);
+/* Backlog of response bytes at which the strand parks (see NET_MAX_OUTQ_BYTES). */
+size_t net_conn_outq_limit(const struct net_conn *c);
+/* Give back the connection's count in the address table (server.c). */
+void net_addr_release(struct net_server *s, const unsigned char addr[16]);
 struct net_conn *net_conn_new(struct net_loop *loop, int fd);
 
 void net_pool_start(struct net_server *s);

@@ -34,11 +34,15 @@ void net_strand_run(struct net_server *s, struct net_conn *c)
 
 		pthread_mutex_lock(&c->lock);
 		struct net_frame *f = c->inq_head;
-		if (f && !c->dead && net_conn_send_backlog(c) > NET_MAX_OUTQ_BYTES) {
-			/* Let the loop send first; net_conn_on_writable reschedules us. */
+		if (f && !c->dead && net_conn_send_backlog(c) > net_conn_outq_limit(c)) {
+			/* Let the loop send first, and read nothing more meanwhile (the client is not
+			 * reading its replies); net_conn_on_writable reschedules us. */
 			c->send_parked = true;
 			c->scheduled = false;
+			bool block = net_conn_read_block_update(c);
 			pthread_mutex_unlock(&c->lock);
+			if (block)
+				net_conn_update_events(c);
 			net_conn_put(c);
 			return;
 		}
@@ -46,11 +50,13 @@ void net_strand_run(struct net_server *s, struct net_conn *c)
 			c->inq_head = f->next;
 			if (!c->inq_head)
 				c->inq_tail = NULL;
-			if (!f->task)
+			if (!f->task) {
 				c->inq_count--;
-			if (c->reading_paused && c->inq_count <= NET_MAX_QUEUED_FRAMES / 2 && !c->dead) {
-				c->reading_paused = false;
-				resume = true;
+				c->inq_bytes -= f->len;
+			}
+			if (c->inq_full && net_conn_inq_drained(c) && !c->dead) {
+				c->inq_full = false;
+				resume = net_conn_read_block_update(c);
 			}
 		} else if (c->dead) {
 			bool run_close = !c->closed_cb_done;

@@ -160,6 +160,7 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s, b
 		}
 	}
 	s->state = SESSION_VALID;
+	net_conn_set_authenticated(c->net);   /* full-size frames from now on */
 	log_info("%s: session %llx: %s%s%s logged on%s", c->peer, (unsigned long long)s->id,
 		 res->domain[0] ? res->domain : "", res->domain[0] ? "\\" : "",
 		 res->anonymous ? "(anonymous)" : res->user, s->signing_required ? " (signed)" : "");
@@ -274,6 +275,7 @@ static NTSTATUS session_bind(struct smb2_req *req, const struct smb2_session_set
 		explicit_bzero(key, sizeof(key));
 		ch->key_valid = true;
 		ch->binding = false;
+		net_conn_set_authenticated(c->net);
 		auth_ctx_free(ch->bind_auth);
 		ch->bind_auth = NULL;
 		explicit_bzero(ch->bind_preauth, sizeof(ch->bind_preauth));

@@ -301,6 +301,15 @@ struct smb2_compound {
 	uint64_t answer_at;             /* a failed logon in it: answer not before (net_now_ms) */
 };
 
+/*
+ * Largest frame accepted before a session is authenticated on the connection (the transport's
+ * preauth_max_frame; net_conn_set_authenticated lifts it to max pdu size). A SESSION_SETUP can
+ * never be larger than 64 (header) + 24 + 65535 (its SecurityBufferLength is 16 bits: Windows'
+ * largest MaxTokenSize for Kerberos, 65535; the default is 48000) = 65623 bytes, and a NEGOTIATE
+ * is a few hundred bytes: 68 KiB holds both with room, and equals the smallest "max pdu size".
+ */
+#define SMB2_PREAUTH_MAX_FRAME (68 * 1024)
+
 /* Connection lifecycle, wired to the transport by skiffd. */
 void *smb2_conn_open(struct net_conn *nc, void *server);
 void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t len);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "auth/userdb.h"
@@ -43,6 +44,29 @@ static void contain_after_bind(void *arg)
 
 	if (!privs_contain(vfs_running_as_root(), err, sizeof(err)))
 		fatal("cannot drop privileges: %s", err);
+}
+
+/*
+ * Each connection and each open file holds a descriptor, and the usual soft limit (1024) is
+ * below what "max connections" alone allows: raise the soft limit to the hard one. Returns the
+ * limit in force, for sizing what uses descriptors.
+ */
+static rlim_t raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	rlim_t was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			rl.rlim_cur = was;
+	}
+	log_info("file descriptors: limit %llu (soft limit was %llu, hard limit %llu)",
+		 (unsigned long long)rl.rlim_cur, (unsigned long long)was,
+		 (unsigned long long)rl.rlim_max);
+	return rl.rlim_cur;
 }
 
 static unsigned cpu_count(void)
@@ -118,6 +142,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_set_level(debug >= 0 ? debug : cfg->g.log_level);
+	rlim_t fd_limit = raise_fd_limit();
+	if (fd_limit && fd_limit < (rlim_t)cfg->g.max_connections + 64)
+		log_warn("max connections (%u) is close to the file descriptor limit (%llu): clients "
+			 "will be refused when it is reached", cfg->g.max_connections,
+			 (unsigned long long)fd_limit);
 	if (!crypto_init())
 		fatal("cannot initialise OpenSSL (legacy provider for MD4/RC4 missing?)");
 	if (vfs_global_init() != STATUS_SUCCESS)
@@ -148,8 +177,11 @@ int main(int argc, char **argv)
 		.event_threads = cfg->g.event_threads ? cfg->g.event_threads : cpus,
 		.worker_threads = cfg->g.worker_threads ? cfg->g.worker_threads : 4 * cpus,
 		.max_connections = cfg->g.max_connections,
+		.max_connections_per_addr = cfg->g.max_connections_per_addr,
 		.idle_timeout = cfg->g.idle_timeout,
+		.unauth_timeout = cfg->g.unauth_timeout,
 		.max_frame = cfg->g.max_pdu_size,
+		.preauth_max_frame = SMB2_PREAUTH_MAX_FRAME,
 	};
 	struct net_handlers h = {
 		.on_open = smb2_conn_open,

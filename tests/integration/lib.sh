@@ -8,6 +8,7 @@
 #   skiff_start          start the server; sets and exports
 #                          SKIFF_TEST_HOST SKIFF_TEST_PORT SKIFF_TEST_USER SKIFF_TEST_PASS
 #                          SKIFF_TEST_SHARE SKIFF_TEST_SHARE_DIR SKIFF_TEST_DIR SKIFF_TEST_LOG
+#                          SKIFF_SERVER_PID (skiffd, or smbd's main process)
 #                        and stops it again on exit (trap), printing its log if the test failed
 #   skiff_stop           stop it now (also done by the trap); fails if the server died during
 #                        the test or its log holds a sanitizer report
@@ -268,7 +269,7 @@ skiff_start() {
 		*) skiff_die "SKIFF_TEST_TARGET must be skiffd or samba, not '$SKIFF_TEST_TARGET'" ;;
 	esac
 	skiff__start_watchdog
-	export SKIFF_TEST_HOST SKIFF_TEST_PORT SKIFF_TEST_USER SKIFF_TEST_PASS SKIFF_TEST_SHARE \
+	export SKIFF_SERVER_PID SKIFF_TEST_HOST SKIFF_TEST_PORT SKIFF_TEST_USER SKIFF_TEST_PASS SKIFF_TEST_SHARE \
 		SKIFF_TEST_SHARE_DIR SKIFF_TEST_DIR SKIFF_TEST_LOG
 	skiff_log "$SKIFF_TEST_TARGET (pid $SKIFF_SERVER_PID) on $SKIFF_TEST_HOST:$SKIFF_TEST_PORT," \
 		"//$SKIFF_TEST_HOST/$SKIFF_TEST_SHARE, user $SKIFF_TEST_USER, dir $SKIFF_TEST_DIR"

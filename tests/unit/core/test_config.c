@@ -47,6 +47,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->g.min_protocol, 0x0202);
 	assert_int_equal(c->g.max_protocol, 0x0311);
 	assert_int_equal(c->g.max_connections, 1024);
+	assert_int_equal(c->g.max_connections_per_addr, 64);
+	assert_int_equal(c->g.unauth_timeout, 20);
 	assert_int_equal(c->g.idle_timeout, 900);
 	assert_int_equal(c->g.max_pdu_size, 8454144);
 	assert_int_equal(c->g.event_threads, 0);
@@ -88,6 +90,8 @@ static void test_every_key(void **state)
 		"  server min protocol = SMB2_10\n"
 		"  server max protocol = SMB3_02\n"
 		"  max connections = 10\n"
+		"  max connections per address = 0\n"
+		"  unauthenticated timeout = 5\n"
 		"  idle timeout = 0\n"
 		"  max pdu size = 1052672\n"
 		"  event threads = 2\n"
@@ -116,6 +120,8 @@ static void test_every_key(void **state)
 	assert_int_equal(c->g.min_protocol, 0x0210);
 	assert_int_equal(c->g.max_protocol, 0x0302);
 	assert_int_equal(c->g.max_connections, 10);
+	assert_int_equal(c->g.max_connections_per_addr, 0);
+	assert_int_equal(c->g.unauth_timeout, 5);
 	assert_int_equal(c->g.idle_timeout, 0);
 	assert_int_equal(c->g.max_pdu_size, 1052672);
 	assert_int_equal(c->g.event_threads, 2);
@@ -138,7 +144,7 @@ static void test_every_key(void **state)
 	assert_string_equal(s->comment, "Team data");
 	assert_false(s->browseable);
 	assert_true(s->guest_ok);
-	assert_int_equal(s->line, 20);
+	assert_int_equal(s->line, 22);
 	cfg_free(c);
 }
 
@@ -311,6 +317,20 @@ static void test_numbers(void **state)
 		     "t.conf:1: bad value '1048577' for 'max open files per user': expected a number from 0 to 1048576");
 	expect_error("max open files = 0\n",
 		     "t.conf:1: bad value '0' for 'max open files': expected a number from 1 to 1048576");
+	c = load("max connections per address = 1048576\nunauthenticated timeout = 3600\n");
+	if (!c)
+		fail_msg("%s", err);
+	assert_int_equal(c->g.max_connections_per_addr, 1048576);
+	assert_int_equal(c->g.unauth_timeout, 3600);
+	cfg_free(c);
+	expect_error("max connections per address = 1048577\n",
+		     "t.conf:1: bad value '1048577' for 'max connections per address': expected a number from 0 to 1048576");
+	expect_error("max connections per address = -1\n",
+		     "t.conf:1: bad value '-1' for 'max connections per address': expected a number from 0 to 1048576");
+	expect_error("unauthenticated timeout = 3601\n",
+		     "t.conf:1: bad value '3601' for 'unauthenticated timeout': expected a number from 0 to 3600");
+	expect_error("unauthenticated timeout = soon\n",
+		     "t.conf:1: bad value 'soon' for 'unauthenticated timeout': expected a number from 0 to 3600");
 	expect_error("idle timeout = 2147484\n",
 		     "t.conf:1: bad value '2147484' for 'idle timeout': expected a number from 0 to 2147483");
 }
