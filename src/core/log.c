@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* stderr logger: one line per message, written with a single write so threads do not interleave. */
 #include "core/log.h"
+#include "core/ratelimit.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -64,45 +65,16 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_ratelimit_init(struct log_ratelimit *rl, unsigned interval)
+bool log_msg_ratelimited(struct ratelimit *rl, enum log_level lvl, const char *fmt, ...)
 {
-	*rl = (struct log_ratelimit){ .interval = interval };
-	pthread_mutex_init(&rl->lock, NULL);
-}
-
-void log_ratelimit_destroy(struct log_ratelimit *rl)
-{
-	pthread_mutex_destroy(&rl->lock);
-}
-
-static long long monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool log_msg_ratelimited(struct log_ratelimit *rl, enum log_level lvl, const char *fmt, ...)
-{
-	unsigned long left_out;
-	long long now = monotonic_ms();
+	unsigned long left_out = 0;
 	char msg[900];
 	va_list ap;
 
 	if ((int)lvl > log_current_level)
 		return false;
-	pthread_mutex_lock(&rl->lock);
-	if (rl->started && now - rl->last_ms < (long long)rl->interval * 1000) {
-		rl->suppressed++;
-		pthread_mutex_unlock(&rl->lock);
+	if (!ratelimit_allow(rl, ratelimit_now_ms(), &left_out))
 		return false;
-	}
-	rl->started = true;
-	rl->last_ms = now;
-	left_out = rl->suppressed;
-	rl->suppressed = 0;
-	pthread_mutex_unlock(&rl->lock);
 
 	va_start(ap, fmt);
 	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -110,8 +82,8 @@ bool log_msg_ratelimited(struct log_ratelimit *rl, enum log_level lvl, const cha
 	if (n < 0)
 		return false;
 	if (left_out)
-		log_write_tagged(tags[lvl], "%s (%lu similar suppressed in the last %u s)", msg,
-				 left_out, rl->interval);
+		log_write_tagged(tags[lvl], "%s (%lu similar suppressed in the last %llu s)", msg,
+				 left_out, (unsigned long long)(rl->interval_ms / 1000));
 	else
 		log_write_tagged(tags[lvl], "%s", msg);
 	return true;

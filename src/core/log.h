@@ -17,23 +17,14 @@ void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn))
 
 /*
  * A message that a client can cause over and over (a refused connection, a failed logon) is
- * written at most once per `interval` seconds; the next line written says how many were left
- * out meanwhile, so the log shows the rate without being flooded by it.
+ * written within the budget of a struct ratelimit (core/ratelimit.h); the next line written says
+ * how many were left out meanwhile, so the log shows the rate without being flooded by it.
  */
-struct log_ratelimit {
-	pthread_mutex_t lock;
-	unsigned interval;         /* seconds between two lines */
-	bool started;              /* a line has been written ([lock] guards this and below) */
-	long long last_ms;         /* CLOCK_MONOTONIC time of the last line written */
-	unsigned long suppressed;  /* lines left out since */
-};
-#define LOG_RATELIMIT_INIT(seconds) { PTHREAD_MUTEX_INITIALIZER, (seconds), false, 0, 0 }
-void log_ratelimit_init(struct log_ratelimit *rl, unsigned interval);
-void log_ratelimit_destroy(struct log_ratelimit *rl);
-/* Log like log_msg unless a line went out less than rl->interval seconds ago (then only count
- * it); a line written after some were left out ends with "(N similar suppressed)". Returns
- * whether it wrote. Thread-safe. */
-bool log_msg_ratelimited(struct log_ratelimit *rl, enum log_level lvl, const char *fmt, ...)
+struct ratelimit;
+/* Log like log_msg unless rl's budget for this interval is spent (then only count it); a line
+ * written after some were left out ends with "(N similar suppressed ...)". Returns whether it
+ * wrote. Thread-safe. */
+bool log_msg_ratelimited(struct ratelimit *rl, enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)

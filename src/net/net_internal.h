@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/ratelimit.h"
 #include "net/net.h"
 
 #define NET_RBUF_SIZE (64 * 1024)
@@ -163,7 +164,7 @@ struct net_server {
 	struct net_timers *timers;  /* timer.c; NULL if its thread could not start */
 	struct net_addr_table addrs;
 	/* Refusals and drops a client can cause at will are logged at this rate. */
-	struct log_ratelimit rl_max_conns, rl_per_addr, rl_no_fds, rl_unauth;
+	struct ratelimit rl_max_conns, rl_per_addr, rl_no_fds, rl_unauth;
 };
 
 long long net_now(void);

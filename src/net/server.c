@@ -318,10 +318,10 @@ static void server_free(struct net_server *s)
 			free(e);
 		}
 	pthread_mutex_destroy(&s->addrs.lock);
-	log_ratelimit_destroy(&s->rl_max_conns);
-	log_ratelimit_destroy(&s->rl_per_addr);
-	log_ratelimit_destroy(&s->rl_no_fds);
-	log_ratelimit_destroy(&s->rl_unauth);
+	ratelimit_destroy(&s->rl_max_conns);
+	ratelimit_destroy(&s->rl_per_addr);
+	ratelimit_destroy(&s->rl_no_fds);
+	ratelimit_destroy(&s->rl_unauth);
 	free(s->loops);
 	free(s);
 }
@@ -338,10 +338,10 @@ struct net_server *net_server_start(const struct net_config *cfg, const struct n
 	if (!s->cfg.preauth_max_frame || s->cfg.preauth_max_frame > s->cfg.max_frame)
 		s->cfg.preauth_max_frame = s->cfg.max_frame;
 	addr_table_init(&s->addrs);
-	log_ratelimit_init(&s->rl_max_conns, 10);
-	log_ratelimit_init(&s->rl_per_addr, 10);
-	log_ratelimit_init(&s->rl_no_fds, 10);
-	log_ratelimit_init(&s->rl_unauth, 10);
+	ratelimit_init(&s->rl_max_conns, 10 * 1000, 1);
+	ratelimit_init(&s->rl_per_addr, 10 * 1000, 1);
+	ratelimit_init(&s->rl_no_fds, 10 * 1000, 1);
+	ratelimit_init(&s->rl_unauth, 10 * 1000, 1);
 	if (!s->cfg.event_threads)
 		s->cfg.event_threads = 1;
 	if (!s->cfg.worker_threads)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core/log.h"
+#include "core/ratelimit.h"
 
 static int pipe_fds[2], saved_stderr;
 
@@ -59,7 +60,7 @@ static int count_lines(const char *s)
 
 static void test_repeats_are_counted_not_written(void **state)
 {
-	struct log_ratelimit rl = LOG_RATELIMIT_INIT(1);
+	struct ratelimit rl = RATELIMIT_INIT(1 * 1000, 1);
 
 	assert_true(log_msg_ratelimited(&rl, LOG_WARN, "refused %s", "10.0.0.1"));
 	for (int i = 0; i < 5; i++)
@@ -85,16 +86,16 @@ static void test_repeats_are_counted_not_written(void **state)
 /* A level filtered out neither writes nor uses up the interval. */
 static void test_filtered_level_does_not_count(void **state)
 {
-	struct log_ratelimit rl;
+	struct ratelimit rl;
 
-	log_ratelimit_init(&rl, 60);
+	ratelimit_init(&rl, 60 * 1000, 1);
 	assert_false(log_msg_ratelimited(&rl, LOG_DEBUG, "hidden"));
 	assert_true(log_msg_ratelimited(&rl, LOG_INFO, "shown"));
 	assert_false(log_msg_ratelimited(&rl, LOG_INFO, "shown again"));
 	const char *out = captured();
 	assert_int_equal(count_lines(out), 1);
 	assert_non_null(strstr(out, "INFO  shown\n"));
-	log_ratelimit_destroy(&rl);
+	ratelimit_destroy(&rl);
 }
 
 int main(void)
