@@ -171,8 +171,9 @@ static bool run_message(struct smb2_req *req, bool first, bool last)
 		goto respond;
 	}
 
-	if (ci->needs_session || (h->session_id && h->command != SMB2_NEGOTIATE &&
-				  h->command != SMB2_CANCEL)) {
+	/* CANCEL too: it names the session of the request it cancels, and must prove it
+	 * (3.3.5.16, 3.3.5.2.4) like any other request of that session. */
+	if (ci->needs_session || (h->session_id && h->command != SMB2_NEGOTIATE)) {
 		req->sess = smb2_req_session(req, h->session_id);
 		/* 3.3.5.2.9: a request names a session of this connection; only SESSION_SETUP
 		 * may name one bound elsewhere (to bind it, 3.3.5.5). */
