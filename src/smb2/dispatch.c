@@ -360,6 +360,9 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 {
 	bool ok = run_message(req, first, last);
 	smb2_req_release(req);
+	/* The response is signed: the copy of a signing key a handler left here goes. */
+	explicit_bzero(req->sign_key_copy, sizeof(req->sign_key_copy));
+	req->sign_key_override = NULL;
 	return ok;
 }
 
