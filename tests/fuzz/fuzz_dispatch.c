@@ -94,6 +94,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 static void remove_base(void)
 {
+	vfs_become_server();
 	nftw(base_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	rmdir(base_dir);
 }
@@ -612,6 +613,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int c = 0; c < NCONN; c++)
 		conn_end(c);
+	/* A request leaves its thread with its user's credentials (vfs_become): take the
+	 * server's back, so the share is cleaned and libFuzzer writes its files as itself. */
+	vfs_become_server();
 	nftw(share_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	if (getenv("FUZZ_DISPATCH_STATS"))
 		fprintf(stderr, "fuzz_dispatch: %lu logons, %lu post-auth successes, %lu encrypted\n",
