@@ -12,7 +12,8 @@
  * several sessions per connection, encryption) and the checks between them.
  *
  * Input records (all integers little-endian):
- *   0 LOGON  conn dialect opts          negotiate (once per connection) and log a session on
+ *   0 LOGON  conn dialect opts          negotiate (once per connection) and log a session on,
+ *                                       or bind one of another connection (LOGON_BIND)
  *   1 MSG    conn sid_slot enc_slot flags len16 bytes[len]   a frame (one message or a chain)
  *   2 RAW    conn len16 bytes[len]      a frame sent as it is
  *   3 CLOSE  conn                       the connection goes (its sessions end with it)
@@ -372,8 +373,8 @@ static size_t utf16(const char *s, bool upper, uint8_t *out)
 		    0x20000000u /* 128 */)
 
 /* One SESSION_SETUP leg with a raw NTLMSSP token; the response is returned (caller frees). */
-static uint8_t *session_leg(int conn, uint64_t sid, const uint8_t *tok, size_t tok_len,
-			    uint8_t preauth[64], size_t *rlen)
+static uint8_t *session_leg(int conn, uint64_t sid, const struct slot *bind, const uint8_t *tok,
+			    size_t tok_len, uint8_t preauth[64], size_t *rlen)
 {
 	struct client_conn *cc = &conns[conn];
 	size_t len = SMB2_HDR_SIZE + 24 + tok_len;
@@ -383,18 +384,34 @@ static uint8_t *session_leg(int conn, uint64_t sid, const uint8_t *tok, size_t t
 	hdr(m, SMB2_SESSION_SETUP, cc->next_mid++, sid);
 	uint8_t *b = m + SMB2_HDR_SIZE;
 	put16(b, 25);
+	b[2] = bind ? 0x01 : 0;   /* SMB2_SESSION_FLAG_BINDING */
 	b[3] = SMB2_NEGOTIATE_SIGNING_ENABLED;
 	put16(b + 12, SMB2_HDR_SIZE + 24);
 	put16(b + 14, (uint16_t)tok_len);
 	memcpy(b + 24, tok, tok_len);
+	if (bind) {   /* 3.2.4.1.1: a binding is signed with Session.SigningKey */
+		uint8_t sig[16];
+		put32(m + 16, SMB2_FLAGS_SIGNED);
+		if (smb2_sign_compute(bind->sign_alg, bind->sign_key, m, len, sig))
+			memcpy(m + SMB2_SIG_OFFSET, sig, 16);
+	}
 	crypto_preauth_update(preauth, m, len);
 	feed(conn, m, len, &rsp, rlen);
 	free(m);
 	return rsp;
 }
 
+/* Log a new session on, or (opts & LOGON_BIND) bind the session of slot (opts >> 5) % NSLOT,
+ * which lives on another connection, to this one as a new channel (MS-SMB2 3.2.4.1.7). */
+#define LOGON_BIND 0x10
 static void logon(int conn, uint8_t dialect_sel, uint8_t opts)
 {
+	const struct slot *bind = NULL;
+	if (opts & LOGON_BIND) {
+		bind = &slots[(opts >> 5) % NSLOT];
+		if (!bind->valid || bind->conn == conn)
+			return;
+	}
 	struct client_conn *cc = &conns[conn];
 	uint8_t preauth[64], neg[32] = "NTLMSSP", ntowf[16], nt_hash[16], buf[512], key[16];
 	uint8_t *rsp = NULL, *auth = NULL;
@@ -406,7 +423,7 @@ static void logon(int conn, uint8_t dialect_sel, uint8_t opts)
 	memcpy(preauth, cc->preauth, sizeof(preauth));
 	put32(neg + 8, 1);
 	put32(neg + 12, NTLM_FLAGS);
-	rsp = session_leg(conn, 0, neg, sizeof(neg), preauth, &rlen);
+	rsp = session_leg(conn, bind ? bind->id : 0, bind, neg, sizeof(neg), preauth, &rlen);
 	if (!rsp || rlen < SMB2_HDR_SIZE + 8 || get32(rsp + 8) != STATUS_MORE_PROCESSING_REQUIRED)
 		goto out;
 	crypto_preauth_update(preauth, rsp, rlen);
@@ -469,12 +486,14 @@ static void logon(int conn, uint8_t dialect_sel, uint8_t opts)
 	put32(auth + 56, (uint32_t)p);   /* no encrypted random session key */
 	put32(auth + 60, NTLM_FLAGS & get32(ch + 20));
 	free(rsp);
-	rsp = session_leg(conn, sid, auth, alen, preauth, &rlen);
+	rsp = session_leg(conn, sid, bind, auth, alen, preauth, &rlen);
 	if (!rsp || rlen < SMB2_HDR_SIZE || get32(rsp + 8) != STATUS_SUCCESS)
 		goto out;
 
 	/* The keys, as the client derives them (MS-SMB2 3.2.5.3.1) */
-	struct slot *s = &slots[next_slot++ % NSLOT];
+	/* A channel signs with its own key; its encryption keys are the session's. (The slot
+	 * bound may be the one about to be reused: copy it first.) */
+	struct slot *s = &slots[next_slot++ % NSLOT], target = bind ? *bind : (struct slot){ 0 };
 	memset(s, 0, sizeof(*s));
 	s->conn = conn;
 	s->id = sid;
@@ -483,9 +502,14 @@ static void logon(int conn, uint8_t dialect_sel, uint8_t opts)
 	s->cipher = c->cipher;
 	if (!smb2_derive_signing_key(s->dialect, key, preauth, s->sign_key))
 		goto out;
-	if (s->cipher != SMB2_CIPHER_NONE &&
-	    !smb2_derive_cipher_keys(s->dialect, s->cipher, key, 16, preauth, s->s2c, s->c2s))
+	if (bind) {
+		memcpy(s->c2s, target.c2s, sizeof(s->c2s));
+		memcpy(s->s2c, target.s2c, sizeof(s->s2c));
+		s->nonce = target.nonce + (1ull << 40);   /* another nonce range than that slot's */
+	} else if (s->cipher != SMB2_CIPHER_NONE &&
+		   !smb2_derive_cipher_keys(s->dialect, s->cipher, key, 16, preauth, s->s2c, s->c2s)) {
 		goto out;
+	}
 	s->valid = true;
 	stat_logons++;
 out:

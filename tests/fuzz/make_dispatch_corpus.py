@@ -16,7 +16,11 @@ MID, SID, TID, FID, SIGN, ENC, ASYNC = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40
 STD = MID | SID | TID | FID | SIGN
 # dialect selector and LOGON options
 D202, D210, D300, D302, D311 = range(5)
-O_ENC, O_CCM_FIRST, O_SIGNCAP, O_SIGN_REQ = 0x01, 0x02, 0x04, 0x08
+O_ENC, O_CCM_FIRST, O_SIGNCAP, O_SIGN_REQ, O_BIND = 0x01, 0x02, 0x04, 0x08, 0x10
+
+
+def bind_slot(slot):
+    return O_BIND | slot << 5
 
 NEGOTIATE, SESSION_SETUP, LOGOFF, TREE_CONNECT, TREE_DISCONNECT, CREATE, CLOSE, FLUSH, READ, \
     WRITE, LOCK, IOCTL, CANCEL, ECHO, QUERY_DIRECTORY, CHANGE_NOTIFY, QUERY_INFO, SET_INFO = range(18)
@@ -174,6 +178,15 @@ def seeds():
     s["two_connections"] = logon(0) + logon(1, D302, O_ENC) + file_session(conn=0, slot=0) + \
         msg(tree_connect("share"), STD, conn=1, sid_slot=1) + close_conn(0) + \
         msg(create("h.txt", 5), STD, conn=1, sid_slot=1) + msg(close(), STD, conn=1, sid_slot=1)
+    # multichannel: slot 0's session bound to connection 1 (slot 1), used there, then its first
+    # connection dropped; and a binding attempt inside a TRANSFORM
+    for name, d, o in (("bind_311", D311, O_ENC | O_SIGNCAP), ("bind_302", D302, O_ENC)):
+        s[name] = logon(0, d, o) + logon(1, d, o | bind_slot(0)) + \
+            msg(tree_connect("share"), STD, conn=1, sid_slot=1) + \
+            msg(create("m.txt", 5), STD, conn=1, sid_slot=1) + \
+            msg(write(b"channel two"), STD, conn=1, sid_slot=1) + \
+            msg(read(11), STD | ENC, conn=1, sid_slot=1, enc_slot=1) + close_conn(0) + \
+            msg(close(), STD, conn=1, sid_slot=1)
     # raw frames: garbage after a logon, an SMB1 negotiate
     s["raw"] = logon() + raw(b"\xfeSMB" + b"\0" * 60) + raw(b"\xfdSMB" + b"\0" * 60)
     s["smb1"] = raw(b"\xffSMB\x72" + b"\0" * 27 + b"\x0c\x00\x02NT LM 0.12\x00", conn=1)
