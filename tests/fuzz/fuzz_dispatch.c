@@ -62,6 +62,7 @@ struct slot {
 	bool valid;
 	int conn;
 	uint64_t id;
+	bool signing_required;  /* the client required signing when its connection negotiated */
 	uint16_t dialect;
 	enum smb2_sign_alg sign_alg;
 	enum smb2_cipher cipher;
@@ -79,6 +80,11 @@ struct client_conn {
 	uint8_t preauth[64];
 	uint8_t last_fid[16];
 	uint64_t last_async;
+	bool signing_required;  /* NEGOTIATE said SMB2_NEGOTIATE_SIGNING_REQUIRED */
+	/* what the harness sent, by MessageId: whether the message proves its session (signed by
+	 * it, or inside its TRANSFORM), for the signing oracle */
+	struct sent { uint64_t mid, sid; bool authentic, checked; } sent[64];
+	unsigned nsent;
 };
 
 static struct smb2_server *srv;
@@ -187,6 +193,23 @@ static void learn(int conn, const uint8_t *m, size_t len, const struct slot *enc
 		cc->last_async = get64(m + 32);
 	if (status != STATUS_SUCCESS)
 		return;
+	/* MS-SMB2 3.3.5.2.4: on a session that requires signing, a request that is neither signed
+	 * by it nor encrypted by it must not succeed. */
+	const struct slot *rs = slot_by_id(conn, sid);
+	if (rs && rs->signing_required && cmd != SMB2_NEGOTIATE && cmd != SMB2_SESSION_SETUP &&
+	    cmd != SMB2_ECHO && mid != UINT64_MAX) {
+		for (unsigned i = 0; i < 64; i++) {
+			const struct sent *e = &cc->sent[(cc->nsent - 1 - i) % 64];
+			if (i >= cc->nsent || e->mid != mid)
+				continue;
+			if (e->checked && e->sid == sid && !e->authentic) {
+				fprintf(stderr, "oracle: unauthenticated command %u of signing session %llx "
+					"succeeded\n", cmd, (unsigned long long)sid);
+				abort();
+			}
+			break;
+		}
+	}
 	if (cmd != SMB2_NEGOTIATE && cmd != SMB2_SESSION_SETUP && cmd != SMB2_ECHO)
 		stat_post_auth_ok++;
 	if (enc)
@@ -350,6 +373,7 @@ static bool negotiate(int conn, uint8_t dialect_sel, uint8_t opts)
 		crypto_preauth_update(cc->preauth, m, len);
 		crypto_preauth_update(cc->preauth, rsp, rlen);
 		cc->negotiated = true;
+		cc->signing_required = opts & 0x08;
 	}
 	free(rsp);
 	return ok;
@@ -497,6 +521,7 @@ static void logon(int conn, uint8_t dialect_sel, uint8_t opts)
 	memset(s, 0, sizeof(*s));
 	s->conn = conn;
 	s->id = sid;
+	s->signing_required = bind ? target.signing_required : cc->signing_required;
 	s->dialect = c->dialect;   /* what NEGOTIATE chose, read back rather than re-parsed */
 	s->sign_alg = c->sign_alg;
 	s->cipher = c->cipher;
@@ -572,6 +597,16 @@ static void send_msg(int conn, const struct slot *ss, const struct slot *es, uin
 			if (memcmp(h + SMB2_HDR_SIZE + fo, placeholder, 16) != 0)
 				memcpy(h + SMB2_HDR_SIZE + fo, cc->last_fid, 16);
 		}
+		/* For the signing oracle: an unrelated message of a known session, and whether it
+		 * proves that session (related ones inherit theirs: not judged). */
+		struct sent *e = &cc->sent[cc->nsent++ % 64];
+		uint64_t sid = get64(h + 40);
+		*e = (struct sent){
+			.mid = get64(h + 24), .sid = sid, .checked = !related && cmd != SMB2_CANCEL,
+			.authentic = ((flags & MSG_SIGN) && ss && ss->id == sid) ||
+				     ((flags & MSG_ENCRYPT) && es && es->cipher != SMB2_CIPHER_NONE &&
+				      es->id == sid),
+		};
 		if ((flags & MSG_SIGN) && ss) {
 			uint8_t sig[16];
 			put32(h + 16, get32(h + 16) | SMB2_FLAGS_SIGNED);
