@@ -160,8 +160,21 @@ static bool run_message(struct smb2_req *req, bool first, bool last)
 		}
 	}
 
-	if (ci->needs_session || (h->session_id && h->command != SMB2_NEGOTIATE &&
-				  h->command != SMB2_CANCEL)) {
+	/* 3.3.5.2.1.1: a message inside a TRANSFORM acts for the session that encrypted it and
+	 * no other (Samba answers ACCESS_DENIED): the decryption vouches for that session only,
+	 * and stands in for its signature below. A related message has inherited its session. */
+	if (req->enc_sess && h->session_id != req->enc_sess->id) {
+		log_info("%s: %s for session %llx inside a TRANSFORM of session %llx refused", c->peer,
+			 ci->name, (unsigned long long)h->session_id,
+			 (unsigned long long)req->enc_sess->id);
+		req->cmp->session_id = 0;   /* related messages after it fail too */
+		st = STATUS_ACCESS_DENIED;
+		goto respond;
+	}
+
+	/* CANCEL too: it names the session of the request it cancels, and must prove it
+	 * (3.3.5.16, 3.3.5.2.4) like any other request of that session. */
+	if (ci->needs_session || (h->session_id && h->command != SMB2_NEGOTIATE)) {
 		req->sess = smb2_req_session(req, h->session_id);
 		/* 3.3.5.2.9: a request names a session of this connection; only SESSION_SETUP
 		 * may name one bound elsewhere (to bind it, 3.3.5.5). */
@@ -179,7 +192,8 @@ static bool run_message(struct smb2_req *req, bool first, bool last)
 
 	/* 3.3.5.2.4: on a session that signs, every request must carry a valid signature —
 	 * whatever SMB2_FLAGS_SIGNED claims — by the key of this connection's channel. */
-	if (req->sess && req->sess->keys_valid && !req->enc_sess &&
+	bool decrypted_by_sess = req->enc_sess && req->sess == req->enc_sess;
+	if (req->sess && req->sess->keys_valid && !decrypted_by_sess &&
 	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED))) {
 		if (req->chan && req->chan->key_valid) {
 			if (!smb2_sign_verify(c->sign_alg, req->chan->signing_key, req->msg, req->len)) {
@@ -234,7 +248,7 @@ static bool run_message(struct smb2_req *req, bool first, bool last)
 	}
 	/* 3.3.5.2.9, 3.3.5.2.11: on an encrypting session or share, a plain request is refused
 	 * and not executed. */
-	if (!req->enc_sess && h->command != SMB2_SESSION_SETUP &&
+	if (!decrypted_by_sess && h->command != SMB2_SESSION_SETUP &&
 	    ((req->sess && req->sess->encrypt_data) || (req->tree && req->tree->encrypt_data))) {
 		log_info("%s: unencrypted %s on an encrypted session or share refused", c->peer, ci->name);
 		req->sess = NULL;
@@ -354,6 +368,9 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 {
 	bool ok = run_message(req, first, last);
 	smb2_req_release(req);
+	/* The response is signed: the copy of a signing key a handler left here goes. */
+	explicit_bzero(req->sign_key_copy, sizeof(req->sign_key_copy));
+	req->sign_key_override = NULL;
 	return ok;
 }
 

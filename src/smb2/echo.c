@@ -22,7 +22,9 @@ NTSTATUS smb2_cancel(struct smb2_req *req)
 		return STATUS_INVALID_PARAMETER;
 	struct smb2_async *a = smb2_async_find(req->conn, by_async,
 					       by_async ? req->hdr.async_id : req->hdr.message_id);
-	if (a) {
+	/* Only a request of the session the CANCEL names, whose signature the dispatcher has
+	 * checked: one session cannot cancel another's requests. */
+	if (a && a->session_id == req->hdr.session_id) {
 		smb2_async_complete_status(req->conn, a, STATUS_CANCELLED);
 		smb2_async_drop(req->conn, a);
 	}

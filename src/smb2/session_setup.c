@@ -268,6 +268,7 @@ static NTSTATUS session_bind(struct smb2_req *req, const struct smb2_session_set
 		/* 3.3.5.5.3: Channel.SigningKey from this authentication's key, with the channel's
 		 * preauth hash on 3.1.1. */
 		if (!smb2_derive_signing_key(c->dialect, res->session_key, ch->bind_preauth, key)) {
+			explicit_bzero(key, sizeof(key));
 			st = STATUS_INTERNAL_ERROR;
 			goto fail;
 		}
