@@ -31,11 +31,7 @@ void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
 	nsent++;
 }
 void net_conn_close(struct net_conn *c) { (void)c; fail_msg("the connection was closed"); }
-void net_conn_set_pinned(struct net_conn *c, bool pinned) { (void)c; (void)pinned; }
-void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg) { fn(c, NULL, arg); }
-void net_conn_ref(struct net_conn *c) { (void)c; }
-void net_conn_unref(struct net_conn *c) { (void)c; }
-const char *net_conn_peer(const struct net_conn *c) { (void)c; return "test"; }
+#include "net_stub.h"
 
 struct fixture {
 	struct smb2_server srv;

@@ -25,19 +25,7 @@ void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
 	free(buf);
 }
 void net_conn_close(struct net_conn *c) { (void)c; }
-void net_conn_set_pinned(struct net_conn *c, bool pinned) { (void)c; (void)pinned; }
-void net_conn_set_authenticated(struct net_conn *c) { (void)c; }
-void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg) { fn(c, NULL, arg); }
-void net_conn_ref(struct net_conn *c) { (void)c; }
-void net_conn_unref(struct net_conn *c) { (void)c; }
-const char *net_conn_peer(const struct net_conn *c) { (void)c; return "test"; }
-void net_conn_send_at(struct net_conn *c, uint8_t *buf, size_t len, uint64_t due_ms)
-{
-	(void)due_ms;
-	net_conn_send(c, buf, len);
-}
-unsigned net_conn_delayed(const struct net_conn *c) { (void)c; return 0; }
-uint64_t net_now_ms(void) { return 0; }
+#include "net_stub.h"
 
 static int setup(void **state)
 {
