@@ -57,7 +57,7 @@ static int listen_socket(const char *addr, uint16_t port, uint16_t *bound)
 
 static void peer_name(int fd, char *out, size_t n)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };   /* clang's analyzer does not know getpeername fills it */
 	socklen_t len = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "?";
 	uint16_t port = 0;
