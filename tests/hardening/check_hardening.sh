@@ -27,11 +27,12 @@ check "RELRO: a GNU_RELRO segment" grep -qE '^[[:space:]]*GNU_RELRO' <<<"$segmen
 check "full RELRO: BIND_NOW (immediate binding)" grep -qE '\(BIND_NOW\)|\(FLAGS\).*BIND_NOW|FLAGS_1.*\bNOW\b' <<<"$dynamic"
 # GNU_STACK's flags column: RW, not RWE.
 stack=$(grep -E '^[[:space:]]*GNU_STACK' <<<"$segments")
-check "non-executable stack (GNU_STACK without E)" bash -c '[ -n "$1" ] && ! grep -qE "RWE[[:space:]]+0x" <<<"$1"' _ "$stack"
+stack_not_executable() { [ -n "$stack" ] && ! grep -qE 'RWE[[:space:]]+0x' <<<"$stack"; }
+check "non-executable stack (GNU_STACK without E)" stack_not_executable
 check "stack protector: __stack_chk_fail imported" grep -qE '[[:space:]]__stack_chk_fail(@|$)' <<<"$dynsyms"
 if [ "$fortify" = ON ]; then
 	chk=$(grep -oE '[[:space:]]__[a-z0-9_]+_chk(@|$)' <<<"$dynsyms" | grep -v __stack_chk_fail | tr -d ' @' | sort -u)
-	check "FORTIFY_SOURCE: fortified __*_chk calls ($(echo $chk | wc -w): $(echo $chk | head -c 80)...)" test -n "$chk"
+	check "FORTIFY_SOURCE: fortified __*_chk calls ($(wc -w <<<"$chk"): $(tr '\n' ' ' <<<"$chk" | head -c 80)...)" test -n "$chk"
 fi
 if [ "$cet" = ON ]; then
 	# -fcf-protection=branch starts every function that may be reached indirectly with endbr64
