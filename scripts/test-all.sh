@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The one test command (README "test", and what .ci/run calls): installs dependencies, builds and
-# runs ctest in build/ (all labels) and build-asan/ (ASan+UBSan, unit and integration), builds the
-# libFuzzer targets in build-fuzz/ and runs each for FUZZ_SECONDS; ends with "N passed, N failed".
+# The one test command (README "test", and what .ci/run calls): installs dependencies, then builds
+# every tree with -DSKIFF_WERROR=ON and tests it; ends with "N passed, N failed".
+#   build/          RelWithDebInfo: ctest, all labels (unit, integration, conformance, hardening)
+#   build-release/  Release: unit tests and the hardening check (ctest -L 'unit|hardening')
+#   build-debug/    Debug: unit tests
+#   build-asan/     ASan + UBSan: unit and integration tests
+#   build-tsan/     TSan: unit and integration tests
+#   build-scan/     clang's static analyzer (scan-build) over src/ and bench/: zero findings
+#   build-fuzz/     libFuzzer targets (clang), each run for FUZZ_SECONDS
 #
-# Env: FUZZ_SECONDS (default 20), JOBS (build parallelism, default nproc),
-#      SKIFF_SKIP_DEPS=1 (do not run scripts/install-deps.sh), SKIFF_SKIP_RELEASE=1,
-#      SKIFF_SKIP_ASAN=1, SKIFF_SKIP_FUZZ=1 (leave out a part, for quicker local runs).
-# Count: every ctest test of both trees is one test, every fuzz target is one test, and a build or
-# configure step that fails counts as one failure (after a failed configure its tests do not run;
-# after a failed build the tests that did build still run).
+# Env: FUZZ_SECONDS (default 20), JOBS (build parallelism, default nproc), CTEST_JOBS (ctest -j
+#      in the trees whose tests may run side by side, default 2),
+#      SKIFF_SKIP_DEPS=1 (do not run scripts/install-deps.sh), and, to leave out a part for
+#      quicker local runs: SKIFF_SKIP_RELEASE=1 (build/), SKIFF_SKIP_OPT=1 (build-release/),
+#      SKIFF_SKIP_DEBUG=1, SKIFF_SKIP_ASAN=1, SKIFF_SKIP_TSAN=1, SKIFF_SKIP_SCAN=1, SKIFF_SKIP_FUZZ=1.
+# Count: every ctest test of every tree is one test, every fuzz target is one test, the static
+# analysis is one test, and a build or configure step that fails counts as one failure (after a
+# failed configure its tests do not run; after a failed build the tests that did build still run).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 JOBS=${JOBS:-$(nproc)}
+CTEST_JOBS=${CTEST_JOBS:-2}
 PASSED=0
 FAILED=0
 declare -a FAILURES=()
@@ -91,18 +100,70 @@ fi
 # ---------- release-ish tree: unit + integration + conformance ----------
 if [ "${SKIFF_SKIP_RELEASE:-0}" != 1 ]; then
 	phase "build/ (RelWithDebInfo)"
-	if cmake_build build "release" -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+	if cmake_build build "release" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_WERROR=ON; then
 		phase "ctest build/ (unit, integration, conformance)"
 		run_ctest build "build"
+	fi
+fi
+
+# ---------- Release tree: unit tests + the hardening check of the binaries ----------
+if [ "${SKIFF_SKIP_OPT:-0}" != 1 ]; then
+	phase "build-release/ (Release)"
+	if cmake_build build-release "release-O3" -DCMAKE_BUILD_TYPE=Release -DSKIFF_WERROR=ON; then
+		phase "ctest build-release/ -L 'unit|hardening'"
+		run_ctest build-release "build-release" -j "$CTEST_JOBS" -L 'unit|hardening'
+	fi
+fi
+
+# ---------- Debug tree: unit tests ----------
+if [ "${SKIFF_SKIP_DEBUG:-0}" != 1 ]; then
+	phase "build-debug/ (Debug)"
+	if cmake_build build-debug "debug" -DCMAKE_BUILD_TYPE=Debug -DSKIFF_WERROR=ON; then
+		phase "ctest build-debug/ -L unit"
+		run_ctest build-debug "build-debug" -j "$CTEST_JOBS" -L unit
 	fi
 fi
 
 # ---------- ASan + UBSan tree ----------
 if [ "${SKIFF_SKIP_ASAN:-0}" != 1 ]; then
 	phase "build-asan/ (-DSKIFF_SANITIZE=ON)"
-	if cmake_build build-asan "asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_SANITIZE=ON; then
+	if cmake_build build-asan "asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_SANITIZE=ON -DSKIFF_WERROR=ON; then
 		phase "ctest build-asan/ -L 'unit|integration'"
-		run_ctest build-asan "build-asan" -L 'unit|integration'
+		run_ctest build-asan "build-asan" -j "$CTEST_JOBS" -L 'unit|integration'
+	fi
+fi
+
+# ---------- TSan tree (the server is multi-threaded) ----------
+# A report in skiffd's log fails the test (tests/integration/lib.sh); suppressions with their
+# reasons in tests/tsan.supp.
+if [ "${SKIFF_SKIP_TSAN:-0}" != 1 ]; then
+	phase "build-tsan/ (-DSKIFF_TSAN=ON)"
+	if cmake_build build-tsan "tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_TSAN=ON -DSKIFF_WERROR=ON; then
+		phase "ctest build-tsan/ -L 'unit|integration'"
+		run_ctest build-tsan "build-tsan" -j "$CTEST_JOBS" -L 'unit|integration'
+	fi
+fi
+
+# ---------- static analysis: clang's scan-build, zero findings ----------
+# A fresh tree each time: scan-build only analyses what it compiles. Only the programs (all of
+# src/ and bench/) are built: the tests are left out (cmocka's failing asserts return as far as
+# the analyzer knows, so every test would be a false positive).
+if [ "${SKIFF_SKIP_SCAN:-0}" != 1 ]; then
+	phase "build-scan/ (scan-build)"
+	rm -rf "$ROOT/build-scan"
+	mkdir -p "$ROOT/build-scan"
+	SCAN=(scan-build --status-bugs --exclude "$ROOT/tests" -o "$ROOT/build-scan/reports")
+	if ! "${SCAN[@]}" cmake -S "$ROOT" -B "$ROOT/build-scan" -DCMAKE_BUILD_TYPE=Debug \
+		>"$ROOT/build-scan/configure.log" 2>&1; then
+		tail -n 40 "$ROOT/build-scan/configure.log"
+		fail_item "configure (scan-build)"
+	elif "${SCAN[@]}" cmake --build "$ROOT/build-scan" -j "$JOBS" --target skiffd skiff skiff-load skiff-floor -- -k \
+		>"$ROOT/build-scan/build.log" 2>&1; then
+		PASSED=$((PASSED + 1))
+		echo "ok    scan-build: no findings"
+	else
+		grep -E 'warning:|error:|scan-build: [0-9]+ bugs? found' "$ROOT/build-scan/build.log" | head -n 60
+		fail_item "scan-build (log build-scan/build.log, reports in build-scan/reports/)"
 	fi
 fi
 
@@ -113,7 +174,7 @@ if [ "${SKIFF_SKIP_FUZZ:-0}" != 1 ]; then
 	if [ ${#FUZZERS[@]} = 0 ]; then
 		echo "no fuzz targets in tests/fuzz/"
 	elif ! mkdir -p "$ROOT/build-fuzz" || ! cmake -S "$ROOT" -B "$ROOT/build-fuzz" -DSKIFF_FUZZ=ON \
-		-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$ROOT/build-fuzz/configure.log" 2>&1; then
+		-DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_WERROR=ON >"$ROOT/build-fuzz/configure.log" 2>&1; then
 		tail -n 40 "$ROOT/build-fuzz/configure.log"
 		fail_item "configure (fuzz)"
 	else

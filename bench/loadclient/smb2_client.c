@@ -201,6 +201,9 @@ bool lc_frame_next(struct lc_conn *c, size_t *off, struct lc_msg *m)
 {
 	size_t next;
 
+	/* Defined on every return: callers look at a failed step's status only after checking the
+	 * result, but clang's analyzer does not follow fail() (variadic) to see it return false. */
+	*m = (struct lc_msg){ 0 };
 	if (*off >= c->rlen)
 		return false;
 	if (!lc_msg_parse(c->rbuf, c->rlen, *off, m, &next)) {

@@ -80,7 +80,9 @@ void smb2_server_free(struct smb2_server *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nshares; i++)
+	/* s->shares is checked too: a failure before it was allocated comes here with nshares 0,
+	 * which clang's analyzer cannot see across smb2_sessions_init(s). */
+	for (size_t i = 0; s->shares && i < s->nshares; i++)
 		vfs_share_close(s->shares[i].vfs);
 	free(s->shares);
 	free(s->neg_token);

@@ -227,6 +227,8 @@ static NTSTATUS session_bind(struct smb2_req *req, const struct smb2_session_set
 			 (unsigned long long)req->hdr.session_id, nt_status_name(st));
 		return st;
 	}
+	if (!s)   /* refused above (chk.found); said again for clang's analyzer */
+		return STATUS_USER_SESSION_DELETED;
 	req->rsp_session_id = s->id;
 	if (!ch) {
 		ch = smb2_channel_attach(c, s);

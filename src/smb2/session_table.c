@@ -161,7 +161,11 @@ void smb2_channel_detach(struct smb2_conn *c, struct smb2_channel *ch)
 	auth_ctx_free(ch->bind_auth);
 	explicit_bzero(ch, sizeof(*ch));
 	free(ch);
-	smb2_session_put(s);   /* never the last: the caller holds the session */
+	/* The channel's reference is never the last: the caller holds the session (its lock and a
+	 * reference). So no free path here: if that ever broke, a leak (and this log line) rather
+	 * than a use after free in the caller's unlock. */
+	if (atomic_fetch_sub(&s->refs, 1) == 1)
+		log_err("session %llx: its last reference was a channel's", (unsigned long long)s->id);
 }
 
 struct smb2_channel *smb2_channel_find(struct smb2_conn *c, uint64_t session_id)

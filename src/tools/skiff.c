@@ -442,6 +442,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skiff: %s\n", err);
 		goto out;
 	}
+	if (!is_user || !sub)   /* cannot be (ok_usage), but say so before using sub */
+		goto out;
 	if (!strcmp(sub, "list"))
 		rc = cmd_user_list(db);
 	else if (!strcmp(sub, "add"))

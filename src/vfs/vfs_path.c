@@ -314,7 +314,7 @@ NTSTATUS vfs_path_from_wire(struct arena *a, const uint8_t *name, size_t nbytes,
 	}
 
 	/* Convert component by component; utf16le_to_utf8 rejects unpaired surrogates. */
-	const char *sname = unnamed ? &VFS_UNNAMED_STREAM[1] : NULL;
+	const char *sname = unnamed ? &VFS_UNNAMED_STREAM[1] : NULL; /* ":$DATA" */
 	size_t total = 2 + (unnamed ? sizeof(VFS_UNNAMED_STREAM) : 0);
 	if (stream.len) {
 		sname = utf16le_to_utf8(a, name + stream.off, stream.len);

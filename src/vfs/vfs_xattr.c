@@ -84,8 +84,10 @@ ssize_t vfs_xattr_list(int fd, char **out, bool privileged)
 	/* The list can grow between the size query and the read: retry a few times. */
 	for (int tries = 0; tries < 4; tries++) {
 		ssize_t n = x_call(fd, XLIST, NULL, NULL, 0, 0, privileged);
-		if (n <= 0)
+		if (n <= 0) {
+			free(buf);   /* the list may have emptied (or failed) on a retry */
 			return n;
+		}
 		char *nb = realloc(buf, (size_t)n + 1);
 		if (!nb) {
 			free(buf);

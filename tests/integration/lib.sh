@@ -46,6 +46,10 @@ export SKIFF_SRC SKIFFD SKIFF SKIFF_TEST_TARGET
 # Sanitizer builds: report and stop at the first error, with a stack.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1:print_summary=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# TSan builds (-DSKIFF_TSAN=ON): keep running after a report, so one test shows every race it
+# hits (the report in the log fails the test, see skiff_stop); known false positives are
+# suppressed with a reason in tests/tsan.supp.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1:history_size=4:suppressions=$SKIFF_SRC/tests/tsan.supp}
 
 SKIFF_TEST_HOST=127.0.0.1
 SKIFF_TEST_SHARE=share
@@ -129,7 +133,12 @@ skiff__wait_port() {  # $1 port, $2 pid to watch (may be empty), $3 tenths of a 
 skiff__ensure_unix_user() {
 	getent passwd "$1" >/dev/null && return 0
 	[ "$(id -u)" = 0 ] || skiff_die "Unix user $1 does not exist and we are not root to create it"
-	useradd -M -d /nonexistent -s /usr/sbin/nologin "$1" 2>/dev/null || getent passwd "$1" >/dev/null ||
+	# Tests run in parallel (ctest -j): one creates the user while the others wait on the lock
+	# (a second useradd of the same name fails, or fails to lock /etc/passwd).
+	(
+		flock -w 60 9 || exit 1
+		getent passwd "$1" >/dev/null || useradd -M -d /nonexistent -s /usr/sbin/nologin "$1"
+	) 9>>/tmp/skiff-test-useradd.lock 2>/dev/null || getent passwd "$1" >/dev/null ||
 		skiff_die "useradd $1 failed"
 }
 
@@ -298,7 +307,8 @@ skiff_stop() {
 			fi
 			wait "$SKIFF_SERVER_PID" 2>/dev/null
 		fi
-		if grep -qE 'ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:' "$SKIFF_TEST_LOG" 2>/dev/null; then
+		# ASan/LSan/MSan say "ERROR:", TSan says "WARNING: ThreadSanitizer:" (and "FATAL:")
+		if grep -qE '(ERROR|WARNING|FATAL): (Address|Leak|Thread|Memory)Sanitizer|runtime error:' "$SKIFF_TEST_LOG" 2>/dev/null; then
 			skiff_log "sanitizer report in the skiffd log"
 			rc=1
 		fi

@@ -159,7 +159,11 @@ def scenario(label, what, fn):
     try:
         fn()
     except Exception as e:  # noqa: BLE001  (report and go on with the next scenario)
-        check(f"{label}: {what}: no unexpected error", False, repr(e))
+        # impacket's SessionError has no repr of its own: name the status
+        detail = repr(e)
+        if isinstance(e, SessionError):
+            detail = "SessionError: status 0x%08x %s" % (e.getErrorCode(), e.getErrorString())
+        check(f"{label}: {what}: no unexpected error", False, detail)
 
 
 def open_handle(conn, name, access):

@@ -45,24 +45,29 @@ void sd_sid_encode(struct wr *w, const struct sd_sid *s)
 
 int sd_sid_to_string(const struct sd_sid *s, char *buf, size_t len)
 {
-	int n, total;
+	/* Room for the longest SID (any 64-bit authority in hex, every sub-authority at 2^32 - 1),
+	 * so nothing below truncates. Formatting it whole here and copying once keeps snprintf's
+	 * contract (truncate, NUL-terminate, return the full length) without passing snprintf an
+	 * offset into a NULL or already full caller buffer. */
+	char full[sizeof("S-1-0x1234567890ABCDEF") + SD_SID_MAX_SUB_AUTHS * (sizeof("-4294967295") - 1)];
+	size_t used;
+	int n;
 
 	/* MS-DTYP 2.4.2.1: IdentifierAuthority below 2^32 in decimal, else in hex. */
 	if (s->authority < (1ull << 32))
-		n = snprintf(buf, len, "S-1-%" PRIu64, s->authority);
+		n = snprintf(full, sizeof(full), "S-1-%" PRIu64, s->authority);
 	else
-		n = snprintf(buf, len, "S-1-0x%012" PRIX64, s->authority);
+		n = snprintf(full, sizeof(full), "S-1-0x%012" PRIX64, s->authority);
 	if (n < 0)
 		return n;
-	total = n;
+	used = (size_t)n;
 	for (unsigned i = 0; i < s->num_auths && i < SD_SID_MAX_SUB_AUTHS; i++) {
-		size_t used = (size_t)total < len ? (size_t)total : len;
-		n = snprintf(buf ? buf + used : NULL, len - used, "-%" PRIu32, s->sub_auths[i]);
+		n = snprintf(full + used, sizeof(full) - used, "-%" PRIu32, s->sub_auths[i]);
 		if (n < 0)
 			return n;
-		total += n;
+		used += (size_t)n;
 	}
-	return total;
+	return snprintf(buf, len, "%s", full);
 }
 
 bool sd_sid_from_string(const char *str, struct sd_sid *out)

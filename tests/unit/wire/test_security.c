@@ -83,6 +83,14 @@ static void test_sid_strings(void **state)
 	s = SD_SID_ADMINISTRATORS;
 	assert_int_equal(sd_sid_to_string(&s, buf, 5), 12);
 	assert_string_equal(buf, "S-1-");
+	/* Sizing call, as with snprintf. */
+	assert_int_equal(sd_sid_to_string(&s, NULL, 0), 12);
+	/* The longest form: a 48-bit hex authority and 15 sub-authorities of 2^32 - 1. */
+	assert_true(sd_sid_from_string("S-1-0xFFFFFFFFFFFF-4294967295-4294967295-4294967295-4294967295"
+				       "-4294967295-4294967295-4294967295-4294967295-4294967295-4294967295"
+				       "-4294967295-4294967295-4294967295-4294967295-4294967295", &s));
+	assert_int_equal(s.num_auths, 15);
+	assert_int_equal(sd_sid_to_string(&s, buf, 5), 18 + 15 * 11);
 
 	assert_false(sd_sid_from_string("S-2-5", &s));
 	assert_false(sd_sid_from_string("S-1-", &s));
