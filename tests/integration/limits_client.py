@@ -19,38 +19,26 @@ from impacket.smb3structs import (
     SMB2_0_INFO_FILE, SMB2_DIALECT_002, SMB2_DIALECT_21, SMB2_ECHO, SMB2_IOCTL, SMB2Echo,
     SMB2_QUERY_DIRECTORY, SMB2_QUERY_INFO, SMB2_READ, SMB2_WRITE, SMB2Ioctl, SMB2Packet,
     SMB2QueryDirectory, SMB2QueryInfo, SMB2Read, SMB2Write)
-from impacket.smbconnection import SMBConnection
 
-HOST = os.environ["SKIFF_TEST_HOST"]
-PORT = int(os.environ["SKIFF_TEST_PORT"])
-SHARE = os.environ["SKIFF_TEST_SHARE"]
-SHARE_DIR = os.environ["SKIFF_TEST_SHARE_DIR"]
+import skifftest
+from skifftest import check, login, proc_status_kib
+
+SRV = skifftest.server()
+SHARE, SHARE_DIR = SRV.share, SRV.share_dir
 SERVER_PID = os.environ["SKIFF_SERVER_PID"]
-USERS = {1: (os.environ["SKIFF_TEST_USER"], os.environ["SKIFF_TEST_PASS"]),
+USERS = {1: (SRV.user, SRV.password),
          2: (os.environ["LIMITS_USER2"], os.environ["LIMITS_PASS2"])}
 FSCTL_GET_OBJECT_ID = 0x0009009C
 FILE_STANDARD_INFORMATION = 5
 FILE_NAMES_INFORMATION = 12
 MIB = 1024 * 1024
 
-failed = 0
-
-
-def check(desc, ok, detail=""):
-    global failed
-    print(("ok    " if ok else "FAIL  ") + desc + ("" if ok or not detail else "\n      " + detail),
-          flush=True)
-    failed += 0 if ok else 1
-
-
 def st_name(st):
     return "0x%08x" % st
 
 
 def connect(dialect, user=1):
-    low = smb3.SMB3(HOST, HOST, sess_port=PORT, timeout=60, preferredDialect=dialect)
-    conn = SMBConnection(existingConnection=low)
-    conn.login(*USERS[user])
+    conn, low = login(smb3.SMB3, SRV, dialect, 60, *USERS[user])   # encryption as offered
     return conn, low, low.connectTree(SHARE)
 
 
@@ -89,11 +77,7 @@ def status_of(fn):
 
 
 def vm(field):
-    with open(f"/proc/{SERVER_PID}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
+    return (proc_status_kib(SERVER_PID, field) or 0) * 1024
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,4 +294,4 @@ def emfile():
 if __name__ == "__main__":
     {"sizes": sizes, "compound": compound, "wildcard": wildcard, "opens": opens,
      "emfile": emfile}[sys.argv[1]]()
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if skifftest.failed else 0)

@@ -10,17 +10,15 @@ build/skiffd). Skiff's SIDs are Unix ones (S-1-22-1-uid), so this test is for sk
 import os
 import stat
 import struct
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from skifftest import run_under_lib
 
 if "SKIFF_TEST_PORT" not in os.environ:
     if os.environ.get("SKIFF_TEST_TARGET", "skiffd") != "skiffd":
         print("test_acl: skiffd only (Samba maps users to other SIDs)")
         sys.exit(0)
-    sys.exit(subprocess.call(["bash", os.path.join(HERE, "lib.sh"), "run",
-                              sys.executable, os.path.abspath(__file__)]))
+    sys.exit(run_under_lib(__file__))
 
 import pwd  # noqa: E402
 
@@ -28,15 +26,12 @@ from impacket import smb3, smb3structs as s3  # noqa: E402
 from impacket import smbconnection  # noqa: E402
 from impacket.smbconnection import SMBConnection  # noqa: E402
 
+from skifftest import check, server, summary  # noqa: E402
+
 # impacket raises its SMB3 layer's error from queryInfo/setInfo, the connection's from the rest.
 SessionError = (smb3.SessionError, smbconnection.SessionError)
 
-HOST = os.environ["SKIFF_TEST_HOST"]
-PORT = int(os.environ["SKIFF_TEST_PORT"])
-USER = os.environ["SKIFF_TEST_USER"]
-PASS = os.environ["SKIFF_TEST_PASS"]
-SHARE = os.environ["SKIFF_TEST_SHARE"]
-SHARE_DIR = os.environ["SKIFF_TEST_SHARE_DIR"]
+HOST, PORT, USER, PASS, SHARE, SHARE_DIR = server()
 UID = pwd.getpwnam(USER).pw_uid
 GID = pwd.getpwnam(USER).pw_gid
 
@@ -45,19 +40,6 @@ FILE_ALL, GENERIC_READ_F, GENERIC_WRITE_F, GENERIC_EXEC_F = 0x1F01FF, 0x120089, 
 OI, CI, IO, INHERITED = 0x01, 0x02, 0x08, 0x10
 OWNER, GROUP, DACL = 1, 2, 4
 STATUS = {"ACCESS_DENIED": 0xC0000022, "INVALID_OWNER": 0xC000005A}
-
-passed = failed = 0
-
-
-def check(desc, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {desc}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL  {desc}" + (f"\n      {detail}" if detail else ""), flush=True)
-
 
 # ---- descriptors in and out (MS-DTYP 2.4.6), independent of the server's code ----
 
@@ -270,5 +252,4 @@ got = get_sd("plain.txt")["aces"]
 check("after a local chmod the DACL follows the mode",
       not any(a[3] == "S-1-1-0" for a in got) and any(a[3] == ME for a in got), got)
 
-print(f"{passed} checks passed, {failed} failed", flush=True)
-sys.exit(1 if failed else 0)
+sys.exit(summary(need_a_pass=False))

@@ -12,18 +12,16 @@ tests/integration/lib.sh: once with "server signing = mandatory" and once with t
 signed all the same)."""
 
 import os
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from skifftest import run_under_lib
 
 if "SKIFF_TEST_PORT" not in os.environ:
     status = 0
     for mode in ("mandatory", "auto"):
         print(f"##### server signing = {mode}", flush=True)
         env = dict(os.environ, SKIFF_TEST_SIGNING=mode)
-        rc = subprocess.call(["bash", os.path.join(HERE, "lib.sh"), "run",
-                              sys.executable, os.path.abspath(__file__)], env=env)
+        rc = run_under_lib(__file__, env)
         status = status or rc
     sys.exit(1 if status else 0)
 
@@ -38,51 +36,18 @@ from impacket.smb3structs import (  # noqa: E402
     SMB2_DIALECT_30, SMB2_DIALECT_302, SMB2_FILE_RENAME_INFO, SYNCHRONIZE)
 from impacket.smbconnection import SMBConnection, SessionError  # noqa: E402
 
-HOST = os.environ["SKIFF_TEST_HOST"]
-PORT = int(os.environ["SKIFF_TEST_PORT"])
-USER = os.environ["SKIFF_TEST_USER"]
-PASS = os.environ["SKIFF_TEST_PASS"]
-SHARE = os.environ["SKIFF_TEST_SHARE"]
-SHARE_DIR = os.environ["SKIFF_TEST_SHARE_DIR"]
+from skifftest import SigningSMB3, check, login, server, summary  # noqa: E402
+
+SRV = server()
+HOST, PORT, USER, PASS, SHARE, SHARE_DIR = SRV
 SERVER_MANDATORY = os.environ.get("SKIFF_TEST_SIGNING") == "mandatory"
 
 DIALECTS = [("2.0.2", SMB2_DIALECT_002), ("2.1", SMB2_DIALECT_21),
             ("3.0", SMB2_DIALECT_30), ("3.0.2", SMB2_DIALECT_302)]
 
-passed = 0
-failed = 0
-
-
-def check(desc, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {desc}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL  {desc}" + (f"\n      {detail}" if detail else ""), flush=True)
-
-
-class SigningClient(smb3.SMB3):
-    """impacket's SMB3 with "client signing = required": announces SIGNING_REQUIRED and signs
-    every request after login even when the server only has signing enabled. It also refuses
-    encryption: impacket turns it on whenever a 3.x server offers it, and an encrypted request
-    carries no signature, so the signing checks would test nothing."""
-
-    def negotiateSession(self, preferredDialect=None, negSessionResponse=None):
-        self.RequireMessageSigning = True
-        super().negotiateSession(preferredDialect, negSessionResponse)
-        # Only the server's SecurityMode (or 3.1.1) sets this inside impacket.
-        self.server_requires_signing = self._Connection["RequireSigning"]
-        self._Connection["RequireSigning"] = True
-        self._Connection["SupportsEncryption"] = False
-
-
 def connect(dialect):
-    low = SigningClient(HOST, HOST, sess_port=PORT, timeout=10, preferredDialect=dialect)
-    conn = SMBConnection(existingConnection=low)
-    conn.login(USER, PASS)
-    return conn, low
+    """A session of SigningSMB3 ("client signing = required", no encryption) as the test user."""
+    return login(SigningSMB3, SRV, dialect, timeout=10)
 
 
 def outcome(fn):
@@ -249,7 +214,7 @@ def test_dialect(label, dialect):
         conn.logoff()
 
     def bad_password():
-        low = SigningClient(HOST, HOST, sess_port=PORT, timeout=10, preferredDialect=dialect)
+        low = SigningSMB3(HOST, HOST, sess_port=PORT, timeout=10, preferredDialect=dialect)
         conn = SMBConnection(existingConnection=low)
         res = outcome(lambda: conn.login(USER, "not-" + PASS))
         check(f"{label}: bad password refused with STATUS_LOGON_FAILURE", res == "status 0xc000006d", res)
@@ -267,8 +232,7 @@ def test_dialect(label, dialect):
 def main():
     for label, dialect in DIALECTS:
         test_dialect(label, dialect)
-    print(f"{passed} checks passed, {failed} failed", flush=True)
-    return 0 if failed == 0 and passed > 0 else 1
+    return summary()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from skifftest import run_under_lib
+
 # Kept small so the idle-connection attack can fill "max connections" on the unfixed server.
 EXTRA_GLOBAL = "max connections = 256\nunauthenticated timeout = 4"
 
@@ -23,23 +24,18 @@ if "SKIFF_TEST_PORT" not in os.environ:
         print("skiffd only\n0 passed, 0 failed")
         sys.exit(0)
     env = dict(os.environ, SKIFF_TEST_EXTRA_GLOBAL=os.environ.get("SKIFF_BUDGET_GLOBAL", EXTRA_GLOBAL))
-    sys.exit(subprocess.call(["bash", os.path.join(HERE, "lib.sh"), "run", sys.executable,
-                              os.path.abspath(__file__)], env=env))
+    sys.exit(run_under_lib(__file__, env))
 
 import socket  # noqa: E402
 
-from impacket import smb3  # noqa: E402
 from impacket.smb3structs import (  # noqa: E402
     FILE_READ_DATA, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_WRITE_DATA, SMB2_DIALECT_302,
     SMB2_READ, SMB2_WRITE, SMB2Read, SMB2Write)
-from impacket.smbconnection import SMBConnection  # noqa: E402
 
-HOST = os.environ["SKIFF_TEST_HOST"]
-PORT = int(os.environ["SKIFF_TEST_PORT"])
-USER = os.environ["SKIFF_TEST_USER"]
-PASS = os.environ["SKIFF_TEST_PASS"]
-SHARE = os.environ["SKIFF_TEST_SHARE"]
-SHARE_DIR = os.environ["SKIFF_TEST_SHARE_DIR"]
+from skifftest import UnencryptedSMB3, check, login, proc_status_kib, server, summary  # noqa: E402
+
+SRV = server()
+HOST, PORT, USER, PASS, SHARE, SHARE_DIR = SRV
 PID = int(os.environ["SKIFF_SERVER_PID"])
 MiB = 1024 * 1024
 
@@ -51,34 +47,11 @@ AUTH_CONN = 4 * P + 2 * P + 16 * MiB     # 4P (frames) + 2R (responses, R <= P) 
 SLACK = 16 * MiB                         # thread stacks touched, allocator bookkeeping, the
                                          # smbclient session served during the attack
 
-passed = 0
-failed = 0
-
-
-class SignedSMB3(smb3.SMB3):
-    """impacket's SMB3 client kept to signing (it would encrypt whenever the server offers it)."""
-
-    def negotiateSession(self, preferredDialect=None, negSessionResponse=None):
-        super().negotiateSession(preferredDialect, negSessionResponse)
-        self._Connection["SupportsEncryption"] = False
-
-
-def check(desc, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {desc}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL  {desc}" + (f"\n      {detail}" if detail else ""), flush=True)
-
-
 def status_kib(field):
-    with open(f"/proc/{PID}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/{PID}/status")
+    kib = proc_status_kib(PID, field)
+    if kib is None:
+        raise RuntimeError(f"{field} not in /proc/{PID}/status")
+    return kib
 
 
 def reset_peak():
@@ -187,9 +160,7 @@ def attack_pipeline_never_read():
     with open(path, "wb") as f:
         f.write(b"\xab" * (32 * MiB))
     os.chmod(path, 0o666)
-    low = SignedSMB3(HOST, HOST, sess_port=PORT, timeout=60, preferredDialect=SMB2_DIALECT_302)
-    conn = SMBConnection(existingConnection=low)
-    conn.login(USER, PASS)
+    conn, _ = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=60)
     s = conn.getSMBServer()
     tid = conn.connectTree(SHARE)
     fid = conn.openFile(tid, "pipe.bin", desiredAccess=FILE_READ_DATA | FILE_WRITE_DATA,
@@ -293,5 +264,4 @@ attack_pipeline_never_read()
 attack_idle_unauthenticated()
 per_address_limit()
 refusals_logged_at_a_bounded_rate()
-print(f"{passed} checks passed, {failed} failed")
-sys.exit(0 if failed == 0 and passed > 0 else 1)
+sys.exit(summary())

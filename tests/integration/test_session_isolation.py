@@ -17,10 +17,10 @@ import os
 import select
 import socket
 import struct
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from skifftest import run_under_lib
+
 SAMBA = os.environ.get("SKIFF_TEST_TARGET") == "samba"
 
 if "SKIFF_TEST_PORT" not in os.environ:
@@ -35,17 +35,16 @@ printf '\n[bshare]\npath = %s\nread only = no\nvalid users = skifftestb\n' "$SKI
 printf '%s\n%s\n' "$SKIFF_TEST_PASS_B" "$SKIFF_TEST_PASS_B" |
 	"$SKIFF" -c "$SKIFF_TEST_DIR/skiffd.conf" user add skifftestb >/dev/null 2>&1 || true
 '''
-    sys.exit(subprocess.call(["bash", os.path.join(HERE, "lib.sh"), "run", sys.executable,
-                              os.path.abspath(__file__)], env=env))
+    sys.exit(run_under_lib(__file__, env))
 
 from Cryptodome.Cipher import AES  # noqa: E402
 from Cryptodome.Hash import CMAC, HMAC, SHA256  # noqa: E402
 from impacket import ntlm  # noqa: E402
 from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech  # noqa: E402
 
-HOST = os.environ["SKIFF_TEST_HOST"]
-PORT = int(os.environ["SKIFF_TEST_PORT"])
-USER, PASS, SHARE = os.environ["SKIFF_TEST_USER"], os.environ["SKIFF_TEST_PASS"], os.environ["SKIFF_TEST_SHARE"]
+from skifftest import check, server, summary  # noqa: E402
+
+HOST, PORT, USER, PASS, SHARE, _ = server()
 if SAMBA:
     USER_B, PASS_B, SHARE_B = "tuser2", "tpass2", "share2"
     DIR_B = os.path.join(os.environ["SKIFF_TEST_DIR"], "samba", "share2")
@@ -57,19 +56,6 @@ NEGOTIATE, SESSION_SETUP, TREE_CONNECT, CREATE, CLOSE, WRITE, CANCEL, CHANGE_NOT
 FLAGS_RESPONSE, FLAGS_ASYNC, FLAGS_SIGNED = 0x1, 0x2, 0x8
 SUCCESS, PENDING, MORE_PROCESSING, ACCESS_DENIED, CANCELLED = \
     0, 0x103, 0xC0000016, 0xC0000022, 0xC0000120
-
-passed = failed = 0
-
-
-def check(desc, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {desc}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL  {desc}" + (f"\n      {detail}" if detail else ""), flush=True)
-
 
 def kdf(key, label, context):
     """SP800-108 counter mode, HMAC-SHA256, one block, L = 128 (MS-SMB2 3.1.4.2)."""
@@ -335,5 +321,4 @@ try:
     main()
 except Exception as e:  # a broken exchange is a failure, with what happened
     check("the exchange completes", False, f"{type(e).__name__}: {e}")
-print(f"{passed} checks passed, {failed} failed")
-sys.exit(0 if failed == 0 and passed > 0 else 1)
+sys.exit(summary())

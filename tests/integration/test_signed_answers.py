@@ -15,15 +15,13 @@ With no SKIFF_TEST_PORT in the environment it starts the server itself through
 tests/integration/lib.sh with "server signing = mandatory"."""
 
 import os
-import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+from skifftest import run_under_lib
 
 if "SKIFF_TEST_PORT" not in os.environ:
     env = dict(os.environ, SKIFF_TEST_SIGNING="mandatory")
-    sys.exit(subprocess.call(["bash", os.path.join(HERE, "lib.sh"), "run", sys.executable,
-                              os.path.abspath(__file__)], env=env))
+    sys.exit(run_under_lib(__file__, env))
 
 import hashlib  # noqa: E402  (only needed once a server runs)
 import hmac  # noqa: E402
@@ -38,11 +36,9 @@ from impacket.smb3structs import (  # noqa: E402
     SMB2_NEGOTIATE_SIGNING_REQUIRED, SMB2_SESSION_SETUP, SMB2Close, SMB2Create,
     SMB2SessionSetup, SMB2SessionSetup_Response)
 
-HOST = os.environ["SKIFF_TEST_HOST"]
-PORT = int(os.environ["SKIFF_TEST_PORT"])
-USER = os.environ["SKIFF_TEST_USER"]
-PASS = os.environ["SKIFF_TEST_PASS"]
-SHARE = os.environ["SKIFF_TEST_SHARE"]
+from skifftest import SigningSMB3, check, server, summary  # noqa: E402
+
+HOST, PORT, USER, PASS, SHARE, _ = server()
 
 STATUS_SUCCESS = 0
 STATUS_MORE_PROCESSING_REQUIRED = 0xC0000016
@@ -51,31 +47,6 @@ STATUS_OBJECT_NAME_NOT_FOUND = 0xC0000034
 STATUS_LOGON_FAILURE = 0xC000006D
 STATUS_INVALID_PARAMETER = 0xC000000D
 STATUS_USER_SESSION_DELETED = 0xC0000203
-
-passed = 0
-failed = 0
-
-
-def check(desc, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok    {desc}", flush=True)
-    else:
-        failed += 1
-        print(f"FAIL  {desc}" + (f"\n      {detail}" if detail else ""), flush=True)
-
-
-class Client(smb3.SMB3):
-    """impacket's SMB3 requiring signing and refusing encryption (an encrypted request carries
-    no signature, so there would be nothing to check)."""
-
-    def negotiateSession(self, preferredDialect=None, negSessionResponse=None):
-        self.RequireMessageSigning = True
-        super().negotiateSession(preferredDialect, negSessionResponse)
-        self._Connection["RequireSigning"] = True
-        self._Connection["SupportsEncryption"] = False
-
 
 class Answer:
     """One response message as received: status, flags, session id, signature check."""
@@ -172,7 +143,7 @@ def reauth(low, password, sign_first="good", sign_second="good"):
 
 
 def connect(dialect):
-    low = Client(HOST, HOST, sess_port=PORT, timeout=10, preferredDialect=dialect)
+    low = SigningSMB3(HOST, HOST, sess_port=PORT, timeout=10, preferredDialect=dialect)
     low.login(USER, PASS)
     return low
 
@@ -309,8 +280,7 @@ def main():
             test_dialect(label, dialect)
         except Exception as e:  # noqa: BLE001  (report, go on with the next dialect)
             check(f"{label}: no unexpected error", False, repr(e))
-    print(f"{passed} checks passed, {failed} failed", flush=True)
-    return 0 if failed == 0 and passed > 0 else 1
+    return summary()
 
 
 if __name__ == "__main__":
