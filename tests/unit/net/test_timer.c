@@ -44,6 +44,14 @@ static void record(void *arg, bool cancelled)
 	pthread_mutex_unlock(&fired.lock);
 }
 
+static int fired_count(void)
+{
+	pthread_mutex_lock(&fired.lock);
+	int n = fired.n;
+	pthread_mutex_unlock(&fired.lock);
+	return n;
+}
+
 static void pause_ms(long ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
@@ -63,7 +71,7 @@ static void test_order_and_cancel(void **state)
 	assert_true(net_timers_add(t, now + 200, record, (void *)2));
 	assert_true(net_timers_add(t, now + 200, record, (void *)22));
 	assert_true(net_timers_add(t, now + 60000, record, (void *)99));   /* never due here */
-	for (int i = 0; i < 100 && fired.n < 4; i++)
+	for (int i = 0; i < 100 && fired_count() < 4; i++)
 		pause_ms(20);
 	pthread_mutex_lock(&fired.lock);
 	assert_int_equal(fired.n, 4);
