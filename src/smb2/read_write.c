@@ -14,10 +14,11 @@ static NTSTATUS read_pipe(struct smb2_req *req, struct smb2_open *op, uint32_t l
 {
 	size_t fixed_at = req->out->len;
 
-	smb2_read_rsp_encode_fixed(req->out, req->hdr_off, 0, 0);
-	size_t data_at = req->out->len;
+	/* Before the body is begun: an error answer carries the error body, not a READ's. */
 	if (!smb2_req_response_fits(req, length))
 		return STATUS_INSUFFICIENT_RESOURCES;
+	smb2_read_rsp_encode_fixed(req->out, req->hdr_off, 0, 0);
+	size_t data_at = req->out->len;
 	NTSTATUS st = smb2_pipe_read(op->pipe, req->out, length);
 	if (st != STATUS_SUCCESS && st != STATUS_BUFFER_OVERFLOW) {
 		req->out->len = fixed_at;

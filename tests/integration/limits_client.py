@@ -134,6 +134,40 @@ def sizes():
     low.close(tid, dfid)
 
 
+def send_read_compound(low, reads):
+    """Send READs (tree id, file id, length, credit charge) as one unrelated compound; returns
+    the response frame and each answer's (status, body StructureSize)."""
+    first = low._Connection["SequenceWindow"]
+    chunks, mid = [], first
+    for i, (tid, fid, length, charge) in enumerate(reads):
+        p = SMB2Packet()
+        p["Command"] = SMB2_READ
+        p["TreeID"] = tid
+        p["SessionID"] = low._Session["SessionID"]
+        p["CreditCharge"] = charge
+        p["CreditRequestResponse"] = charge
+        p["MessageID"] = mid
+        p["Data"] = read_req(fid, length)
+        data = p.getData()
+        if i < len(reads) - 1:
+            data += b"\0" * ((8 - len(data) % 8) % 8)
+            p["NextCommand"] = len(data)
+            data = p.getData() + b"\0" * ((8 - len(p.getData()) % 8) % 8)
+        chunks.append(data)
+        mid += charge
+    low._Connection["SequenceWindow"] = mid
+    low._NetBIOSSession.send_packet(b"".join(chunks))
+    frame = low._NetBIOSSession.recv_packet(120).get_trailer()
+    answers, off = [], 0
+    while True:
+        status, nxt = struct.unpack_from("<L", frame, off + 8)[0], struct.unpack_from("<L", frame, off + 20)[0]
+        answers.append((status, struct.unpack_from("<H", frame, off + 64)[0]))
+        if not nxt or len(answers) > len(reads):
+            break
+        off += nxt
+    return frame, answers
+
+
 # ---------------------------------------------------------------------------------------------
 def compound():
     """40 READs of 8 MiB in one compound (5120 credits, all granted): the first is answered,
@@ -145,36 +179,11 @@ def compound():
         ans = send(low, tid, SMB2_ECHO, SMB2Echo())
     rss_before = vm("VmRSS")
     hwm_before = vm("VmHWM")
-    first = low._Connection["SequenceWindow"]
-    chunks = []
-    for i in range(nreads):
-        p = SMB2Packet()
-        p["Command"] = SMB2_READ
-        p["TreeID"] = tid
-        p["SessionID"] = low._Session["SessionID"]
-        p["CreditCharge"] = charge
-        p["CreditRequestResponse"] = charge
-        p["MessageID"] = first + i * charge
-        p["Data"] = read_req(fid, 8 * MIB)
-        data = p.getData()
-        if i < nreads - 1:
-            data += b"\0" * ((8 - len(data) % 8) % 8)
-            p["NextCommand"] = len(data)
-            data = p.getData() + b"\0" * ((8 - len(p.getData()) % 8) % 8)
-        chunks.append(data)
-    low._Connection["SequenceWindow"] = first + nreads * charge
-    low._NetBIOSSession.send_packet(b"".join(chunks))
     t0 = time.monotonic()
-    frame = low._NetBIOSSession.recv_packet(120).get_trailer()
+    frame, answers = send_read_compound(low, [(tid, fid, 8 * MIB, charge)] * nreads)
     elapsed = time.monotonic() - t0
     hwm_after = vm("VmHWM")
-    statuses, off = [], 0
-    while True:
-        status, nxt = struct.unpack_from("<L", frame, off + 8)[0], struct.unpack_from("<L", frame, off + 20)[0]
-        statuses.append(status)
-        if not nxt or len(statuses) > nreads:
-            break
-        off += nxt
+    statuses = [st for st, _ in answers]
     check("compound: one answer per READ", len(statuses) == nreads, f"{len(statuses)} answers")
     check("compound: the first 8 MiB READ is answered", statuses[:1] == [STATUS_SUCCESS],
           " ".join(map(st_name, statuses[:3])))
@@ -190,6 +199,18 @@ def compound():
           f"grew {grew // MIB} MiB")
     ans = send(low, tid, SMB2_ECHO, SMB2Echo())
     check("compound: the connection still works", ans["Status"] == STATUS_SUCCESS)
+
+    # A named pipe's READ past the budget is refused the same way: an error answer (body
+    # StructureSize 9), not a READ body under an error status.
+    ipc = low.connectTree("IPC$")
+    pipe = low.create(ipc, "srvsvc", FILE_READ_DATA | FILE_WRITE_DATA,
+                      FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_NON_DIRECTORY_FILE, FILE_OPEN,
+                      FILE_ATTRIBUTE_NORMAL)
+    _, answers = send_read_compound(low, [(tid, fid, 8 * MIB, charge), (ipc, pipe, 128 * 1024, 2)])
+    check("compound: a pipe READ past the budget gets INSUFFICIENT_RESOURCES as an error answer",
+          answers[1:] == [(STATUS_INSUFFICIENT_RESOURCES, 9)], repr(answers))
+    ans = send(low, tid, SMB2_ECHO, SMB2Echo())
+    check("compound: the connection still works after the pipe READ", ans["Status"] == STATUS_SUCCESS)
 
 
 # ---------------------------------------------------------------------------------------------
