@@ -247,12 +247,12 @@ static struct net_frame *frame_init(struct net_frame *f, size_t len)
 	return f;
 }
 
-struct net_frame *net_frame_alloc(size_t len)
+/* A kept buffer that holds len bytes, or a fresh one of cap bytes. */
+static struct net_frame *frame_take_or_new(size_t len, size_t cap)
 {
 	struct net_frame *f = frame_cache_take(len);
 
 	if (!f) {
-		size_t cap = frame_cap_for(len);
 		f = malloc(sizeof(*f) + cap);
 		if (!f)
 			return NULL;
@@ -261,22 +261,20 @@ struct net_frame *net_frame_alloc(size_t len)
 	return frame_init(f, len);
 }
 
+struct net_frame *net_frame_alloc(size_t len)
+{
+	return frame_take_or_new(len, frame_cap_for(len));
+}
+
 /* A kept buffer costs no new memory; a fresh one starts small so that a peer that announces
  * megabytes and sends little holds little. */
 struct net_frame *net_frame_alloc_partial(size_t len, size_t have)
 {
-	struct net_frame *f = frame_cache_take(len);
+	size_t cap = have > NET_PARTIAL_MIN ? have : NET_PARTIAL_MIN;
 
-	if (!f) {
-		size_t cap = have > NET_PARTIAL_MIN ? have : NET_PARTIAL_MIN;
-		if (cap > frame_cap_for(len))
-			cap = frame_cap_for(len);
-		f = malloc(sizeof(*f) + cap);
-		if (!f)
-			return NULL;
-		f->cap = cap;
-	}
-	return frame_init(f, len);
+	if (cap > frame_cap_for(len))
+		cap = frame_cap_for(len);
+	return frame_take_or_new(len, cap);
 }
 
 struct net_frame *net_frame_grow(struct net_frame *f, size_t need)
