@@ -381,6 +381,15 @@ void smb2_send_response(struct smb2_conn *c, struct wr *out, struct smb2_session
 	smb2_send_response_at(c, out, enc, 0);
 }
 
+/* Now, or at due_ms (a failed logon's held answer); 0 is now without reading the clock. */
+static void send_frame(struct smb2_conn *c, uint8_t *buf, size_t len, uint64_t due_ms)
+{
+	if (due_ms)
+		net_conn_send_at(c->net, buf, len, due_ms);
+	else
+		net_conn_send(c->net, buf, len);
+}
+
 void smb2_send_response_at(struct smb2_conn *c, struct wr *out, struct smb2_session *enc,
 			   uint64_t due_ms)
 {
@@ -390,10 +399,7 @@ void smb2_send_response_at(struct smb2_conn *c, struct wr *out, struct smb2_sess
 		return;
 	if (!enc) {
 		uint8_t *buf = wr_steal(out, &olen);
-		if (due_ms)
-			net_conn_send_at(c->net, buf, olen - 4, due_ms);
-		else
-			net_conn_send(c->net, buf, olen - 4);
+		send_frame(c, buf, olen - 4, due_ms);
 		return;
 	}
 	size_t plen = out->len - 4;
@@ -406,10 +412,7 @@ void smb2_send_response_at(struct smb2_conn *c, struct wr *out, struct smb2_sess
 		net_conn_close(c->net);
 		return;
 	}
-	if (due_ms)
-		net_conn_send_at(c->net, buf, SMB2_TRANSFORM_HDR_SIZE + plen, due_ms);
-	else
-		net_conn_send(c->net, buf, SMB2_TRANSFORM_HDR_SIZE + plen);
+	send_frame(c, buf, SMB2_TRANSFORM_HDR_SIZE + plen, due_ms);
 }
 
 static void process_compound(struct smb2_conn *c, const uint8_t *frame, size_t len,
