@@ -27,12 +27,10 @@ struct net_timers {
 	pthread_t thread;
 };
 
+/* CLOCK_MONOTONIC in milliseconds: core's clock, which the log limiter reads too. */
 uint64_t net_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return ratelimit_now_ms();
 }
 
 static bool earlier(const struct net_timer *a, const struct net_timer *b)
