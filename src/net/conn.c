@@ -33,7 +33,7 @@ struct net_conn *net_conn_new(struct net_loop *loop, int fd)
 	c->fd = fd;
 	c->rcvlowat = 1;
 	c->loop = loop;
-	c->connected_at = net_now();
+	atomic_init(&c->unauth_since, net_now());
 	atomic_init(&c->max_frame, loop->srv->cfg.preauth_max_frame);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);

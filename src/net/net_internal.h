@@ -80,7 +80,10 @@ struct net_conn {
 
 	unsigned char addr[16];      /* peer address (IPv4 as v4-mapped), counted per address */
 	bool addr_counted;           /* holds a count in the server's address table */
-	long long connected_at;      /* monotonic seconds */
+	/* Start of the unauthenticated clock (monotonic seconds): the connect, restarted when a
+	 * delayed answer goes out, since the time the server itself holds an answer back is not
+	 * the client's to lose. */
+	atomic_llong unauth_since;
 	_Atomic uint32_t max_frame;  /* preauth_max_frame, then max_frame once authenticated */
 	atomic_bool authenticated;
 

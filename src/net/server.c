@@ -254,8 +254,9 @@ static void reap_idle(struct net_loop *loop)
 	for (struct net_conn *c = loop->conns; c; c = c->loop_next) {
 		if (atomic_load(&c->close_requested))
 			continue;
-		if (unauth && !atomic_load(&c->authenticated) &&
-		    now - c->connected_at >= (long long)unauth) {
+		/* A connection waiting for a delayed answer (a failed logon) is not idle. */
+		if (unauth && !atomic_load(&c->authenticated) && !atomic_load(&c->delayed) &&
+		    now - atomic_load(&c->unauth_since) >= (long long)unauth) {
 			log_msg_ratelimited(&s->rl_unauth, LOG_INFO,
 					    "%s: not authenticated after %u s, dropping", c->peer, unauth);
 			net_conn_close(c);

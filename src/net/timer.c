@@ -180,6 +180,8 @@ static void send_delayed(void *arg, bool cancelled)
 {
 	struct delayed_frame *d = arg;
 
+	if (!cancelled)
+		atomic_store(&d->c->unauth_since, net_now());
 	atomic_fetch_sub(&d->c->delayed, 1);
 	if (cancelled)
 		free(d->buf);
