@@ -45,6 +45,8 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 		goto fail;
 	atomic_init(&s->next_session_id, first_id);
 	atomic_init(&s->next_volatile, 0);
+	if (!smb2_open_table_init(s))
+		goto fail;
 	s->max_read = s->max_write = s->max_trans = SMB2_MAX_IO;
 	if (!smb2_user_opens_init(s))
 		goto fail;
@@ -89,6 +91,7 @@ void smb2_server_free(struct smb2_server *s)
 	auth_throttle_free(s->throttle);
 	ratelimit_destroy(&s->failed_logon_log);
 	smb2_sessions_fini(s);
+	smb2_open_table_fini(s);
 	if (s->user_opens_ready)
 		smb2_user_opens_fini(s);
 	free(s);

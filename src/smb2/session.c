@@ -168,8 +168,9 @@ struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, str
 	if (!op)
 		return NULL;
 	(void)c;
+	atomic_init(&op->refs, 1);   /* the session table's */
 	op->volatile_id = atomic_fetch_add(&s->srv->next_volatile, 1) + 1;
-	op->persistent_id = op->volatile_id;
+	smb2_open_table_insert(s->srv, op);
 	op->vfs = vo;
 	op->sess = s;
 	op->tree = t;
@@ -216,6 +217,7 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 			*pp = op->next;
 			break;
 		}
+	smb2_open_table_remove(s->srv, op);   /* first: no lookup finds it half closed */
 	if (op->pipe) {
 		smb2_pipe_close(op->pipe);
 		if (meta)
@@ -226,7 +228,11 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 	if (op->charged)
 		smb2_open_uncharge(s->srv, op->owner);
 	free(op->dir_pattern);
-	free(op);
+	op->dir_pattern = NULL;
+	op->vfs = NULL;
+	op->pipe = NULL;
+	atomic_store(&op->closed, true);
+	smb2_open_put(op);
 	if (--s->nopens == 0)
 		pin_channels(s, false);
 }

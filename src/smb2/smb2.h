@@ -69,6 +69,12 @@ struct smb2_server {
 	size_t neg_token_len;
 	atomic_uint_fast64_t next_session_id;
 	atomic_uint_fast64_t next_volatile;     /* FileId.Volatile, unique server-wide */
+	/* MS-SMB2 3.3.1.5 GlobalOpenTable (open_table.c), by persistent id: open_lock (a leaf)
+	 * guards the buckets, nopens_global and the chains through smb2_open.global_next. */
+	pthread_mutex_t open_lock;
+	struct smb2_open **open_buckets;
+	size_t n_open_buckets, nopens_global;
+	atomic_uint_fast64_t next_persistent;   /* FileId.Persistent, from a random start */
 	uint32_t max_read, max_write, max_trans;
 	struct auth_throttle *throttle; /* failed-logon schedule; NULL with a delay of 0 */
 	struct ratelimit failed_logon_log;
@@ -193,9 +199,18 @@ struct smb2_async {
 
 #define SMB2_MAX_ASYNC_PER_CONN 512
 
-/* An open (Session.OpenTable entry): guarded by its session's lock unless marked otherwise. */
+/*
+ * An open: in its session's table (Session.OpenTable, by volatile id) and in the server's
+ * (GlobalOpenTable, by persistent id). Guarded by its session's lock unless marked otherwise.
+ * Reference counted (open_table.c): the session's table holds the first reference, lookups in
+ * the server's table take more. smb2_open_close releases the file, takes the open out of both
+ * tables, marks it closed and drops the session's reference; the memory goes at the last put.
+ */
 struct smb2_open {
-	struct smb2_open *next;         /* hash chain */
+	struct smb2_open *next;         /* session table's hash chain */
+	struct smb2_open *global_next;  /* server table's chain, under the server's open_lock */
+	atomic_uint refs;
+	atomic_bool closed;             /* closed by its session; only the ids are left valid */
 	struct oplock_grant *oplock;    /* guarded by the oplock table lock (oplock.c) */
 	struct notify_watch *notify;    /* guarded by the watch lock (notify.c) */
 	uint8_t oplock_level;
@@ -393,6 +408,18 @@ void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_
 struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
 				struct vfs_open *vo);
 struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, uint64_t volatile_id);
+
+/* The server's open table (open_table.c). smb2_open_lookup finds any session's open by its
+ * persistent id and takes a reference (smb2_open_put); insert allocates the persistent id. */
+bool smb2_open_table_init(struct smb2_server *srv);
+void smb2_open_table_fini(struct smb2_server *srv);
+void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op);
+void smb2_open_table_remove(struct smb2_server *srv, struct smb2_open *op);
+struct smb2_open *smb2_open_lookup(struct smb2_server *srv, uint64_t persistent);
+size_t smb2_open_table_count(struct smb2_server *srv);
+void smb2_open_ref(struct smb2_open *op);
+void smb2_open_put(struct smb2_open *op);
+bool smb2_open_closed(const struct smb2_open *op);
 void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
 /* Resolve a FileId in a request: the related-compound placeholder (all 0xFF) means the FileId
  * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's. */

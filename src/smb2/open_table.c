@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The server's open table (MS-SMB2 3.3.1.5 GlobalOpenTable): every open of every session, found
+ * by its persistent id (Open.DurableFileId), which is allocated here and independent of the
+ * volatile id the session's own table uses (Open.FileId). What needs an open regardless of the
+ * session that made it finds it here: a durable reconnect, a lease break to another session, a
+ * break timeout. Opens are reference counted: the session's table holds the reference made with
+ * the open, each lookup here takes one more; the open is freed at the last put, so a holder may
+ * look at an open its session closed meanwhile (smb2_open_closed() tells).
+ *
+ * Locking: `open_lock` guards the buckets and the chains through smb2_open.global_next; it is
+ * a leaf (nothing is called while it is held).
+ */
+#include <stdlib.h>
+
+#include "crypto/crypto.h"
+#include "smb2/smb2.h"
+
+#define OPEN_TABLE_MIN_BUCKETS 256
+
+static size_t bucket_of(uint64_t persistent, size_t nbuckets)
+{
+	return (size_t)((persistent * 0x9E3779B97F4A7C15ull) >> 32) & (nbuckets - 1);
+}
+
+bool smb2_open_table_init(struct smb2_server *srv)
+{
+	uint64_t first;
+
+	srv->open_buckets = calloc(OPEN_TABLE_MIN_BUCKETS, sizeof(*srv->open_buckets));
+	if (!srv->open_buckets)
+		return false;
+	/* A random start: persistent ids of one server run are not guessable from volatile ids
+	 * or from an earlier run's (durable handles must not resolve across restarts by luck). */
+	if (!crypto_random(&first, sizeof(first))) {
+		free(srv->open_buckets);
+		srv->open_buckets = NULL;
+		return false;
+	}
+	srv->n_open_buckets = OPEN_TABLE_MIN_BUCKETS;
+	srv->nopens_global = 0;
+	atomic_init(&srv->next_persistent, first);
+	pthread_mutex_init(&srv->open_lock, NULL);
+	return true;
+}
+
+void smb2_open_table_fini(struct smb2_server *srv)
+{
+	if (!srv->open_buckets)
+		return;
+	/* Sessions close their opens before the server goes; nothing is left to free here. */
+	free(srv->open_buckets);
+	srv->open_buckets = NULL;
+	pthread_mutex_destroy(&srv->open_lock);
+}
+
+/* Double the buckets when the table holds more opens than buckets; a failed grow keeps the
+ * old size (chains only get longer). */
+static void grow(struct smb2_server *srv)
+{
+	size_t n = srv->n_open_buckets * 2;
+	struct smb2_open **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return;
+	for (size_t i = 0; i < srv->n_open_buckets; i++)
+		for (struct smb2_open *op = srv->open_buckets[i], *next; op; op = next) {
+			next = op->global_next;
+			size_t k = bucket_of(op->persistent_id, n);
+			op->global_next = b[k];
+			b[k] = op;
+		}
+	free(srv->open_buckets);
+	srv->open_buckets = b;
+	srv->n_open_buckets = n;
+}
+
+static struct smb2_open *find_locked(struct smb2_server *srv, uint64_t persistent)
+{
+	for (struct smb2_open *op = srv->open_buckets[bucket_of(persistent, srv->n_open_buckets)]; op;
+	     op = op->global_next)
+		if (op->persistent_id == persistent)
+			return op;
+	return NULL;
+}
+
+void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op)
+{
+	pthread_mutex_lock(&srv->open_lock);
+	/* 0 and all-ones are never ids (all-ones is the compound's "previous open"); a 64-bit
+	 * counter does not come round to a live id, but the check costs nothing. */
+	do
+		op->persistent_id = atomic_fetch_add(&srv->next_persistent, 1);
+	while (op->persistent_id == 0 || op->persistent_id == UINT64_MAX ||
+	       find_locked(srv, op->persistent_id));
+	if (srv->nopens_global >= srv->n_open_buckets)
+		grow(srv);
+	size_t k = bucket_of(op->persistent_id, srv->n_open_buckets);
+	op->global_next = srv->open_buckets[k];
+	srv->open_buckets[k] = op;
+	srv->nopens_global++;
+	pthread_mutex_unlock(&srv->open_lock);
+}
+
+void smb2_open_table_remove(struct smb2_server *srv, struct smb2_open *op)
+{
+	pthread_mutex_lock(&srv->open_lock);
+	for (struct smb2_open **pp = &srv->open_buckets[bucket_of(op->persistent_id, srv->n_open_buckets)];
+	     *pp; pp = &(*pp)->global_next)
+		if (*pp == op) {
+			*pp = op->global_next;
+			op->global_next = NULL;
+			srv->nopens_global--;
+			break;
+		}
+	pthread_mutex_unlock(&srv->open_lock);
+}
+
+struct smb2_open *smb2_open_lookup(struct smb2_server *srv, uint64_t persistent)
+{
+	pthread_mutex_lock(&srv->open_lock);
+	struct smb2_open *op = find_locked(srv, persistent);
+	if (op)
+		smb2_open_ref(op);
+	pthread_mutex_unlock(&srv->open_lock);
+	return op;
+}
+
+size_t smb2_open_table_count(struct smb2_server *srv)
+{
+	pthread_mutex_lock(&srv->open_lock);
+	size_t n = srv->nopens_global;
+	pthread_mutex_unlock(&srv->open_lock);
+	return n;
+}
+
+void smb2_open_ref(struct smb2_open *op)
+{
+	atomic_fetch_add(&op->refs, 1);
+}
+
+void smb2_open_put(struct smb2_open *op)
+{
+	if (op && atomic_fetch_sub(&op->refs, 1) == 1)
+		free(op);
+}
+
+bool smb2_open_closed(const struct smb2_open *op)
+{
+	return atomic_load(&op->closed);
+}
