@@ -191,7 +191,9 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	op->charged = true;
 	op->owner = owner;
 	op->access = res.granted_access;
-	uint8_t oplock = smb2_oplock_grant(req, op, in.requested_oplock_level);
+	/* `oplocks = no`: the share grants none (docs/CONFIG.md) */
+	uint8_t oplock = smb2_oplock_grant(req, op, tree->share->cfg->oplocks ? in.requested_oplock_level
+								      : SMB2_OPLOCK_LEVEL_NONE);
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = op->persistent_id;
 	req->cmp->fid_volatile = op->volatile_id;

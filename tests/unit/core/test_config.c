@@ -106,7 +106,8 @@ static void test_every_key(void **state)
 		"  valid users = alice, bob\n"
 		"  comment = Team data ; inline comment\n"
 		"  browseable = no\n"
-		"  guest ok = yes\n");
+		"  guest ok = yes\n"
+		"  oplocks = no\n");
 
 	if (!c)
 		fail_msg("%s", err);
@@ -144,6 +145,7 @@ static void test_every_key(void **state)
 	assert_string_equal(s->comment, "Team data");
 	assert_false(s->browseable);
 	assert_true(s->guest_ok);
+	assert_false(s->oplocks);
 	assert_int_equal(s->line, 22);
 	cfg_free(c);
 }
@@ -164,6 +166,7 @@ static void test_share_defaults_and_lookup(void **state)
 	assert_true(s->read_only);
 	assert_true(s->browseable);
 	assert_false(s->guest_ok);
+	assert_true(s->oplocks);
 	assert_int_equal(s->n_valid_users, 0);
 	assert_true(cfg_share_user_allowed(s, "anyone"));
 	assert_string_equal(cfg_find_share(c, "Other")->path, "/srv");
