@@ -281,6 +281,7 @@ NTSTATUS smb2_lease_open(struct smb2_leases *t, const uint8_t client_guid[16],
 			l->state = SMB2_LEASE_NONE;
 			l->breaking = false;
 			l->timer = 0;
+			l->timer_arg = NULL;
 		}
 		l->opens++;
 		*out = l;
@@ -334,6 +335,12 @@ bool smb2_lease_close(struct smb2_leases *t, struct smb2_lease *l)
 {
 	if (l->opens > 0)
 		l->opens--;
+	if (l->opens == 0) {
+		l->state = SMB2_LEASE_NONE;
+		l->breaking = false;
+		l->timer = 0;   /* a timer still holding it finds it stopped */
+		l->timer_arg = NULL;
+	}
 	return maybe_free(t, l);
 }
 

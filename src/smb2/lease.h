@@ -56,6 +56,7 @@ struct smb2_lease {
 	unsigned opens;                 /* [L] opens holding the lease */
 	unsigned refs;                  /* [L] other holders (timers) */
 	uint64_t timer;                 /* [L] the break's timeout timer, 0 for none */
+	void *timer_arg;                /* [L] its argument, freed by whoever stops it */
 };
 
 /* A lease break notification to send (MS-SMB2 2.2.23.2), made by a state change. */
@@ -191,11 +192,29 @@ NTSTATUS smb2_lease_open(struct smb2_leases *t, const uint8_t client_guid[16],
 /* [L] The first grant of a new lease: state and, when it is not none, the epoch raised. */
 void smb2_lease_set_initial(struct smb2_lease *l, uint32_t state);
 
-/* [L] An open of the lease closed; the lease goes with its last open and reference. Returns
- * true when it was freed. */
+/* [L] An open of the lease closed. With its last open the lease is over (no state, no break in
+ * flight, a late ack finds nothing to acknowledge); its memory goes with the last reference too.
+ * Returns true when it was freed. */
 bool smb2_lease_close(struct smb2_leases *t, struct smb2_lease *l);
 /* [L] Holders other than opens (a break timer). */
 void smb2_lease_ref(struct smb2_lease *l);
 bool smb2_lease_unref(struct smb2_leases *t, struct smb2_lease *l);
+
+/* ---- On the wire (lease_io.c) ---- */
+
+struct net_conn;
+
+/*
+ * Whether a CREATE's RqLs context is acted on (MS-SMB2 3.3.5.9.8): RequestedOplockLevel LEASE,
+ * dialect 2.1 or later and the share's `leases` on; a v2 context on 2.1 is read as v1. True
+ * with the request in `out`; false when there is none to act on, or (*st not SUCCESS) when the
+ * context is malformed.
+ */
+bool smb2_lease_create_request(uint16_t dialect, bool share_leases, uint8_t requested_oplock_level,
+			       const struct smb2_create_ctx_list *contexts, struct smb2_lease_req *out,
+			       NTSTATUS *st);
+
+/* Send a Lease Break Notification (2.2.23.2) on `nc`. */
+void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m);
 
 #endif

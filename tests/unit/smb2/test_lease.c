@@ -513,9 +513,16 @@ static void table_refs(void **state)
 
 	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &l, &created), STATUS_SUCCESS);
 	smb2_lease_set_initial(l, st("RH"));
+	struct smb2_lease_break_msg msg;
+	assert_true(smb2_lease_break_start(l, R, &msg));
+	l->timer = 42;
 	smb2_lease_ref(l);
 	assert_false(smb2_lease_close(t, l));
 	assert_ptr_equal(smb2_lease_lookup(t, GUID1, r.key), l);
+	/* Its last open gone, the lease is over: no state, no break, no timer to honour. */
+	assert_int_equal(l->state, 0);
+	assert_false(l->breaking);
+	assert_int_equal(l->timer, 0);
 	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_B, &again, &created), STATUS_SUCCESS);
 	assert_ptr_equal(again, l);
 	assert_false(created);
