@@ -10,9 +10,25 @@
 
 #include <cmocka.h>
 
+#include "net/net.h"
 #include "smb2/lease.h"
+#include "smb2/wire/header.h"
+#include "smb2/wire/negotiate.h"
+#include "smb2/wire/oplock_break.h"
 #include "smb2/wire/types.h"
 #include "vfs/vfs.h"
+
+/* What smb2_lease_send_break put on the wire (the transport is not linked in). */
+static uint8_t *sent;
+static size_t sent_len;
+
+void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
+{
+	(void)c;
+	free(sent);
+	sent = buf;
+	sent_len = len;
+}
 
 #define R SMB2_LEASE_R
 #define H SMB2_LEASE_H
@@ -445,6 +461,111 @@ static void response_fields(void **state)
 	assert_int_equal(rsp.parent_key[0], 0);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* MS-SMB2 2.2.23.2: the notification's fields where the client reads them. */
+static void break_notification_bytes(void **state)
+{
+	(void)state;
+	struct smb2_lease_break_msg m = { .from = st("RHW"), .to = st("RH"), .epoch = 0x4713,
+					  .ack_required = true };
+	m.key[0] = 0x0D;
+	m.key[15] = 0xBA;
+	smb2_lease_send_break(NULL, &m);
+	assert_non_null(sent);
+	/* after the 4-byte transport header: the SMB2 header, then the 44-byte body */
+	assert_int_equal(sent_len, SMB2_HDR_SIZE + SMB2_LEASE_BREAK_NOTIFY_SS);
+	const uint8_t *h = sent + 4;
+	assert_memory_equal(h, "\xfeSMB", 4);
+	assert_int_equal(h[12] | h[13] << 8, SMB2_OPLOCK_BREAK);
+	assert_int_equal(get32(h + 16) & SMB2_FLAGS_SERVER_TO_REDIR, SMB2_FLAGS_SERVER_TO_REDIR);
+	for (int i = 24; i < 32; i++)
+		assert_int_equal(h[i], 0xFF);   /* MessageId all ones */
+	const uint8_t *b = h + SMB2_HDR_SIZE;
+	assert_int_equal(b[0] | b[1] << 8, 44);
+	assert_int_equal(b[2] | b[3] << 8, 0x4713);
+	assert_int_equal(get32(b + 4), SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED);
+	assert_int_equal(b[8], 0x0D);
+	assert_int_equal(b[23], 0xBA);
+	assert_int_equal(get32(b + 24), st("RHW"));
+	assert_int_equal(get32(b + 28), st("RH"));
+	m.ack_required = false;
+	smb2_lease_send_break(NULL, &m);
+	assert_int_equal(get32(sent + 4 + SMB2_HDR_SIZE + 4), 0);
+	free(sent);
+	sent = NULL;
+}
+
+/* RqLs bodies: v1 (32 bytes) and v2 (52 bytes). */
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* MS-SMB2 3.3.5.9.8: which CREATEs' lease requests are acted on. */
+static void create_request_gating(void **state)
+{
+	(void)state;
+	uint8_t v1[32] = { 0x11 }, v2[52] = { 0x22 }, bad[31] = { 0 };
+	put32(v1 + 16, st("RWH"));
+	put32(v2 + 16, st("RH"));
+	put32(v2 + 20, SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET);
+	v2[32] = 0x77;                /* parent key */
+	v2[48] = 0x34;                /* epoch 0x1234 */
+	v2[49] = 0x12;
+	struct smb2_create_ctx_list l = { .count = 1 };
+	l.ctx[0] = (struct smb2_create_ctx){ .name = (const uint8_t *)"RqLs", .name_len = 4,
+					      .data = v1, .data_len = sizeof(v1) };
+	struct smb2_lease_req r;
+	NTSTATUS status;
+
+	assert_true(smb2_lease_create_request(SMB2_DIALECT_210, true, SMB2_OPLOCK_LEVEL_LEASE, &l,
+					      &r, &status));
+	assert_int_equal(status, STATUS_SUCCESS);
+	assert_false(r.v2);
+	assert_int_equal(r.key[0], 0x11);
+	assert_int_equal(r.state, st("RWH"));
+	/* Not LEASE as the oplock level, 2.0.2, or `leases = no`: ignored. */
+	assert_false(smb2_lease_create_request(SMB2_DIALECT_210, true, SMB2_OPLOCK_LEVEL_BATCH, &l,
+					       &r, &status));
+	assert_false(smb2_lease_create_request(SMB2_DIALECT_202, true, SMB2_OPLOCK_LEVEL_LEASE, &l,
+					       &r, &status));
+	assert_false(smb2_lease_create_request(SMB2_DIALECT_311, false, SMB2_OPLOCK_LEVEL_LEASE, &l,
+					       &r, &status));
+	assert_int_equal(status, STATUS_SUCCESS);
+	/* v2 on 3.x keeps its parent key and epoch; on 2.1 it is read as v1. */
+	l.ctx[0].data = v2;
+	l.ctx[0].data_len = sizeof(v2);
+	assert_true(smb2_lease_create_request(SMB2_DIALECT_300, true, SMB2_OPLOCK_LEVEL_LEASE, &l,
+					      &r, &status));
+	assert_true(r.v2);
+	assert_int_equal(r.epoch, 0x1234);
+	assert_int_equal(r.parent_key[0], 0x77);
+	assert_int_equal(r.flags, SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET);
+	assert_true(smb2_lease_create_request(SMB2_DIALECT_210, true, SMB2_OPLOCK_LEVEL_LEASE, &l,
+					      &r, &status));
+	assert_false(r.v2);
+	assert_int_equal(r.epoch, 0);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(r.parent_key[0], 0);
+	assert_int_equal(r.state, st("RH"));
+	/* A body of another size fails the CREATE. */
+	l.ctx[0].data = bad;
+	l.ctx[0].data_len = sizeof(bad);
+	assert_false(smb2_lease_create_request(SMB2_DIALECT_300, true, SMB2_OPLOCK_LEVEL_LEASE, &l,
+					       &r, &status));
+	assert_int_equal(status, STATUS_INVALID_PARAMETER);
+	/* No RqLs at all: nothing to act on. */
+	l.count = 0;
+	assert_false(smb2_lease_create_request(SMB2_DIALECT_300, true, SMB2_OPLOCK_LEVEL_LEASE, &l,
+					       &r, &status));
+	assert_int_equal(status, STATUS_SUCCESS);
+}
+
 static int table_setup(void **state)
 {
 	struct smb2_leases *t = calloc(1, sizeof(*t));
@@ -612,6 +733,8 @@ int main(void)
 		cmocka_unit_test(read_only_breaks_without_ack),
 		cmocka_unit_test(timeout_drops_everything),
 		cmocka_unit_test(response_fields),
+		cmocka_unit_test(break_notification_bytes),
+		cmocka_unit_test(create_request_gating),
 		cmocka_unit_test_setup_teardown(table_key_per_file, table_setup, table_teardown),
 		cmocka_unit_test_setup_teardown(table_refs, table_setup, table_teardown),
 		cmocka_unit_test_setup_teardown(table_epochs_and_versions, table_setup,
