@@ -310,8 +310,10 @@ static NTSTATUS check_encryption_required(const struct msg_run *m)
 
 /* The thread keeps these credentials after the request (see vfs_become): the next request of the
  * same user needs no switch, and a request without a user goes back to the server. */
-static NTSTATUS become_session_user(const struct smb2_req *req)
+static NTSTATUS become_session_user(const struct msg_run *m)
 {
+	const struct smb2_req *req = m->req;
+
 	if (req->sess && req->sess->state == SESSION_VALID)
 		return vfs_become(&req->sess->ident) == STATUS_SUCCESS ? STATUS_SUCCESS
 								       : STATUS_ACCESS_DENIED;
@@ -320,44 +322,37 @@ static NTSTATUS become_session_user(const struct smb2_req *req)
 }
 
 /*
- * The checks of 3.3.5.2 in the order they must come, then the command's handler: the first check
- * that fails gives the answer's status, and the handler does not run. Each check may clear
- * req->sess so that its refusal goes unsigned.
+ * What a message goes through before its handler: the checks of 3.3.5.2, then its session's
+ * user taken on, in the order they must come: a later one relies on what an earlier one
+ * found or refused (the signature is checked on the session found, before its state or the
+ * chain's CREATE error can answer; encryption is required of the session and tree found). Each
+ * returns STATUS_SUCCESS to let the message go on, and may clear req->sess so that its refusal
+ * goes unsigned.
  */
+static NTSTATUS (*const checks_before_handler[])(const struct msg_run *m) = {
+	check_credit_charge,
+	check_transform_session,
+	find_session,
+	verify_signature,
+	check_session_state,
+	inherit_create_error,
+	find_tree,
+	check_encryption_required,
+	become_session_user,
+};
+
+/* The message's chain followed, its checks passed in order, then the command's handler; the first
+ * check that fails gives the answer's status, and the handler does not run. */
 static NTSTATUS check_and_run(const struct msg_run *m)
 {
-	NTSTATUS st;
-
 	if (!m->ci || !m->ci->fn)
 		return STATUS_INVALID_PARAMETER;
 	follow_compound_chain(m);
-	st = check_credit_charge(m);
-	if (st != STATUS_SUCCESS)
-		return st;
-	st = check_transform_session(m);
-	if (st != STATUS_SUCCESS)
-		return st;
-	st = find_session(m);
-	if (st != STATUS_SUCCESS)
-		return st;
-	st = verify_signature(m);
-	if (st != STATUS_SUCCESS)
-		return st;
-	st = check_session_state(m);
-	if (st != STATUS_SUCCESS)
-		return st;
-	st = inherit_create_error(m);
-	if (st != STATUS_SUCCESS)
-		return st;
-	st = find_tree(m);
-	if (st != STATUS_SUCCESS)
-		return st;
-	st = check_encryption_required(m);
-	if (st != STATUS_SUCCESS)
-		return st;
-	st = become_session_user(m->req);
-	if (st != STATUS_SUCCESS)
-		return st;
+	for (size_t i = 0; i < sizeof(checks_before_handler) / sizeof(checks_before_handler[0]); i++) {
+		NTSTATUS st = checks_before_handler[i](m);
+		if (st != STATUS_SUCCESS)
+			return st;
+	}
 	return m->ci->fn(m->req);
 }
 
