@@ -333,7 +333,8 @@ void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t le
 bool smb2_conn_may_run_inline(struct net_conn *nc, void *state, const uint8_t *frame, size_t len);
 void smb2_conn_close(struct net_conn *nc, void *state);
 
-/* Send a finished response PDU now (smb2_send_response, dispatch.c) or not before due_ms. */
+/* Send a finished response PDU now (smb2_send_response, dispatch_response.c) or not before
+ * due_ms. */
 void smb2_send_response_at(struct smb2_conn *c, struct wr *out, struct smb2_session *enc,
 			   uint64_t due_ms);
 
