@@ -15,8 +15,9 @@
 #include "vfs/vfs.h"   /* STATUS_INVALID_LOCK_RANGE */
 
 /* Locks one stream may hold, all owners together: past it a lock gets
- * STATUS_INSUFFICIENT_RESOURCES (every READ and WRITE on a locked file scans the table). */
-#define VFS_BRL_MAX_PER_STREAM 65536
+ * STATUS_INSUFFICIENT_RESOURCES. Every lock, READ and WRITE on a locked stream scans the table,
+ * so this bounds what one request (up to 65535 elements) can make the server compare. */
+#define VFS_BRL_MAX_PER_STREAM 16384
 
 struct vfs_brl {
 	uint64_t offset, length;

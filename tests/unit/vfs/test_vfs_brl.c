@@ -150,6 +150,21 @@ static void test_unlock_exact(void **state)
 	vfs_brl_table_free(&t);
 }
 
+/* The table is bounded; a full one refuses, and the request is undone. */
+static void test_table_bound(void **state)
+{
+	struct vfs_brl_table t = { 0 };
+	(void)state;
+
+	for (uint64_t i = 0; i < VFS_BRL_MAX_PER_STREAM; i++)
+		assert_int_equal(add(&t, i * 2, 1, A, false), STATUS_SUCCESS);
+	assert_int_equal(add(&t, 1, 1, B, false), STATUS_INSUFFICIENT_RESOURCES);
+	assert_int_equal(vfs_brl_remove(&t, 0, 1, A), STATUS_SUCCESS);
+	assert_int_equal(add(&t, 1, 1, B, false), STATUS_SUCCESS);
+	assert_int_equal(t.n, VFS_BRL_MAX_PER_STREAM);
+	vfs_brl_table_free(&t);
+}
+
 static void test_add_all_or_nothing(void **state)
 {
 	struct vfs_brl_table t = { 0 };
@@ -298,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_zero_length),
 		cmocka_unit_test(test_unlock_exact),
 		cmocka_unit_test(test_add_all_or_nothing),
+		cmocka_unit_test(test_table_bound),
 		cmocka_unit_test_setup_teardown(test_vfs_read_write_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vfs_streams_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vfs_waiters, setup, teardown),
