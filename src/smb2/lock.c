@@ -203,6 +203,11 @@ static NTSTATUS do_locks(struct smb2_req *req, struct smb2_open *op, const struc
 						.exclusive = kind == SMB2_LOCKFLAG_EXCLUSIVE_LOCK };
 		blocking = !(e.flags & SMB2_LOCKFLAG_FAIL_IMMEDIATELY);
 	}
+	/* MS-FSA 2.1.5.8, 2.1.4.12: a byte-range lock breaks the level II oplocks of the file to none
+	 * (smbtorture smb2.oplock.brl1: the locker's own too, which oplock.c does on the oplock
+	 * branch of issue 12). Windows does it only below the allocation size; that costs a stat. */
+	if (!req->resumed)
+		smb2_oplock_break_level2(req->conn, op);
 	if (blocking)
 		return lock_blocking(req, op, r);
 	/* SMB2 answers LOCK_NOT_GRANTED to every failed lock, whatever the offset or the failures
