@@ -102,7 +102,7 @@ if [ "${SKIFF_SKIP_RELEASE:-0}" != 1 ]; then
 	phase "build/ (RelWithDebInfo)"
 	if cmake_build build "release" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSKIFF_WERROR=ON; then
 		phase "ctest build/ (unit, integration, conformance)"
-		run_ctest build "build"
+		run_ctest build "build" -j "$CTEST_JOBS"
 	fi
 fi
 

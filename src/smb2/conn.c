@@ -24,6 +24,8 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 		free(s);
 		return NULL;
 	}
+	pthread_mutex_init(&s->lock_waits_lock, NULL);
+	atomic_init(&s->nlock_waits, 0);
 	s->cfg = cfg;
 	s->users = users;
 	/* Failed logons: at most 10 log lines per 10 s; the next one says how many were left out. */
@@ -94,6 +96,7 @@ void smb2_server_free(struct smb2_server *s)
 	smb2_open_table_fini(s);
 	if (s->user_opens_ready)
 		smb2_user_opens_fini(s);
+	pthread_mutex_destroy(&s->lock_waits_lock);
 	free(s);
 }
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The request path above the transport: one frame in, one response frame out. Splits compounds
- * (MS-SMB2 3.3.5.2.7), checks the credit window (3.3.5.2.3), finds the session and verifies the
- * signature (3.3.5.2.4, 3.3.5.2.9), finds the tree (3.3.5.2.11), calls the command's handler,
- * then builds, pads and signs each response.
+ * The request path above the transport: one frame in, one response frame out. Decrypts a
+ * TRANSFORM (MS-SMB2 3.3.5.2.1), splits compounds (3.3.5.2.7), and takes each message through
+ * its steps (run_message): credits, chain, session, signature, tree and encryption, handler,
+ * answer. Headers, signatures and sending are in dispatch_response.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "net/net.h"
+#include "smb2/dispatch_response.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/error.h"
 #include "smb2/wire/transform.h"
@@ -81,18 +82,337 @@ static uint32_t request_payload(const struct smb2_req *req)
 }
 
 /*
- * The unsigned errors that keep a signed request's SMB2_FLAGS_SIGNED, as Samba answers them:
- * a client does not check their signature (it may have no key that fits: another connection's
- * session, a refused binding, a malformed chain or an unknown command refused before the
- * signature could be checked) but treats a missing flag as tampering (MS-SMB2 3.2.5.1.3).
+ * What one message's steps hand on to each other; the request itself (session, tree, channel,
+ * the response being built) stays in req.
  */
-static bool keeps_signed_flag(uint16_t cmd, NTSTATUS st)
+struct msg_run {
+	struct smb2_req *req;
+	const struct smb2_command_info *ci;   /* NULL for a command beyond the table */
+	bool related;                         /* SMB2_FLAGS_RELATED_OPERATIONS as received */
+	bool first, last;                     /* its place in the compound */
+	uint16_t charge;                      /* credits it used */
+	uint16_t granted;                     /* credits its answer grants */
+};
+
+/* A related message of a chain being received (a re-run resolved its chain when it was parked). */
+static bool follows_chain(const struct msg_run *m)
 {
-	if (st == STATUS_USER_SESSION_DELETED || st == STATUS_INVALID_PARAMETER)
+	return m->related && !m->req->resumed;
+}
+
+/* The request came inside a TRANSFORM of the very session it runs in. */
+static bool decrypted_by_session(const struct smb2_req *req)
+{
+	return req->enc_sess && req->sess == req->enc_sess;
+}
+
+/* MS-SMB2 3.3.5.2: what ends the connection before anything else: a response sent to the server,
+ * anything but NEGOTIATE before NEGOTIATE. */
+static bool message_acceptable(const struct smb2_req *req)
+{
+	const struct smb2_hdr *h = &req->hdr;
+
+	if (h->flags & SMB2_FLAGS_SERVER_TO_REDIR)
+		return false;
+	return req->conn->negotiated || h->command == SMB2_NEGOTIATE;
+}
+
+/* 3.3.5.2.3: the message ids it uses must lie in the credit window, each used once; 3.3.5.4:
+ * several per request from 2.1 on (Connection.SupportsMultiCredit). CANCEL uses none, a re-run
+ * used its own the first time. False ends the connection. */
+static bool consume_credits(struct msg_run *m)
+{
+	struct smb2_conn *c = m->req->conn;
+	const struct smb2_hdr *h = &m->req->hdr;
+
+	if (h->command == SMB2_CANCEL || m->req->resumed)
 		return true;
-	return cmd == SMB2_SESSION_SETUP &&
-	       (st == STATUS_ACCESS_DENIED || st == STATUS_NOT_SUPPORTED ||
-		st == STATUS_REQUEST_OUT_OF_SEQUENCE || st == STATUS_INVALID_PARAMETER);
+	if (c->dialect >= 0x0210)
+		m->charge = h->credit_charge ? h->credit_charge : 1;
+	if (!smb2_credits_consume(&c->credits, h->message_id, m->charge)) {
+		log_info("%s: message id %llu outside the credit window, dropping", c->peer,
+			 (unsigned long long)h->message_id);
+		return false;
+	}
+	return true;
+}
+
+/* 3.3.5.2.7.2: a related message inherits the session and tree of the previous one (and the
+ * error of a failed CREATE before it, once its signature is checked: inherit_create_error). */
+static void follow_compound_chain(const struct msg_run *m)
+{
+	struct smb2_req *req = m->req;
+	struct smb2_hdr *h = &req->hdr;
+
+	if (req->resumed)
+		return;
+	if (!m->related) {
+		req->cmp->have_fid = false;   /* an unrelated message starts a new chain */
+		return;
+	}
+	h->session_id = req->cmp->session_id;
+	h->tree_id = req->cmp->tree_id;
+	/* With no session in the chain yet (a chain that starts related), the answer keeps the
+	 * request's id: a client finds by it the session an answer flagged as signed belongs to
+	 * (smbtorture smb2.compound.invalid1, with signing). */
+	if (h->session_id)
+		req->rsp_session_id = h->session_id;
+}
+
+/* 3.3.5.2.5: a large request is charged a credit per 64 KiB of the payload it carries or asks
+ * for. */
+static NTSTATUS check_credit_charge(const struct msg_run *m)
+{
+	const struct smb2_req *req = m->req;
+
+	if (!cmd_is_large_io(req->hdr.command) || req->conn->dialect < 0x0210)
+		return STATUS_SUCCESS;
+	uint32_t payload = request_payload(req);
+	uint32_t need = payload ? (payload - 1) / 65536 + 1 : 1;
+	return m->charge < need ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
+}
+
+/* 3.3.5.2.1.1: a message inside a TRANSFORM acts for the session that encrypted it and no other
+ * (Samba answers ACCESS_DENIED): the decryption vouches for that session only, and stands in for
+ * its signature (verify_signature). A related message has inherited its session. */
+static NTSTATUS check_transform_session(const struct msg_run *m)
+{
+	struct smb2_req *req = m->req;
+	const struct smb2_hdr *h = &req->hdr;
+
+	if (!req->enc_sess || h->session_id == req->enc_sess->id)
+		return STATUS_SUCCESS;
+	log_info("%s: %s for session %llx inside a TRANSFORM of session %llx refused", req->conn->peer,
+		 m->ci->name, (unsigned long long)h->session_id, (unsigned long long)req->enc_sess->id);
+	req->cmp->session_id = 0;   /* related messages after it fail too */
+	return STATUS_ACCESS_DENIED;
+}
+
+/* 3.3.5.2.9: find the session the request names, taking a reference and its lock
+ * (smb2_req_session) until process_message lets go of it. CANCEL too: it names the session of
+ * the request it cancels, and must prove it (3.3.5.16, 3.3.5.2.4) like any other request of
+ * that session. */
+static NTSTATUS find_session(const struct msg_run *m)
+{
+	struct smb2_req *req = m->req;
+	const struct smb2_hdr *h = &req->hdr;
+	bool names_session = m->ci->needs_session || (h->session_id && h->command != SMB2_NEGOTIATE);
+
+	if (!names_session)
+		return STATUS_SUCCESS;
+	req->sess = smb2_req_session(req, h->session_id);
+	/* A request names a session of this connection; only SESSION_SETUP may name one bound
+	 * elsewhere (to bind it, 3.3.5.5). */
+	if (req->sess && h->command != SMB2_SESSION_SETUP && (!req->chan || req->chan->binding))
+		req->sess = NULL;
+	if (!req->sess) {
+		req->cmp->session_id = 0;
+		/* Inside a related chain the session is the chain's, so a missing one means a
+		 * malformed chain (as Samba answers). */
+		return follows_chain(m) ? STATUS_INVALID_PARAMETER : STATUS_USER_SESSION_DELETED;
+	}
+	req->cmp->session_id = h->session_id;
+	return STATUS_SUCCESS;
+}
+
+/* 3.3.5.2.4: on a session that signs, every request must carry a valid signature — whatever
+ * SMB2_FLAGS_SIGNED claims — by the key of this connection's channel. */
+static NTSTATUS verify_signature(const struct msg_run *m)
+{
+	struct smb2_req *req = m->req;
+	struct smb2_conn *c = req->conn;
+	bool must_verify = req->sess && req->sess->keys_valid && !decrypted_by_session(req) &&
+			   (req->sess->signing_required || (req->hdr.flags & SMB2_FLAGS_SIGNED));
+
+	if (!must_verify)
+		return STATUS_SUCCESS;
+	if (!req->chan || !req->chan->key_valid) {
+		/* A SESSION_SETUP with no channel here yet (a binding): Session.SigningKey with
+		 * the session's algorithm; smb2_session_setup judges the outcome. */
+		req->sess_sig_ok = smb2_sign_verify(req->sess->sign_alg, req->sess->signing_key,
+						    req->msg, req->len);
+		return STATUS_SUCCESS;
+	}
+	if (!smb2_sign_verify(c->sign_alg, req->chan->signing_key, req->msg, req->len)) {
+		log_info("%s: %s with a missing or bad signature refused", c->peer, m->ci->name);
+		req->sess = NULL;   /* do not sign the refusal with the session's key */
+		return STATUS_ACCESS_DENIED;
+	}
+	req->sig_verified = true;
+	return STATUS_SUCCESS;
+}
+
+/* 3.3.5.2.9: only a valid session runs requests; SESSION_SETUP may also go on with one in
+ * progress or expired. */
+static NTSTATUS check_session_state(const struct msg_run *m)
+{
+	struct smb2_req *req = m->req;
+
+	if (!req->sess)
+		return STATUS_SUCCESS;
+	if (req->hdr.command == SMB2_SESSION_SETUP)
+		return req->sess->state == SESSION_LOGGED_OFF ? STATUS_USER_SESSION_DELETED
+							      : STATUS_SUCCESS;
+	switch (req->sess->state) {
+	case SESSION_VALID:
+		break;
+	case SESSION_EXPIRED:
+		return STATUS_NETWORK_SESSION_EXPIRED;
+	case SESSION_LOGGED_OFF:
+		return STATUS_USER_SESSION_DELETED;
+	case SESSION_IN_PROGRESS:
+		req->sess = NULL;
+		return STATUS_USER_SESSION_DELETED;
+	}
+	return STATUS_SUCCESS;
+}
+
+/* 3.3.5.2.7.2: a related message after a failed CREATE fails with its error. Checked after the
+ * signature, as Samba does, so that the error is signed like any other answer of the session
+ * (smbtorture smb2.compound.related8). */
+static NTSTATUS inherit_create_error(const struct msg_run *m)
+{
+	NTSTATUS create_err = m->req->cmp->create_err;
+
+	return follows_chain(m) && NT_STATUS_IS_ERROR(create_err) ? create_err : STATUS_SUCCESS;
+}
+
+/* 3.3.5.2.11: find the tree connect the request names, in its session. */
+static NTSTATUS find_tree(const struct msg_run *m)
+{
+	struct smb2_req *req = m->req;
+	uint32_t tree_id = req->hdr.tree_id;
+
+	if (!m->ci->needs_tree)
+		return STATUS_SUCCESS;
+	req->tree = req->sess ? smb2_tree_find(req->sess, tree_id) : NULL;
+	if (!req->tree)
+		return STATUS_NETWORK_NAME_DELETED;
+	req->cmp->tree_id = tree_id;
+	return STATUS_SUCCESS;
+}
+
+/* 3.3.5.2.9, 3.3.5.2.11: on an encrypting session or share, a plain request is refused and not
+ * executed. */
+static NTSTATUS check_encryption_required(const struct msg_run *m)
+{
+	struct smb2_req *req = m->req;
+	bool refused = !decrypted_by_session(req) && req->hdr.command != SMB2_SESSION_SETUP &&
+		       ((req->sess && req->sess->encrypt_data) || (req->tree && req->tree->encrypt_data));
+
+	if (!refused)
+		return STATUS_SUCCESS;
+	log_info("%s: unencrypted %s on an encrypted session or share refused", req->conn->peer,
+		 m->ci->name);
+	req->sess = NULL;
+	return STATUS_ACCESS_DENIED;
+}
+
+/* The thread keeps these credentials after the request (see vfs_become): the next request of the
+ * same user needs no switch, and a request without a user goes back to the server. */
+static NTSTATUS become_session_user(const struct msg_run *m)
+{
+	const struct smb2_req *req = m->req;
+
+	if (req->sess && req->sess->state == SESSION_VALID)
+		return vfs_become(&req->sess->ident) == STATUS_SUCCESS ? STATUS_SUCCESS
+								       : STATUS_ACCESS_DENIED;
+	vfs_become_server();
+	return STATUS_SUCCESS;
+}
+
+/*
+ * What a message goes through before its handler: the checks of 3.3.5.2, then its session's
+ * user taken on, in the order they must come: a later one relies on what an earlier one
+ * found or refused (the signature is checked on the session found, before its state or the
+ * chain's CREATE error can answer; encryption is required of the session and tree found). Each
+ * returns STATUS_SUCCESS to let the message go on, and may clear req->sess so that its refusal
+ * goes unsigned.
+ */
+static NTSTATUS (*const checks_before_handler[])(const struct msg_run *m) = {
+	check_credit_charge,
+	check_transform_session,
+	find_session,
+	verify_signature,
+	check_session_state,
+	inherit_create_error,
+	find_tree,
+	check_encryption_required,
+	become_session_user,
+};
+
+/* The message's chain followed, its checks passed in order, then the command's handler; the first
+ * check that fails gives the answer's status, and the handler does not run. */
+static NTSTATUS check_and_run(const struct msg_run *m)
+{
+	if (!m->ci || !m->ci->fn)
+		return STATUS_INVALID_PARAMETER;
+	follow_compound_chain(m);
+	for (size_t i = 0; i < sizeof(checks_before_handler) / sizeof(checks_before_handler[0]); i++) {
+		NTSTATUS st = checks_before_handler[i](m);
+		if (st != STATUS_SUCCESS)
+			return st;
+	}
+	return m->ci->fn(m->req);
+}
+
+/* 3.3.4.2: an interim answer has no body (the final one follows when the request is re-run);
+ * handlers that produced a body keep it (also for MORE_PROCESSING / BUFFER_OVERFLOW); errors
+ * without one get the error response (2.2.2). Returns the status the header carries. */
+static NTSTATUS complete_body(struct smb2_req *req, NTSTATUS st)
+{
+	size_t body_off = req->hdr_off + SMB2_HDR_SIZE;
+
+	if (st == STATUS_PENDING)
+		req->out->len = body_off;
+	if (req->out->len == body_off) {
+		if (st == STATUS_SUCCESS)
+			st = STATUS_INTERNAL_ERROR;   /* a handler must write its body */
+		smb2_error_rsp_encode_empty(req->out, req->hdr_off);
+	}
+	return st;
+}
+
+/* 3.3.5.2.7.2: what the next related message inherits from this one's outcome. */
+static void remember_for_chain(struct smb2_req *req, NTSTATUS st)
+{
+	const struct smb2_hdr *h = &req->hdr;
+
+	if (h->command == SMB2_CREATE && NT_STATUS_IS_ERROR(st))
+		req->cmp->create_err = st;
+	if (h->command == SMB2_TREE_CONNECT && st == STATUS_SUCCESS)
+		req->cmp->tree_id = h->tree_id;
+	if (h->command == SMB2_SESSION_SETUP && req->sess)
+		req->cmp->session_id = req->sess->id;
+}
+
+/* The answer to one message, appended to req->out: its body completed, credits granted
+ * (3.3.4.1.2), then header, padding and signature (smb2_response_seal). */
+static bool answer_message(struct msg_run *m, NTSTATUS st)
+{
+	struct smb2_req *req = m->req;
+	struct smb2_conn *c = req->conn;
+	const struct smb2_hdr *h = &req->hdr;
+
+	req->status = st;
+	if (h->command == SMB2_CANCEL || (st == STATUS_PENDING && req->resumed)) {
+		/* 3.3.5.16: CANCEL is never answered; a re-run that must wait again stays silent. */
+		req->out->len = req->hdr_off;
+		return true;
+	}
+	st = complete_body(req, st);
+	if (!req->resumed)   /* a re-run's credits went out with its interim answer */
+		m->granted = smb2_credits_grant(&c->credits, h->credits);
+	remember_for_chain(req, st);
+	struct smb2_rsp_seal seal = { .status = st, .credits = m->granted, .related = m->related,
+				      .first = m->first, .last = m->last };
+	if (!smb2_response_seal(req, &seal))
+		return false;
+	log_debug("%s: %s mid %llu charge %u asked %u granted %u window [%llu,%llu) -> %s", c->peer,
+		  m->ci ? m->ci->name : "?", (unsigned long long)h->message_id, m->charge, h->credits,
+		  m->granted, (unsigned long long)c->credits.low, (unsigned long long)c->credits.high,
+		  nt_status_name(st));
+	return true;
 }
 
 /*
@@ -102,266 +422,21 @@ static bool keeps_signed_flag(uint16_t cmd, NTSTATUS st)
  */
 static bool run_message(struct smb2_req *req, bool first, bool last)
 {
-	struct smb2_conn *c = req->conn;
-	struct smb2_hdr *h = &req->hdr;
-	const struct smb2_command_info *ci = h->command < SMB2_COMMAND_COUNT ? &commands[h->command] : NULL;
-	bool related = h->flags & SMB2_FLAGS_RELATED_OPERATIONS;
-	uint16_t charge = 1, granted = 0;
-	NTSTATUS st = STATUS_SUCCESS;
-	bool sign = false;
-	const uint8_t *sign_key = NULL;
-	enum smb2_sign_alg sign_alg = c->sign_alg;
-
-	if (h->flags & SMB2_FLAGS_SERVER_TO_REDIR)
-		return false;
-	if (!c->negotiated && h->command != SMB2_NEGOTIATE)
-		return false;   /* 3.3.5.2: nothing but NEGOTIATE before NEGOTIATE */
-
-	if (h->command != SMB2_CANCEL && !req->resumed) {
-		/* 3.3.5.4: multi-credit requests from 2.1 on (Connection.SupportsMultiCredit). */
-		if (c->dialect >= 0x0210)
-			charge = h->credit_charge ? h->credit_charge : 1;
-		if (!smb2_credits_consume(&c->credits, h->message_id, charge)) {
-			log_info("%s: message id %llu outside the credit window, dropping", c->peer,
-				 (unsigned long long)h->message_id);
-			return false;
-		}
-	}
-
-	size_t hdr_off = req->hdr_off;
-	wr_zero(req->out, SMB2_HDR_SIZE);   /* header filled in at the end */
-	req->rsp_session_id = h->session_id;
-
-	if (!ci || !ci->fn) {
-		st = STATUS_INVALID_PARAMETER;
-		goto respond;
-	}
-	if (related && !req->resumed) {
-		/* 3.3.5.2.7.2: a related message inherits the session and tree of the previous one
-		 * (and the error of a failed CREATE before it, once its signature is checked). */
-		h->session_id = req->cmp->session_id;
-		h->tree_id = req->cmp->tree_id;
-		/* With no session in the chain yet (a chain that starts related), the answer keeps
-		 * the request's id: a client finds by it the session an answer flagged as signed
-		 * belongs to (smbtorture smb2.compound.invalid1, with signing). */
-		if (h->session_id)
-			req->rsp_session_id = h->session_id;
-	} else if (!req->resumed) {
-		req->cmp->have_fid = false;   /* an unrelated message starts a new chain */
-	}
-
-	/* Payload-sized charge (3.3.5.2.5). */
-	if (cmd_is_large_io(h->command) && c->dialect >= 0x0210) {
-		uint32_t payload = request_payload(req);
-		uint32_t need = payload ? (payload - 1) / 65536 + 1 : 1;
-		if (charge < need) {
-			st = STATUS_INVALID_PARAMETER;
-			goto respond;
-		}
-	}
-
-	/* 3.3.5.2.1.1: a message inside a TRANSFORM acts for the session that encrypted it and
-	 * no other (Samba answers ACCESS_DENIED): the decryption vouches for that session only,
-	 * and stands in for its signature below. A related message has inherited its session. */
-	if (req->enc_sess && h->session_id != req->enc_sess->id) {
-		log_info("%s: %s for session %llx inside a TRANSFORM of session %llx refused", c->peer,
-			 ci->name, (unsigned long long)h->session_id,
-			 (unsigned long long)req->enc_sess->id);
-		req->cmp->session_id = 0;   /* related messages after it fail too */
-		st = STATUS_ACCESS_DENIED;
-		goto respond;
-	}
-
-	/* CANCEL too: it names the session of the request it cancels, and must prove it
-	 * (3.3.5.16, 3.3.5.2.4) like any other request of that session. */
-	if (ci->needs_session || (h->session_id && h->command != SMB2_NEGOTIATE)) {
-		req->sess = smb2_req_session(req, h->session_id);
-		/* 3.3.5.2.9: a request names a session of this connection; only SESSION_SETUP
-		 * may name one bound elsewhere (to bind it, 3.3.5.5). */
-		if (req->sess && h->command != SMB2_SESSION_SETUP && (!req->chan || req->chan->binding))
-			req->sess = NULL;
-		if (!req->sess) {
-			/* Inside a related chain the session is the chain's, so a missing one means
-			 * a malformed chain (as Samba answers). */
-			st = related && !req->resumed ? STATUS_INVALID_PARAMETER : STATUS_USER_SESSION_DELETED;
-			req->cmp->session_id = 0;
-			goto respond;
-		}
-		req->cmp->session_id = h->session_id;
-	}
-
-	/* 3.3.5.2.4: on a session that signs, every request must carry a valid signature —
-	 * whatever SMB2_FLAGS_SIGNED claims — by the key of this connection's channel. */
-	bool decrypted_by_sess = req->enc_sess && req->sess == req->enc_sess;
-	if (req->sess && req->sess->keys_valid && !decrypted_by_sess &&
-	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED))) {
-		if (req->chan && req->chan->key_valid) {
-			if (!smb2_sign_verify(c->sign_alg, req->chan->signing_key, req->msg, req->len)) {
-				log_info("%s: %s with a missing or bad signature refused", c->peer,
-					 ci->name);
-				req->sess = NULL;   /* do not sign the refusal with the session's key */
-				st = STATUS_ACCESS_DENIED;
-				goto respond;
-			}
-			req->sig_verified = true;
-		} else {
-			/* A SESSION_SETUP with no channel here yet (a binding): Session.SigningKey
-			 * with the session's algorithm; smb2_session_setup judges the outcome. */
-			req->sess_sig_ok = smb2_sign_verify(req->sess->sign_alg, req->sess->signing_key,
-							    req->msg, req->len);
-		}
-	}
-
-	if (req->sess && h->command != SMB2_SESSION_SETUP) {
-		switch (req->sess->state) {
-		case SESSION_VALID:
-			break;
-		case SESSION_EXPIRED:
-			st = STATUS_NETWORK_SESSION_EXPIRED;
-			goto respond;
-		case SESSION_LOGGED_OFF:
-			st = STATUS_USER_SESSION_DELETED;
-			goto respond;
-		case SESSION_IN_PROGRESS:
-			st = STATUS_USER_SESSION_DELETED;
-			req->sess = NULL;
-			goto respond;
-		}
-	} else if (req->sess && req->sess->state == SESSION_LOGGED_OFF) {
-		st = STATUS_USER_SESSION_DELETED;
-		goto respond;
-	}
-	/* Checked after the signature, as Samba does, so that the error is signed like any
-	 * other answer of the session (smbtorture smb2.compound.related8). */
-	if (related && !req->resumed && NT_STATUS_IS_ERROR(req->cmp->create_err)) {
-		st = req->cmp->create_err;
-		goto respond;
-	}
-
-	if (ci->needs_tree) {
-		req->tree = req->sess ? smb2_tree_find(req->sess, h->tree_id) : NULL;
-		if (!req->tree) {
-			st = STATUS_NETWORK_NAME_DELETED;
-			goto respond;
-		}
-		req->cmp->tree_id = h->tree_id;
-	}
-	/* 3.3.5.2.9, 3.3.5.2.11: on an encrypting session or share, a plain request is refused
-	 * and not executed. */
-	if (!decrypted_by_sess && h->command != SMB2_SESSION_SETUP &&
-	    ((req->sess && req->sess->encrypt_data) || (req->tree && req->tree->encrypt_data))) {
-		log_info("%s: unencrypted %s on an encrypted session or share refused", c->peer, ci->name);
-		req->sess = NULL;
-		st = STATUS_ACCESS_DENIED;
-		goto respond;
-	}
-
-	/* The thread keeps these credentials after the request (see vfs_become): the next request
-	 * of the same user needs no switch, and a request without a user goes back to the server. */
-	if (req->sess && req->sess->state == SESSION_VALID) {
-		if (vfs_become(&req->sess->ident) != STATUS_SUCCESS) {
-			st = STATUS_ACCESS_DENIED;
-			goto respond;
-		}
-	} else {
-		vfs_become_server();
-	}
-	st = ci->fn(req);
-
-respond:
-	req->status = st;
-	if (h->command == SMB2_CANCEL || (st == STATUS_PENDING && req->resumed)) {
-		/* 3.3.5.16: CANCEL is never answered; a re-run that must wait again stays silent. */
-		req->out->len = hdr_off;
-		return true;
-	}
-	if (st == STATUS_PENDING) {
-		/* 3.3.4.2: the interim response; the final one follows when the request is re-run. */
-		req->out->len = hdr_off + SMB2_HDR_SIZE;
-	}
-	/* Handlers that produced a body keep it (also for MORE_PROCESSING / BUFFER_OVERFLOW);
-	 * errors without a body get the error response. */
-	if (req->out->len == hdr_off + SMB2_HDR_SIZE) {
-		if (st == STATUS_SUCCESS)
-			st = STATUS_INTERNAL_ERROR;   /* a handler must write its body */
-		smb2_error_rsp_encode_empty(req->out, hdr_off);
-	}
-	if (h->command != SMB2_CANCEL && !req->resumed)
-		granted = smb2_credits_grant(&c->credits, h->credits);
-
-	if (h->command == SMB2_CREATE && NT_STATUS_IS_ERROR(st))
-		req->cmp->create_err = st;
-	if (h->command == SMB2_TREE_CONNECT && st == STATUS_SUCCESS)
-		req->cmp->tree_id = h->tree_id;
-	if (h->command == SMB2_SESSION_SETUP && req->sess)
-		req->cmp->session_id = req->sess->id;
-
-	if (req->sess && req->sess->keys_valid && !req->no_sign && !req->enc_sess &&
-	    (req->sess->signing_required || (h->flags & SMB2_FLAGS_SIGNED))) {
-		if (req->chan && req->chan->key_valid) {
-			sign = true;
-			sign_key = req->chan->signing_key;
-		} else if (req->sess_sig_ok) {
-			/* 3.2.5.1.3: answers to a binding the client checks with Session.SigningKey. */
-			sign = true;
-			sign_key = req->sess->signing_key;
-			sign_alg = req->sess->sign_alg;
-		}
-	}
-	if (req->sign_key_override && !req->enc_sess) {
-		sign = true;
-		sign_key = req->sign_key_override;
-		sign_alg = c->sign_alg;
-	}
-
-	/* 3.3.4.1.3: responses in a compound are padded to 8 bytes, counted from their own header
-	 * (the buffer starts with the 4-byte Direct TCP header). Windows and Samba pad the last one
-	 * too (smbtorture smb2.compound.compound-padding); a lone response is not padded. */
-	if (!(first && last))
-		wr_zero(req->out, (8 - (req->out->len - hdr_off) % 8) % 8);
-	if (req->out->failed)
-		return false;
-
-	struct smb2_hdr rh = {
-		.credit_charge = h->credit_charge,
-		.status = st,
-		.command = h->command,
-		.credits = granted,
-		.flags = SMB2_FLAGS_SERVER_TO_REDIR | (related ? SMB2_FLAGS_RELATED_OPERATIONS : 0) |
-			 (sign || ((h->flags & SMB2_FLAGS_SIGNED) && keeps_signed_flag(h->command, st))
-				  ? SMB2_FLAGS_SIGNED : 0) |
-			 (req->async_id ? SMB2_FLAGS_ASYNC_COMMAND : 0),
-		.next_command = last ? 0 : (uint32_t)(req->out->len - hdr_off),
-		.message_id = h->message_id,
-		.async_id = req->async_id,
-		.tree_id = h->tree_id,
-		.session_id = req->rsp_session_id,
+	uint16_t cmd = req->hdr.command;
+	struct msg_run m = {
+		.req = req,
+		.ci = cmd < SMB2_COMMAND_COUNT ? &commands[cmd] : NULL,
+		.related = req->hdr.flags & SMB2_FLAGS_RELATED_OPERATIONS,
+		.first = first,
+		.last = last,
+		.charge = 1,
 	};
-	struct wr hw;
-	wr_init(&hw, SMB2_HDR_SIZE);
-	smb2_hdr_encode(&hw, &rh);
-	if (hw.failed) {
-		wr_free(&hw);
-		return false;
-	}
-	memcpy(req->out->buf + hdr_off, hw.buf, SMB2_HDR_SIZE);
-	wr_free(&hw);
 
-	if (sign) {
-		uint8_t sig[16];
-		uint8_t *m = req->out->buf + hdr_off;
-		if (!smb2_sign_compute(sign_alg, sign_key, m, req->out->len - hdr_off, sig))
-			return false;
-		memcpy(m + SMB2_SIG_OFFSET, sig, 16);
-	}
-	/* 3.1.1 preauth integrity: NEGOTIATE and SESSION_SETUP responses chain into a hash. */
-	if (req->preauth_rsp &&
-	    !crypto_preauth_update(req->preauth_rsp, req->out->buf + hdr_off, req->out->len - hdr_off))
+	if (!message_acceptable(req) || !consume_credits(&m))
 		return false;
-	log_debug("%s: %s mid %llu charge %u asked %u granted %u window [%llu,%llu) -> %s", c->peer,
-		  ci ? ci->name : "?", (unsigned long long)h->message_id, charge, h->credits, granted,
-		  (unsigned long long)c->credits.low, (unsigned long long)c->credits.high, nt_status_name(st));
-	return true;
+	wr_zero(req->out, SMB2_HDR_SIZE);   /* the header is filled in once the status is known */
+	req->rsp_session_id = req->hdr.session_id;
+	return answer_message(&m, check_and_run(&m));
 }
 
 static bool process_message(struct smb2_req *req, bool first, bool last)
@@ -372,47 +447,6 @@ static bool process_message(struct smb2_req *req, bool first, bool last)
 	explicit_bzero(req->sign_key_copy, sizeof(req->sign_key_copy));
 	req->sign_key_override = NULL;
 	return ok;
-}
-
-/* Send a finished response PDU (out holds 4 bytes of room, then the messages), encrypted with
- * the session's key when the request came encrypted (MS-SMB2 3.3.4.1.4). */
-void smb2_send_response(struct smb2_conn *c, struct wr *out, struct smb2_session *enc)
-{
-	smb2_send_response_at(c, out, enc, 0);
-}
-
-/* Now, or at due_ms (a failed logon's held answer); 0 is now without reading the clock. */
-static void send_frame(struct smb2_conn *c, uint8_t *buf, size_t len, uint64_t due_ms)
-{
-	if (due_ms)
-		net_conn_send_at(c->net, buf, len, due_ms);
-	else
-		net_conn_send(c->net, buf, len);
-}
-
-void smb2_send_response_at(struct smb2_conn *c, struct wr *out, struct smb2_session *enc,
-			   uint64_t due_ms)
-{
-	size_t olen;
-
-	if (out->len <= 4)
-		return;
-	if (!enc) {
-		uint8_t *buf = wr_steal(out, &olen);
-		send_frame(c, buf, olen - 4, due_ms);
-		return;
-	}
-	size_t plen = out->len - 4;
-	uint8_t nonce[16];
-	uint8_t *buf = malloc(4 + SMB2_TRANSFORM_HDR_SIZE + plen);
-	if (!buf || !smb2_nonce_next(&enc->nonces, c->cipher, nonce) ||
-	    !smb2_encrypt(c->cipher, enc->enc_key, enc->id, nonce, out->buf + 4, plen, buf + 4)) {
-		free(buf);
-		log_err("%s: cannot encrypt a response; dropping the connection", c->peer);
-		net_conn_close(c->net);
-		return;
-	}
-	send_frame(c, buf, SMB2_TRANSFORM_HDR_SIZE + plen, due_ms);
 }
 
 static void process_compound(struct smb2_conn *c, const uint8_t *frame, size_t len,

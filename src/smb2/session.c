@@ -195,6 +195,7 @@ static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_met
 {
 	smb2_oplock_release(c, op);
 	smb2_notify_release(c, op);
+	smb2_lock_release(c, op);
 	/* The last close of a delete-pending file deletes it: tell the watchers. */
 	bool deleting = vfs_open_delete_pending(op->vfs) && vfs_open_file_opens(op->vfs) == 1;
 	char *path = deleting ? strdup(vfs_open_path(op->vfs)) : NULL;

@@ -88,6 +88,11 @@ struct smb2_server {
 	bool user_opens_ready;
 	pthread_mutex_t user_opens_lock;
 	struct smb2_user_opens *user_opens[SMB2_USER_BUCKETS];
+	/* Blocking LOCKs waiting for a range (lock.c): lock_waits_lock, taken under a session's
+	 * lock and before the VFS's, guards the list; nlock_waits is read without it. */
+	pthread_mutex_t lock_waits_lock;
+	struct smb2_lock_wait *lock_waits;
+	atomic_uint nlock_waits;
 };
 
 /* LOGGED_OFF sessions stay as tombstones (trees and opens gone, keys kept) so that a request
@@ -224,7 +229,11 @@ struct smb2_open {
 	bool dir_started;
 	bool charged;                   /* counted against its user's opens (smb2_open_charge) */
 	uid_t owner;                    /* that user */
+	/* Open.LockSequenceArray (MS-SMB2 3.3.5.14), entries 1..64 at [0..63]: the
+	 * LockSequenceNumber | SMB2_LOCK_SEQ_VALID of the last LOCK that succeeded, 0 if none */
+	uint8_t lock_seq[64];
 };
+#define SMB2_LOCK_SEQ_VALID 0x80
 
 struct smb2_conn {
 	struct smb2_server *srv;
@@ -333,7 +342,8 @@ void smb2_conn_frame(struct net_conn *nc, void *state, uint8_t *frame, size_t le
 bool smb2_conn_may_run_inline(struct net_conn *nc, void *state, const uint8_t *frame, size_t len);
 void smb2_conn_close(struct net_conn *nc, void *state);
 
-/* Send a finished response PDU now (smb2_send_response, dispatch.c) or not before due_ms. */
+/* Send a finished response PDU now (smb2_send_response, dispatch_response.c) or not before
+ * due_ms. */
 void smb2_send_response_at(struct smb2_conn *c, struct wr *out, struct smb2_session *enc,
 			   uint64_t due_ms);
 
@@ -513,6 +523,10 @@ uint8_t smb2_oplock_grant(struct smb2_req *req, struct smb2_open *op, uint8_t re
 void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op);
 /* A write or size change through `op`: level II holders of the file lose their oplock. */
 void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
+
+/* Byte-range locks (lock.c): the open closes, its waiting LOCKs end with STATUS_RANGE_NOT_LOCKED
+ * (session lock held). */
+void smb2_lock_release(struct smb2_conn *c, struct smb2_open *op);
 
 /* Change notify (notify.c): report a change this server made; drop an open's watch. */
 void smb2_notify_event(struct vfs_share *share, const char *path, uint32_t action, uint32_t filter);

@@ -233,6 +233,44 @@ NTSTATUS vfs_read(struct vfs_open *op, void *buf, size_t len, uint64_t offset, s
 NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t offset, size_t *nwritten);
 NTSTATUS vfs_flush(struct vfs_open *op);
 
+/*
+ * Byte-range locks (vfs_brl.c; MS-FSA 2.1.5.8, 2.1.5.9, 2.1.4.10), held by an open on its stream
+ * and released when it closes. Ranges are 64-bit: one whose last byte lies past 2^64 - 1 is
+ * STATUS_INVALID_LOCK_RANGE; zero-length ranges are locks of their own (see vfs_brl.h for how they
+ * overlap). An exclusive lock keeps other opens from locking, reading and writing the range; a
+ * shared one keeps everybody, its holder too, from writing it and from locking it exclusively.
+ * READ and WRITE check them (vfs_read, vfs_write: STATUS_FILE_LOCK_CONFLICT). Directories have
+ * none (STATUS_INVALID_PARAMETER).
+ *
+ * vfs_lock takes n ranges all or none (the first failure's status; none of them is held then):
+ * STATUS_LOCK_NOT_GRANTED on a conflict, unless `wait` is given (n must be 1): then the request is
+ * queued on the stream and STATUS_PENDING returned, and wait->wake(wait) is called once, from the
+ * thread that releases a range of the stream (an unlock, or the close of an open holding locks),
+ * after the waiter is off the queue and with no VFS lock held: the caller then tries again (and
+ * may queue the same waiter anew). vfs_lock_unwait withdraws a queued waiter: true if it was still
+ * queued (no wake will come), false if its wake is already under way. An open's own waiters must
+ * be withdrawn before vfs_close (which otherwise wakes them).
+ * vfs_unlock: exactly a range the open holds (an exclusive lock before shared ones stacked on
+ * it), else STATUS_RANGE_NOT_LOCKED.
+ * Not mirrored to POSIX locks: docs/ARCHITECTURE.md ("Byte-range locks").
+ */
+#ifndef STATUS_INVALID_LOCK_RANGE
+#define STATUS_INVALID_LOCK_RANGE 0xC00001A1u   /* MS-ERREF 2.3; not in core/ntstatus.h */
+#endif
+struct vfs_lock_range {
+	uint64_t offset, length;
+	bool exclusive;
+};
+struct vfs_lock_waiter {
+	struct vfs_lock_waiter *next;   /* the VFS's while queued */
+	const struct vfs_open *op;      /* the VFS's: the open that waits */
+	void (*wake)(struct vfs_lock_waiter *w);   /* the caller's */
+};
+NTSTATUS vfs_lock(struct vfs_open *op, const struct vfs_lock_range *ranges, size_t n,
+		  struct vfs_lock_waiter *wait);
+NTSTATUS vfs_unlock(struct vfs_open *op, uint64_t offset, uint64_t length);
+bool vfs_lock_unwait(struct vfs_open *op, struct vfs_lock_waiter *w);
+
 /* SET_INFO primitives. Times of 0 mean "leave", (uint64_t)-1 means "stop updating" (treated as
  * leave), (uint64_t)-2 "resume". attrs 0 means "leave". */
 NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint64_t mtime,

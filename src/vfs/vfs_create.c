@@ -961,6 +961,7 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 	if (meta && vfs_stat(op, meta) != STATUS_SUCCESS)
 		memset(meta, 0, sizeof(*meta));
 	f = op->file;
+	vfs_brl_close(op);   /* before the table lock: brl_lock is never held with it */
 	vfs_table_lock();
 	struct vfs_file *base = f->base;
 	if (op->counted)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "vfs/vfs.h"
+#include "vfs/vfs_brl.h"
 
 /*
  * Locking (see also docs/VFS.md):
@@ -23,6 +24,8 @@
  *    (the stream's entry). It is never held together with vfs_table_lock (neither order is
  *    allowed); a stream rename moves the data under the table lock instead, being the stream's
  *    only open.
+ *  - vfs_file.brl_lock guards the byte-range locks of the entry's stream and the lock requests
+ *    waiting on them (fields marked [B]); a leaf, never held with another VFS lock (vfs_brl.c).
  *  - A struct vfs_open belongs to the caller: calls on one open (notably vfs_dir_*) must not run
  *    concurrently; different opens of the same file may be used from any thread.
  */
@@ -52,6 +55,10 @@ struct vfs_file {
 	bool delete_pending;          /* [T] File.DeletePending (MS-FSA) */
 	atomic_bool archive_known;    /* ARCHIVE already recorded; saves an xattr write per WRITE */
 	pthread_mutex_t meta_lock;    /* xattr read-modify-write */
+	pthread_mutex_t brl_lock;
+	struct vfs_brl_table locks;   /* [B] Stream.ByteRangeLockList (MS-FSA 2.1.1.4) */
+	struct vfs_lock_waiter *lock_waiters;   /* [B] lock requests waiting for a release */
+	atomic_bool has_locks;        /* locks.n != 0, read without brl_lock by READ and WRITE */
 };
 
 struct vfs_oldpath {
@@ -228,6 +235,15 @@ bool vfs_table_any_below(struct vfs_share *share, const char *dir);
 NTSTATUS vfs_table_stream_renamed(struct vfs_file *f, const char *newstream);
 /* With the lock held: f (and, for a directory, everything open beneath it) now lives at newpath. */
 NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath);
+
+/* ---- vfs_brl.c ---- */
+/* MS-FSA 2.1.4.10 for a READ (write false) or WRITE of [offset, offset + length) through op:
+ * STATUS_FILE_LOCK_CONFLICT when another open's lock (or, for a write, any shared lock) covers
+ * part of it. Zero-length I/O never conflicts. */
+NTSTATUS vfs_brl_check_io(struct vfs_open *op, uint64_t offset, uint64_t length, bool write);
+/* The open closes: its locks go (waking the waiters of the stream), and so do waiters of its own
+ * still queued (woken, so that their owner hears of it). */
+void vfs_brl_close(struct vfs_open *op);
 
 /* ---- vfs_xattr.c ---- */
 /* xattr calls on any kind of fd (O_PATH ones through /proc). get/list return the length or

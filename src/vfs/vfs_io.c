@@ -93,10 +93,13 @@ NTSTATUS vfs_read(struct vfs_open *op, void *buf, size_t len, uint64_t offset, s
 	*nread = 0;
 	if (op->is_dir)
 		return STATUS_INVALID_DEVICE_REQUEST;
-	if (op->stream)
-		return vfs_stream_read(op, buf, len, offset, nread);
 	if (!(op->access & (FILE_READ_DATA | FILE_EXECUTE)))
 		return STATUS_ACCESS_DENIED;
+	NTSTATUS st = vfs_brl_check_io(op, offset, len, false);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (op->stream)
+		return vfs_stream_read(op, buf, len, offset, nread);
 	if (len == 0)
 		return STATUS_SUCCESS;
 	if (offset >= (uint64_t)INT64_MAX)
@@ -148,6 +151,9 @@ NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t of
 		return STATUS_SUCCESS;
 	if (offset > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - offset)
 		return STATUS_INVALID_PARAMETER;
+	NTSTATUS lst = vfs_brl_check_io(op, offset, len, true);
+	if (lst != STATUS_SUCCESS)
+		return lst;
 	freeze_begin(op, &ft);
 	while (done < len) {
 		ssize_t n = pwrite(op->fd, (const char *)buf + done, len - done, (off_t)(offset + done));

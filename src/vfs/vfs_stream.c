@@ -247,6 +247,9 @@ NTSTATUS vfs_stream_write(struct vfs_open *op, const void *buf, size_t len, uint
 		return STATUS_SUCCESS;
 	if (offset > STREAM_MAX || len > STREAM_MAX - offset)
 		return STATUS_DISK_FULL;
+	st = vfs_brl_check_io(op, offset, len, true);
+	if (st != STATUS_SUCCESS)
+		return st;
 	st = stream_rewrite(op, buf, len, offset, false, 0);
 	if (st == STATUS_SUCCESS) {
 		*nwritten = len;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The process-wide open-file table: one struct vfs_file per open (share, dev, ino), holding the
- * share-mode counters, the delete-pending flag and the current path of the file.
+ * share-mode counters, the delete-pending flag, the current path of the file and (vfs_brl.c) the
+ * byte-range locks of its stream.
  */
 #include "vfs/vfs_internal.h"
 
@@ -140,6 +141,8 @@ struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, c
 	f->nopens = 1;
 	atomic_init(&f->archive_known, false);
 	pthread_mutex_init(&f->meta_lock, NULL);
+	pthread_mutex_init(&f->brl_lock, NULL);
+	atomic_init(&f->has_locks, false);
 	k = bucket_of(share, f->dev, f->ino, g_nbuckets);
 	f->next = g_buckets[k];
 	g_buckets[k] = f;
@@ -167,6 +170,8 @@ bool vfs_table_put(struct vfs_file *f)
 		free(o);
 	}
 	pthread_mutex_destroy(&f->meta_lock);
+	pthread_mutex_destroy(&f->brl_lock);
+	vfs_brl_table_free(&f->locks);   /* empty: each open released its own at close */
 	free(f->path);
 	free(f->stream);
 	free(f);
