@@ -532,6 +532,9 @@ void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 					net_conn_ref(to);
 					net_conn_unref(g->nc);
 					g->nc = to;
+					/* a break the lost channel may not have delivered */
+					if (g->breaking)
+						send_break(g, g->break_to);
 				}
 	pthread_mutex_unlock(&ol->lock);
 }
