@@ -426,6 +426,7 @@ static const struct key_def share_keys[] = {
 	{ "public", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
 	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
+	{ "oplocks", "oplocks", K_BOOL, S(oplocks), 0, 0 },
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
@@ -630,7 +631,7 @@ static void section_begin(struct parse *p, const char *name)
 	struct cfg_share *s = &c->shares[c->nshares];
 	*s = (struct cfg_share){ .name = strdup(name), .comment = strdup(""), .read_only = true,
 				 .encrypt = CFG_ENCRYPT_INHERIT,
-				 .browseable = true, .line = p->lineno };
+				 .browseable = true, .oplocks = true, .line = p->lineno };
 	c->nshares++;
 	if (!s->name || !s->comment) {
 		perr(p, p->lineno, "out of memory");

@@ -170,7 +170,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		.admit = smb2_oplock_admit,
 		.admit_arg = &adm,
 	};
-	adm.requested = in.requested_oplock_level;
+	adm.requested = tree->share->cfg->oplocks ? in.requested_oplock_level : SMB2_OPLOCK_LEVEL_NONE;
 	adm.disposition = in.create_disposition;
 	/* The session's and its user's bounds on opens, before the file system is touched (an
 	 * open refused there must not have created the file). */

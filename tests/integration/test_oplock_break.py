@@ -7,7 +7,8 @@
 # - B's WRITE breaks both level II holders to none (A's and B's own), with no acknowledgement
 #   asked for: A acknowledging anyway gets STATUS_INVALID_OPLOCK_PROTOCOL;
 # - a holder that opened with no sharing (exclusive oplock) is not broken by a conflicting open,
-#   which fails with STATUS_SHARING_VIOLATION at once (smb2.oplock.exclusive1).
+#   which fails with STATUS_SHARING_VIOLATION at once (smb2.oplock.exclusive1);
+# - on a share with "oplocks = no" a batch oplock asked for is not granted.
 """Run as a ctest integration test, or by hand:
     tests/integration/test_oplock_break.py                         (against build/skiffd)
     SKIFF_TEST_TARGET=samba tests/integration/test_oplock_break.py (against the reference Samba)"""
@@ -18,8 +19,17 @@ import sys
 
 from skifftest import run_under_lib
 
+SAMBA = os.environ.get("SKIFF_TEST_TARGET") == "samba"
+
 if "SKIFF_TEST_PORT" not in os.environ:
-    sys.exit(run_under_lib(__file__))
+    env = dict(os.environ)
+    if not SAMBA:
+        # a second share on which no oplock is granted
+        env["SKIFF_TEST_CONF_HOOK"] = r'''
+mkdir -p "$SKIFF_TEST_DIR/nooplocks" && chown "$SKIFF_TEST_USER": "$SKIFF_TEST_DIR/nooplocks"
+printf '\n[nooplocks]\npath = %s\nread only = no\noplocks = no\n' "$SKIFF_TEST_DIR/nooplocks" >>"$SKIFF_TEST_DIR/skiffd.conf"
+'''
+    sys.exit(run_under_lib(__file__, env))
 
 from impacket.smb3structs import (  # noqa: E402
     FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, FILE_SHARE_DELETE,
@@ -202,6 +212,18 @@ def main():
     close(a, tid_a, excl["FileID"])
     for n in (name, name2):
         conn_a.deleteFile(srv.share, n)
+
+    if not SAMBA:
+        tid_n = conn_a.connectTree("nooplocks")
+        mid = send_create(a, tid_n, name, SMB2_OPLOCK_LEVEL_BATCH)
+        rsp = a.recvSMB(mid)
+        plain = SMB2Create_Response(rsp["Data"]) if rsp["Status"] == STATUS_SUCCESS else None
+        check('on a share with "oplocks = no" a batch request gets no oplock',
+              plain is not None and plain["OplockLevel"] == SMB2_OPLOCK_LEVEL_NONE,
+              f"status {rsp['Status']:#x} level {plain['OplockLevel'] if plain else None}")
+        if plain is not None:
+            close(a, tid_n, plain["FileID"])
+            conn_a.deleteFile("nooplocks", name)
     conn_a.logoff()
     conn_b.logoff()
     return summary()

@@ -164,6 +164,7 @@ static void test_share_defaults_and_lookup(void **state)
 	assert_true(s->read_only);
 	assert_true(s->browseable);
 	assert_false(s->guest_ok);
+	assert_true(s->oplocks);
 	assert_int_equal(s->n_valid_users, 0);
 	assert_true(cfg_share_user_allowed(s, "anyone"));
 	assert_string_equal(cfg_find_share(c, "Other")->path, "/srv");
@@ -179,7 +180,7 @@ static void test_key_spelling(void **state)
 			     "[a]\nPATH = /a\nReadOnly = no\nBrowsable = no\nPublic = yes\n"
 			     "[b]\npath = /b\nwritable = yes\n"
 			     "[c]\npath = /c\nwriteable = no\n"
-			     "[d]\ndirectory = /d\nwrite ok = 1\n");
+			     "[d]\ndirectory = /d\nwrite ok = 1\nOpLocks = no\n");
 
 	if (!c)
 		fail_msg("%s", err);
@@ -192,6 +193,8 @@ static void test_key_spelling(void **state)
 	assert_true(cfg_find_share(c, "c")->read_only);
 	assert_false(cfg_find_share(c, "d")->read_only);
 	assert_string_equal(cfg_find_share(c, "d")->path, "/d");
+	assert_false(cfg_find_share(c, "d")->oplocks);
+	assert_true(cfg_find_share(c, "c")->oplocks);
 	cfg_free(c);
 }
 
