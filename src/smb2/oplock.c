@@ -405,7 +405,8 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	}
 	st = d.status;
 	if (st == STATUS_PENDING) {
-		struct oplock_waiter *w = malloc(sizeof(*w));
+		/* only holders make an open wait, so f is there */
+		struct oplock_waiter *w = f ? malloc(sizeof(*w)) : NULL;
 		NTSTATUS park = w ? smb2_async_park(req, waiter_drop) : STATUS_NO_MEMORY;
 		if (park == STATUS_PENDING) {
 			net_conn_ref(req->conn->net);
