@@ -91,6 +91,19 @@ void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg);
 void net_conn_ref(struct net_conn *c);
 void net_conn_unref(struct net_conn *c);
 
+/*
+ * Timers of the transport (one thread, a min-heap of deadlines): fn(arg, false) runs on the
+ * timer thread once due_ms (a net_now_ms time) has come, or fn(arg, true) if the server stops
+ * first, so that it can release arg. fn must be short (post to a strand, queue a frame). `c` only
+ * names the server; the timer does not hold it. Returns an id for net_timer_cancel, 0 when no
+ * timer can be set (out of memory, no timer thread, stopping). Thread-safe.
+ */
+typedef void (*net_timer_fn)(void *arg, bool cancelled);
+uint64_t net_timer_add(struct net_conn *c, uint64_t due_ms, net_timer_fn fn, void *arg);
+/* Cancel a timer that has not fired: true when it was removed (fn will never run and the caller
+ * keeps arg); false when it has run, is running or is unknown. */
+bool net_timer_cancel(struct net_conn *c, uint64_t id);
+
 /* Peer address as text, for logs. */
 const char *net_conn_peer(const struct net_conn *c);
 

@@ -172,11 +172,12 @@ struct net_server {
 
 long long net_now(void);
 /* Timers (timer.c): fn runs on the timer thread once due_ms (net_now_ms) has come, or with
- * cancelled = true when the timers stop first. add returns false once they are stopping. */
-typedef void (*net_timer_fn)(void *arg, bool cancelled);
+ * cancelled = true when the timers stop first. add returns the timer's id (never 0), or 0 once
+ * they are stopping; cancel removes a timer that has not fired (true: fn will not run). */
 struct net_timers;
 struct net_timers *net_timers_start(void);
-bool net_timers_add(struct net_timers *t, uint64_t due_ms, net_timer_fn fn, void *arg);
+uint64_t net_timers_add(struct net_timers *t, uint64_t due_ms, net_timer_fn fn, void *arg);
+bool net_timers_cancel(struct net_timers *t, uint64_t id);
 void net_timers_stop(struct net_timers *t);
 void net_conn_get(struct net_conn *c);
 void net_conn_put(struct net_conn *c);

@@ -2,7 +2,8 @@
 /*
  * Timers of the transport: one thread sleeping until the earliest of a min-heap of deadlines.
  * Callbacks run on that thread and must be short (hand work to a strand, queue a frame). What
- * it is used for today: frames sent later (net_conn_send_at), e.g. the answer to a failed logon.
+ * it is used for today: frames sent later (net_conn_send_at), e.g. the answer to a failed logon,
+ * and the protocol layer's own deadlines (net_timer_add, e.g. the oplock break timeout).
  */
 #include "net/net_internal.h"
 
@@ -122,9 +123,9 @@ struct net_timers *net_timers_start(void)
 	return t;
 }
 
-bool net_timers_add(struct net_timers *t, uint64_t due_ms, net_timer_fn fn, void *arg)
+uint64_t net_timers_add(struct net_timers *t, uint64_t due_ms, net_timer_fn fn, void *arg)
 {
-	bool ok = false;
+	uint64_t id = 0;
 
 	pthread_mutex_lock(&t->lock);
 	if (!t->stopping && t->n == t->cap) {
@@ -139,13 +140,48 @@ bool net_timers_add(struct net_timers *t, uint64_t due_ms, net_timer_fn fn, void
 		t->heap[t->n] = (struct net_timer){ .due_ms = due_ms, .seq = t->next_seq++, .fn = fn,
 						    .arg = arg };
 		sift_up(t->heap, t->n++);
-		ok = true;
+		id = t->next_seq;   /* seq + 1: never 0 */
 		/* only a new earliest deadline changes how long the thread sleeps */
 		if (t->heap[0].seq == t->next_seq - 1)
 			pthread_cond_signal(&t->cond);
 	}
 	pthread_mutex_unlock(&t->lock);
-	return ok;
+	return id;
+}
+
+bool net_timers_cancel(struct net_timers *t, uint64_t id)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&t->lock);
+	/* A linear search: cancellations are rare next to the frames and deadlines that fire. */
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->heap[i].seq + 1 != id)
+			continue;
+		t->heap[i] = t->heap[--t->n];
+		if (i < t->n) {
+			sift_up(t->heap, i);
+			sift_down(t->heap, t->n, i);
+		}
+		found = true;
+		break;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return found;
+}
+
+uint64_t net_timer_add(struct net_conn *c, uint64_t due_ms, net_timer_fn fn, void *arg)
+{
+	struct net_timers *t = c->loop->srv->timers;
+
+	return t ? net_timers_add(t, due_ms, fn, arg) : 0;
+}
+
+bool net_timer_cancel(struct net_conn *c, uint64_t id)
+{
+	struct net_timers *t = c->loop->srv->timers;
+
+	return t && id && net_timers_cancel(t, id);
 }
 
 void net_timers_stop(struct net_timers *t)
@@ -210,7 +246,7 @@ void net_conn_send_at(struct net_conn *c, uint8_t *buf, size_t len, uint64_t due
 	*d = (struct delayed_frame){ .c = c, .buf = buf, .len = len };
 	net_conn_get(c);
 	atomic_fetch_add(&c->delayed, 1);
-	if (!net_timers_add(t, due_ms, send_delayed, d)) {
+	if (net_timers_add(t, due_ms, send_delayed, d) == 0) {
 		net_conn_close(c);
 		send_delayed(d, true);
 	}

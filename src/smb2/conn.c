@@ -53,6 +53,9 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 	if (!smb2_user_opens_init(s))
 		goto fail;
 	s->user_opens_ready = true;
+	s->oplocks = smb2_oplocks_new();
+	if (!s->oplocks)
+		goto fail;
 	if (cfg->g.failed_logon_delay) {
 		s->throttle = auth_throttle_new(cfg->g.failed_logon_delay, AUTH_THROTTLE_MAX_ADDRS);
 		if (!s->throttle)
@@ -97,6 +100,7 @@ void smb2_server_free(struct smb2_server *s)
 	if (s->user_opens_ready)
 		smb2_user_opens_fini(s);
 	pthread_mutex_destroy(&s->lock_waits_lock);
+	smb2_oplocks_free(s->oplocks);
 	free(s);
 }
 

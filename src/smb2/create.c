@@ -120,6 +120,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	struct create_ctx_wants want = { 0 };
 	struct vfs_create_result res;
 	struct vfs_open *vo = NULL;
+	struct smb2_oplock_admission adm = { .req = req };
 	char *path = NULL;
 	NTSTATUS st;
 
@@ -165,25 +166,29 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		.apply_security = true,   /* inheritance and SecD on what the create makes */
 		.sd = secd,
 		.sd_arena = req->arena,
+		/* Oplock breaks are decided with the share-mode check, in one step (oplock.c). */
+		.admit = smb2_oplock_admit,
+		.admit_arg = &adm,
 	};
+	adm.requested = tree->share->cfg->oplocks ? in.requested_oplock_level : SMB2_OPLOCK_LEVEL_NONE;
+	adm.disposition = in.create_disposition;
 	/* The session's and its user's bounds on opens, before the file system is touched (an
 	 * open refused there must not have created the file). */
 	uid_t owner;
 	st = smb2_open_charge(req->sess, &owner);
 	if (st != STATUS_SUCCESS)
 		return st;
-	/* Batch/exclusive oplocks of other opens are broken first; the open waits for the
-	 * holder's acknowledgement (MS-SMB2 3.3.5.9, MS-FSA 2.1.5.1.2). */
-	st = smb2_oplock_before_open(req, tree->share->vfs, path, in.desired_access,
-				     in.create_disposition);
-	if (st == STATUS_SUCCESS)
-		st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
+	/* STATUS_PENDING: oplocks of other opens are being broken and this open waits for their
+	 * holders' acknowledgement (MS-SMB2 3.3.5.9, MS-FSA 2.1.5.1.2); it runs again then. */
+	st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
 	if (st != STATUS_SUCCESS) {
+		smb2_oplock_abandon(&adm);
 		smb2_open_uncharge(c->srv, owner);
 		return st;
 	}
 	struct smb2_open *op = smb2_open_add(c, req->sess, tree, vo);
 	if (!op) {
+		smb2_oplock_abandon(&adm);
 		vfs_close(vo, NULL);
 		smb2_open_uncharge(c->srv, owner);
 		return STATUS_NO_MEMORY;
@@ -191,9 +196,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	op->charged = true;
 	op->owner = owner;
 	op->access = res.granted_access;
-	/* `oplocks = no`: the share grants none (docs/CONFIG.md) */
-	uint8_t oplock = smb2_oplock_grant(req, op, tree->share->cfg->oplocks ? in.requested_oplock_level
-								      : SMB2_OPLOCK_LEVEL_NONE);
+	uint8_t oplock = smb2_oplock_attach(&adm, op);
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = op->persistent_id;
 	req->cmp->fid_volatile = op->volatile_id;

@@ -1,40 +1,48 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Oplocks (MS-SMB2 3.3.5.9.x, 3.3.4.6, 3.3.5.22.1; MS-FSA 2.1.5.17): grants, break notifications,
- * opens that wait for a break acknowledgement, and the 35-second break timeout.
+ * Oplocks (MS-SMB2 3.3.5.9, 3.3.4.6, 3.3.5.22.1, 3.3.2.1; MS-FSA 2.1.5.1.2, 2.1.4.12): the
+ * grants of the server's files, the breaks sent to their holders, the CREATEs that wait for an
+ * acknowledgement, and the 35-second break timeout on the transport's timers.
  *
- * One process-wide table, keyed by (dev, ino), holds every grant and every waiting CREATE; its
- * mutex (`table_lock`) guards all of it and smb2_open.oplock. Grants name their connection by a
- * referenced net_conn, so a break can be sent from any strand; waiters are woken by posting to
- * their own strand. Lock order: table_lock is a leaf (net_conn_send takes only the transport's
- * send lock).
+ * struct smb2_oplocks belongs to the server (smb2_server.oplocks). Its mutex `lock` guards the
+ * whole table (files, grants, waiters) and smb2_open.oplock/oplock_level. Lock order: a
+ * session's lock, then the VFS open-file table lock (a CREATE is admitted under it, through
+ * vfs_create_args.admit), then `lock`; nothing is taken under it but the transport's own leaf
+ * locks (net_conn_send, net_conn_post, the timers).
  */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/log.h"
 #include "net/net.h"
+#include "smb2/oplock_decide.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/oplock_break.h"
 #include "smb2/wire/types.h"
 
-#define OPLOCK_BREAK_TIMEOUT 35   /* seconds, MS-SMB2 3.3.2.1 Oplock Break Acknowledgment Timer */
+#define OPLOCK_BREAK_TIMEOUT_MS 35000   /* MS-SMB2 3.3.2.1 Oplock Break Acknowledgment Timer */
 #define OPLOCK_BUCKETS 256
+#define OPLOCK_HOLDERS_ON_STACK 16
+
+struct break_timer;
 
 struct oplock_grant {
 	struct oplock_grant *next;
 	struct oplock_file *file;
-	struct net_conn *nc;          /* referenced */
-	struct smb2_open *open;       /* only dereferenced on nc's strand */
+	uint64_t id;
+	struct net_conn *nc;          /* referenced: where breaks go (another channel's once its
+					 own is gone, smb2_oplocks_rehome) */
+	const struct smb2_session *sess;        /* identity only, for the re-homing */
+	struct smb2_open *open;       /* NULL until smb2_oplock_attach; then only an identity */
 	struct smb2_fileid fid;
 	uint8_t level;
-	bool breaking;
+	bool breaking;                /* a break to break_to waits for its acknowledgement */
 	uint8_t break_to;
-	time_t deadline;
+	bool unsent;                  /* a break decided before the open had its FileId */
+	struct break_timer *timer;    /* the pending timeout of a break, NULL if none */
+	uint64_t timer_id;
 };
 
 struct oplock_waiter {
@@ -45,59 +53,144 @@ struct oplock_waiter {
 
 struct oplock_file {
 	struct oplock_file *next;
-	uint64_t dev, ino;
+	struct smb2_oplock_key key;
 	struct oplock_grant *grants;
 	struct oplock_waiter *waiters;
 };
 
-static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct oplock_file *table[OPLOCK_BUCKETS];
-/* Entries in the table; read without the lock so that an open finding it empty (the usual case
- * with clients that ask for no oplocks, or before any exist) skips the path lookup entirely. */
-static atomic_uint table_entries;
-static pthread_once_t timer_once = PTHREAD_ONCE_INIT;
+struct smb2_oplocks {
+	pthread_mutex_t lock;
+	struct oplock_file *buckets[OPLOCK_BUCKETS];
+	uint64_t next_grant_id;
+	/* Read without the lock by the fast paths: no entry at all (a CREATE asking for no oplock
+	 * skips the lock), no level II grant (a WRITE has nothing to break). */
+	atomic_uint files;
+	atomic_uint level2;
+};
 
-static unsigned bucket(uint64_t dev, uint64_t ino)
+/* The argument of a break's timeout: names the grant, which may be gone by then. */
+struct break_timer {
+	struct smb2_oplocks *ol;
+	struct smb2_oplock_key key;
+	uint64_t grant_id;
+};
+
+struct smb2_oplocks *smb2_oplocks_new(void)
 {
-	return (unsigned)((ino * 0x9E3779B97F4A7C15ull ^ dev) >> 56) % OPLOCK_BUCKETS;
+	struct smb2_oplocks *ol = calloc(1, sizeof(*ol));
+
+	if (!ol)
+		return NULL;
+	pthread_mutex_init(&ol->lock, NULL);
+	atomic_init(&ol->files, 0);
+	atomic_init(&ol->level2, 0);
+	return ol;
 }
 
-static struct oplock_file *file_find(uint64_t dev, uint64_t ino, bool create)
+/* After the transport stopped: its connections are gone and so, with their sessions, every
+ * open; what is left (nothing, normally) is freed without touching the timers. */
+void smb2_oplocks_free(struct smb2_oplocks *ol)
 {
-	unsigned b = bucket(dev, ino);
-	for (struct oplock_file *f = table[b]; f; f = f->next)
-		if (f->dev == dev && f->ino == ino)
+	if (!ol)
+		return;
+	for (unsigned b = 0; b < OPLOCK_BUCKETS; b++)
+		while (ol->buckets[b]) {
+			struct oplock_file *f = ol->buckets[b];
+			ol->buckets[b] = f->next;
+			while (f->grants) {
+				struct oplock_grant *g = f->grants;
+				f->grants = g->next;
+				net_conn_unref(g->nc);
+				free(g);
+			}
+			while (f->waiters) {
+				struct oplock_waiter *w = f->waiters;
+				f->waiters = w->next;
+				net_conn_unref(w->nc);
+				free(w);
+			}
+			free(f);
+		}
+	pthread_mutex_destroy(&ol->lock);
+	free(ol);
+}
+
+/* A stream is a file of its own for oplocks (smb2.oplock.batch26); its name is hashed into the
+ * key (FNV-1a). A collision between two streams of one file costs only a needless break. */
+static uint64_t stream_hash(const char *stream)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (!stream)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)stream; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+static bool key_equal(const struct smb2_oplock_key *a, const struct smb2_oplock_key *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->stream == b->stream;
+}
+
+static unsigned bucket(const struct smb2_oplock_key *k)
+{
+	return (unsigned)(((k->ino * 0x9E3779B97F4A7C15ull) ^ k->dev ^ k->stream) >> 56) % OPLOCK_BUCKETS;
+}
+
+static struct oplock_file *file_find(struct smb2_oplocks *ol, const struct smb2_oplock_key *k,
+				     bool create)
+{
+	unsigned b = bucket(k);
+
+	for (struct oplock_file *f = ol->buckets[b]; f; f = f->next)
+		if (key_equal(&f->key, k))
 			return f;
 	if (!create)
 		return NULL;
 	struct oplock_file *f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
-	f->dev = dev;
-	f->ino = ino;
-	f->next = table[b];
-	table[b] = f;
-	atomic_fetch_add(&table_entries, 1);
+	f->key = *k;
+	f->next = ol->buckets[b];
+	ol->buckets[b] = f;
+	atomic_fetch_add(&ol->files, 1);
 	return f;
 }
 
-static void file_maybe_free(struct oplock_file *f)
+static void file_maybe_free(struct smb2_oplocks *ol, struct oplock_file *f)
 {
 	if (f->grants || f->waiters)
 		return;
-	for (struct oplock_file **pp = &table[bucket(f->dev, f->ino)]; *pp; pp = &(*pp)->next)
+	for (struct oplock_file **pp = &ol->buckets[bucket(&f->key)]; *pp; pp = &(*pp)->next)
 		if (*pp == f) {
 			*pp = f->next;
 			free(f);
-			atomic_fetch_sub(&table_entries, 1);
+			atomic_fetch_sub(&ol->files, 1);
 			return;
 		}
 }
 
-/* MS-SMB2 2.2.23.1: unsolicited, MessageId all ones, no session, never signed. */
+static void set_level(struct smb2_oplocks *ol, struct oplock_grant *g, uint8_t level)
+{
+	if (g->level == SMB2_OPLOCK_LEVEL_II)
+		atomic_fetch_sub(&ol->level2, 1);
+	if (level == SMB2_OPLOCK_LEVEL_II)
+		atomic_fetch_add(&ol->level2, 1);
+	g->level = level;
+	if (g->open)
+		g->open->oplock_level = level;
+}
+
+/* MS-SMB2 2.2.23.1, 3.3.4.6: unsolicited, MessageId all ones, no session, never signed. */
 static void send_break(struct oplock_grant *g, uint8_t level)
 {
 	struct wr w;
+
+	if (!g->open) {
+		g->unsent = true;   /* smb2_oplock_attach sends it */
+		return;
+	}
 	wr_init(&w, 4 + SMB2_HDR_SIZE + SMB2_OPLOCK_BREAK_SS);
 	wr_zero(&w, 4);
 	struct smb2_hdr h = {
@@ -116,10 +209,11 @@ static void send_break(struct oplock_grant *g, uint8_t level)
 	net_conn_send(g->nc, buf, len - 4);
 }
 
-/* Wake every CREATE waiting on the file: each re-runs and looks at the grants afresh. */
+/* Wake every CREATE waiting on the file: each runs again and decides afresh. */
 static void wake_waiters(struct oplock_file *f)
 {
 	struct oplock_waiter *w = f->waiters;
+
 	f->waiters = NULL;
 	while (w) {
 		struct oplock_waiter *next = w->next;
@@ -130,59 +224,95 @@ static void wake_waiters(struct oplock_file *f)
 	}
 }
 
-static void grant_remove(struct oplock_grant *g)
+static void timer_cancel(struct oplock_grant *g)
+{
+	if (g->timer && net_timer_cancel(g->nc, g->timer_id))
+		free(g->timer);
+	/* else it has fired or is firing: it finds the grant no longer breaking and frees itself */
+	g->timer = NULL;
+	g->timer_id = 0;
+}
+
+static void grant_remove(struct smb2_oplocks *ol, struct oplock_grant *g)
 {
 	struct oplock_file *f = g->file;
+
 	for (struct oplock_grant **pp = &f->grants; *pp; pp = &(*pp)->next)
 		if (*pp == g) {
 			*pp = g->next;
 			break;
 		}
+	timer_cancel(g);
+	if (g->level == SMB2_OPLOCK_LEVEL_II)
+		atomic_fetch_sub(&ol->level2, 1);
+	if (g->open)
+		g->open->oplock = NULL;
 	net_conn_unref(g->nc);
 	free(g);
 }
 
-/* Break timeouts: a holder that does not answer in time loses the oplock (3.3.2.1). */
-static void *timer_main(void *arg)
+/* MS-SMB2 3.3.2.1: a holder that does not acknowledge in time is taken to have accepted the
+ * level it was asked for, and the opens waiting on it go on. */
+static void break_timeout(void *arg, bool cancelled)
 {
-	(void)arg;
-	for (;;) {
-		sleep(1);
-		time_t now = time(NULL);
-		pthread_mutex_lock(&table_lock);
-		for (unsigned b = 0; b < OPLOCK_BUCKETS; b++)
-			for (struct oplock_file *f = table[b], *fn; f; f = fn) {
-				fn = f->next;
-				bool changed = false;
-				for (struct oplock_grant *g = f->grants; g; g = g->next)
-					if (g->breaking && now >= g->deadline) {
-						g->level = g->break_to;
-						g->breaking = false;
-						changed = true;
-					}
-				if (changed)
-					wake_waiters(f);
-			}
-		pthread_mutex_unlock(&table_lock);
+	struct break_timer *t = arg;
+	struct smb2_oplocks *ol = t->ol;
+
+	if (cancelled) {
+		free(t);
+		return;
 	}
-	return NULL;
+	pthread_mutex_lock(&ol->lock);
+	struct oplock_file *f = file_find(ol, &t->key, false);
+	struct oplock_grant *g = f ? f->grants : NULL;
+	while (g && g->id != t->grant_id)
+		g = g->next;
+	if (g && g->breaking && g->timer == t) {
+		g->timer = NULL;
+		g->timer_id = 0;
+		g->breaking = false;
+		set_level(ol, g, g->break_to);
+		wake_waiters(f);
+	}
+	pthread_mutex_unlock(&ol->lock);
+	free(t);
 }
 
-static void timer_start(void)
+/* Ask a batch or exclusive holder to go down to `level`; it has 35 s to acknowledge. */
+static void break_exclusive(struct smb2_oplocks *ol, struct oplock_grant *g, uint8_t level,
+			    struct net_conn *any)
 {
-	pthread_t t;
-	if (pthread_create(&t, NULL, timer_main, NULL) == 0)
-		pthread_detach(t);
-	else
-		log_err("oplock break timer could not start; unanswered breaks will not time out");
+	g->breaking = true;
+	g->break_to = level;
+	send_break(g, level);
+	struct break_timer *t = malloc(sizeof(*t));
+	if (t) {
+		*t = (struct break_timer){ .ol = ol, .key = g->file->key, .grant_id = g->id };
+		g->timer_id = net_timer_add(any, net_now_ms() + OPLOCK_BREAK_TIMEOUT_MS, break_timeout, t);
+		if (g->timer_id)
+			g->timer = t;
+		else
+			free(t);
+	}
+	if (!g->timer)
+		log_warn("oplock break: no timer; an unanswered break will wait for the holder's close");
+}
+
+/* Level II to none: no acknowledgement (MS-SMB2 3.3.4.6), the holder has none at once. */
+static void break_level2(struct smb2_oplocks *ol, struct oplock_grant *g)
+{
+	set_level(ol, g, SMB2_OPLOCK_LEVEL_NONE);
+	send_break(g, SMB2_OPLOCK_LEVEL_NONE);
 }
 
 /* A waiting CREATE that is cancelled or whose connection goes: forget its waiter entry. */
 static void waiter_drop(struct smb2_conn *c, struct smb2_async *a)
 {
-	pthread_mutex_lock(&table_lock);
+	struct smb2_oplocks *ol = c->srv->oplocks;
+
+	pthread_mutex_lock(&ol->lock);
 	for (unsigned b = 0; b < OPLOCK_BUCKETS; b++)
-		for (struct oplock_file *f = table[b], *fn; f; f = fn) {
+		for (struct oplock_file *f = ol->buckets[b], *fn; f; f = fn) {
 			fn = f->next;
 			for (struct oplock_waiter **pp = &f->waiters; *pp;) {
 				struct oplock_waiter *w = *pp;
@@ -194,170 +324,226 @@ static void waiter_drop(struct smb2_conn *c, struct smb2_async *a)
 					pp = &w->next;
 				}
 			}
-			file_maybe_free(f);
+			file_maybe_free(ol, f);
 		}
-	pthread_mutex_unlock(&table_lock);
+	pthread_mutex_unlock(&ol->lock);
 }
 
-/* MS-FSA 2.1.5.17: an open asking only for attributes does not break a batch/exclusive oplock. */
-static bool breaks_exclusive(uint32_t access)
+/* A grant the admission made for a CREATE that did not finish. */
+static void abandon_locked(struct smb2_oplocks *ol, struct smb2_oplock_admission *a)
 {
-	return (access & ~(FILE_READ_ATTRIBUTES | FILE_WRITE_ATTRIBUTES | SYNCHRONIZE)) != 0;
+	struct oplock_grant *g = a->grant;
+
+	if (!g)
+		return;
+	a->grant = NULL;
+	struct oplock_file *f = g->file;
+	bool was_breaking = g->breaking;
+	grant_remove(ol, g);
+	if (was_breaking)
+		wake_waiters(f);
+	file_maybe_free(ol, f);
 }
 
-static bool truncates(uint32_t disposition)
+NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 {
-	return disposition == FILE_SUPERSEDE || disposition == FILE_OVERWRITE ||
-	       disposition == FILE_OVERWRITE_IF;
-}
+	struct smb2_oplock_admission *a = arg;
+	struct smb2_req *req = a->req;
+	struct smb2_oplocks *ol = req->conn->srv->oplocks;
+	struct oplock_holder stack_holders[OPLOCK_HOLDERS_ON_STACK];
+	uint8_t stack_break[OPLOCK_HOLDERS_ON_STACK];
+	struct oplock_grant *stack_grants[OPLOCK_HOLDERS_ON_STACK];
+	struct oplock_holder *holders = stack_holders;
+	uint8_t *break_to = stack_break;
+	struct oplock_grant **grants = stack_grants;
+	struct oplock_decision d;
+	NTSTATUS st;
 
-NTSTATUS smb2_oplock_before_open(struct smb2_req *req, struct vfs_share *share, const char *path,
-				 uint32_t access, uint32_t disposition)
-{
-	uint64_t dev, ino;
-	bool wait = false;
-	NTSTATUS st = STATUS_SUCCESS;
+	a->key = (struct smb2_oplock_key){ in->dev, in->ino, stream_hash(in->stream) };
+	a->keyed = true;
+	a->level = SMB2_OPLOCK_LEVEL_NONE;
+	if (!a->grant && atomic_load(&ol->files) == 0 &&
+	    (a->requested == SMB2_OPLOCK_LEVEL_NONE || in->verdict != STATUS_SUCCESS))
+		return in->verdict;   /* no grants anywhere, none wanted: nothing to decide */
 
-	/* A grant made after this check is one the open raced with anyway. */
-	if (atomic_load(&table_entries) == 0 || !vfs_lookup_id(share, path, &dev, &ino))
-		return STATUS_SUCCESS;   /* no oplocks, or nothing there: nothing to break */
-	pthread_mutex_lock(&table_lock);
-	struct oplock_file *f = file_find(dev, ino, false);
-	if (!f)
-		goto out;
-	for (struct oplock_grant *g = f->grants, *gn; g; g = gn) {
-		gn = g->next;
-		if (g->level == SMB2_OPLOCK_LEVEL_BATCH || g->level == SMB2_OPLOCK_LEVEL_EXCLUSIVE) {
-			if (!breaks_exclusive(access))
-				continue;
-			if (!g->breaking) {
-				g->breaking = true;
-				g->break_to = truncates(disposition) ? SMB2_OPLOCK_LEVEL_NONE
-								     : SMB2_OPLOCK_LEVEL_II;
-				g->deadline = time(NULL) + OPLOCK_BREAK_TIMEOUT;
-				send_break(g, g->break_to);
-			}
-			wait = true;
-		} else if (g->level == SMB2_OPLOCK_LEVEL_II && truncates(disposition)) {
-			/* Level II breaks to none need no acknowledgement (3.3.4.6). */
-			send_break(g, SMB2_OPLOCK_LEVEL_NONE);
-			g->level = SMB2_OPLOCK_LEVEL_NONE;
-		}
-	}
-	if (wait) {
-		struct oplock_waiter *w = calloc(1, sizeof(*w));
-		if (!w) {
+	pthread_mutex_lock(&ol->lock);
+	abandon_locked(ol, a);   /* an earlier attempt of this same create */
+	struct oplock_file *f = file_find(ol, &a->key, false);
+	size_t n = 0;
+	for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next)
+		n++;
+	if (n > OPLOCK_HOLDERS_ON_STACK) {
+		holders = malloc(n * sizeof(*holders));
+		break_to = malloc(n);
+		grants = malloc(n * sizeof(*grants));
+		if (!holders || !break_to || !grants) {
 			st = STATUS_NO_MEMORY;
 			goto out;
 		}
-		st = smb2_async_park(req, waiter_drop);
-		if (st != STATUS_PENDING) {
-			/* Cannot wait (inside a compound, or too many waiting): go on without. */
-			free(w);
-			st = STATUS_SUCCESS;
+	}
+	n = 0;
+	for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
+		grants[n] = g;
+		holders[n++] = (struct oplock_holder){ .level = g->level, .breaking = g->breaking };
+	}
+	struct oplock_open_request rq = {
+		.access = in->access,
+		.disposition = a->disposition,
+		.requested = a->requested,
+		.other_opens = in->other_opens,
+		.is_dir = in->is_dir,
+		.verdict = in->verdict,
+	};
+	oplock_decide(&rq, holders, n, break_to, &d);
+	for (size_t i = 0; i < n; i++) {
+		if (break_to[i] == OPLOCK_KEEP)
+			continue;
+		if (grants[i]->level == SMB2_OPLOCK_LEVEL_II)
+			break_level2(ol, grants[i]);
+		else
+			break_exclusive(ol, grants[i], break_to[i], req->conn->net);
+	}
+	st = d.status;
+	if (st == STATUS_PENDING) {
+		/* only holders make an open wait, so f is there */
+		struct oplock_waiter *w = f ? malloc(sizeof(*w)) : NULL;
+		NTSTATUS park = w ? smb2_async_park(req, waiter_drop) : STATUS_NO_MEMORY;
+		if (park == STATUS_PENDING) {
+			net_conn_ref(req->conn->net);
+			*w = (struct oplock_waiter){ .next = f->waiters, .nc = req->conn->net,
+						     .async_id = req->async_id };
+			f->waiters = w;
 			goto out;
 		}
+		/* Cannot wait (not the last message of a compound, or too many waiting): the
+		 * breaks are on their way; decide with the holders as they stand. */
+		free(w);
+		st = in->verdict;
+		d.grant = SMB2_OPLOCK_LEVEL_NONE;
+	}
+	if (st == STATUS_SUCCESS && d.grant != SMB2_OPLOCK_LEVEL_NONE) {
+		struct oplock_file *gf = f ? f : file_find(ol, &a->key, true);
+		struct oplock_grant *g = gf ? calloc(1, sizeof(*g)) : NULL;
+		if (!g) {
+			if (gf)
+				file_maybe_free(ol, gf);
+			goto out;   /* no memory: the open goes on without an oplock */
+		}
+		g->file = gf;
+		g->id = ++ol->next_grant_id;
 		net_conn_ref(req->conn->net);
-		w->nc = req->conn->net;
-		w->async_id = req->async_id;
-		w->next = f->waiters;
-		f->waiters = w;
-		pthread_once(&timer_once, timer_start);
+		g->nc = req->conn->net;
+		g->sess = req->sess;
+		g->next = gf->grants;
+		gf->grants = g;
+		set_level(ol, g, d.grant);
+		a->grant = g;
+		a->level = d.grant;
 	}
 out:
-	pthread_mutex_unlock(&table_lock);
+	pthread_mutex_unlock(&ol->lock);
+	if (holders != stack_holders) {
+		free(holders);
+		free(break_to);
+		free(grants);
+	}
 	return st;
 }
 
-uint8_t smb2_oplock_grant(struct smb2_req *req, struct smb2_open *op, uint8_t requested)
+uint8_t smb2_oplock_attach(struct smb2_oplock_admission *a, struct smb2_open *op)
 {
-	uint64_t dev, ino;
-	uint8_t level;
+	struct smb2_oplocks *ol = a->req->conn->srv->oplocks;
 
-	if (requested == SMB2_OPLOCK_LEVEL_NONE || requested == SMB2_OPLOCK_LEVEL_LEASE ||
-	    vfs_open_is_dir(op->vfs))
-		return SMB2_OPLOCK_LEVEL_NONE;   /* leases are not offered (no LEASING capability) */
-	vfs_open_file_id(op->vfs, &dev, &ino);
-
-	pthread_mutex_lock(&table_lock);
-	struct oplock_file *f = file_find(dev, ino, true);
-	if (!f) {
-		pthread_mutex_unlock(&table_lock);
+	op->okey = a->key;
+	op->okey_valid = a->keyed;
+	if (!a->grant)
 		return SMB2_OPLOCK_LEVEL_NONE;
+	pthread_mutex_lock(&ol->lock);
+	struct oplock_grant *g = a->grant;
+	a->grant = NULL;
+	g->open = op;
+	g->fid = (struct smb2_fileid){ op->persistent_id, op->volatile_id };
+	op->oplock = g;
+	op->oplock_level = g->level;
+	/* A break decided between the admission and now goes out behind the CREATE response's
+	 * level (what the client is told it got). */
+	if (g->unsent) {
+		g->unsent = false;
+		send_break(g, g->breaking ? g->break_to : SMB2_OPLOCK_LEVEL_NONE);
 	}
-	bool others_exclusive = false;
-	for (struct oplock_grant *g = f->grants; g; g = g->next)
-		if (g->level == SMB2_OPLOCK_LEVEL_BATCH || g->level == SMB2_OPLOCK_LEVEL_EXCLUSIVE ||
-		    g->breaking)
-			others_exclusive = true;
-	/* The only open of the file gets what it asked for; with other opens around, level II at
-	 * most (MS-FSA 2.1.5.17.2). */
-	if (vfs_open_file_opens(op->vfs) == 1 && !f->grants)
-		level = requested;
-	else if (!others_exclusive)
-		level = SMB2_OPLOCK_LEVEL_II;
-	else
-		level = SMB2_OPLOCK_LEVEL_NONE;
-	if (level != SMB2_OPLOCK_LEVEL_NONE) {
-		struct oplock_grant *g = calloc(1, sizeof(*g));
-		if (!g) {
-			level = SMB2_OPLOCK_LEVEL_NONE;
-		} else {
-			g->file = f;
-			net_conn_ref(req->conn->net);
-			g->nc = req->conn->net;
-			g->open = op;
-			g->fid = (struct smb2_fileid){ op->persistent_id, op->volatile_id };
-			g->level = level;
-			g->next = f->grants;
-			f->grants = g;
-			op->oplock = g;
-		}
-	}
-	file_maybe_free(f);
-	pthread_mutex_unlock(&table_lock);
-	op->oplock_level = level;
-	return level;
+	pthread_mutex_unlock(&ol->lock);
+	return a->level;
+}
+
+void smb2_oplock_abandon(struct smb2_oplock_admission *a)
+{
+	struct smb2_oplocks *ol = a->req->conn->srv->oplocks;
+
+	if (!a->grant)
+		return;
+	pthread_mutex_lock(&ol->lock);
+	abandon_locked(ol, a);
+	pthread_mutex_unlock(&ol->lock);
 }
 
 void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op)
 {
-	(void)c;
-	pthread_mutex_lock(&table_lock);
+	struct smb2_oplocks *ol = c->srv->oplocks;
+
+	if (!op->oplock)
+		return;   /* only this open's strand sets it (attach), under its session's lock */
+	pthread_mutex_lock(&ol->lock);
 	struct oplock_grant *g = op->oplock;
 	if (g) {
 		struct oplock_file *f = g->file;
-		op->oplock = NULL;
-		grant_remove(g);
+		grant_remove(ol, g);
+		/* a batch holder that closes instead of acknowledging lifts the conflict */
 		wake_waiters(f);
-		file_maybe_free(f);
+		file_maybe_free(ol, f);
 	}
-	pthread_mutex_unlock(&table_lock);
+	pthread_mutex_unlock(&ol->lock);
 }
 
 void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op)
 {
-	uint64_t dev, ino;
+	struct smb2_oplocks *ol = c->srv->oplocks;
 
-	(void)c;
-	vfs_open_file_id(op->vfs, &dev, &ino);
-	pthread_mutex_lock(&table_lock);
-	struct oplock_file *f = file_find(dev, ino, false);
-	if (f) {
-		for (struct oplock_grant *g = f->grants, *gn; g; g = gn) {
-			gn = g->next;
-			if (g->open == op || g->level != SMB2_OPLOCK_LEVEL_II)
-				continue;
-			send_break(g, SMB2_OPLOCK_LEVEL_NONE);
-			g->level = SMB2_OPLOCK_LEVEL_NONE;
-		}
-	}
-	pthread_mutex_unlock(&table_lock);
+	if (!op->okey_valid || atomic_load(&ol->level2) == 0)
+		return;
+	pthread_mutex_lock(&ol->lock);
+	struct oplock_file *f = file_find(ol, &op->okey, false);
+	/* Every level II holder, the writer's own open included (smb2.oplock.batch1/levelii500):
+	 * its cache is stale now too. */
+	for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next)
+		if (g->level == SMB2_OPLOCK_LEVEL_II && !g->breaking)
+			break_level2(ol, g);
+	pthread_mutex_unlock(&ol->lock);
+}
+
+void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
+			 struct net_conn *gone, struct net_conn *to)
+{
+	if (atomic_load(&ol->files) == 0)
+		return;
+	pthread_mutex_lock(&ol->lock);
+	for (unsigned b = 0; b < OPLOCK_BUCKETS; b++)
+		for (struct oplock_file *f = ol->buckets[b]; f; f = f->next)
+			for (struct oplock_grant *g = f->grants; g; g = g->next)
+				if (g->sess == s && g->nc == gone) {
+					net_conn_ref(to);
+					net_conn_unref(g->nc);
+					g->nc = to;
+					/* a break the lost channel may not have delivered */
+					if (g->breaking)
+						send_break(g, g->break_to);
+				}
+	pthread_mutex_unlock(&ol->lock);
 }
 
 /* OPLOCK_BREAK acknowledgement (3.3.5.22.1). */
 NTSTATUS smb2_oplock_break(struct smb2_req *req)
 {
+	struct smb2_oplocks *ol = req->conn->srv->oplocks;
 	struct smb2_oplock_break_req in;
 	struct smb2_open *op;
 	NTSTATUS st;
@@ -370,7 +556,7 @@ NTSTATUS smb2_oplock_break(struct smb2_req *req)
 	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
-	pthread_mutex_lock(&table_lock);
+	pthread_mutex_lock(&ol->lock);
 	struct oplock_grant *g = op->oplock;
 	if (!g || !g->breaking) {
 		st = STATUS_INVALID_OPLOCK_PROTOCOL;
@@ -379,18 +565,12 @@ NTSTATUS smb2_oplock_break(struct smb2_req *req)
 	} else if (in.oplock_level == SMB2_OPLOCK_LEVEL_II && g->break_to == SMB2_OPLOCK_LEVEL_NONE) {
 		st = STATUS_INVALID_OPLOCK_PROTOCOL;
 	} else {
-		struct oplock_file *f = g->file;
+		timer_cancel(g);
 		g->breaking = false;
-		g->level = in.oplock_level;
-		op->oplock_level = in.oplock_level;
-		if (g->level == SMB2_OPLOCK_LEVEL_NONE) {
-			op->oplock = NULL;
-			grant_remove(g);
-		}
-		wake_waiters(f);
-		file_maybe_free(f);
+		set_level(ol, g, in.oplock_level);
+		wake_waiters(g->file);
 	}
-	pthread_mutex_unlock(&table_lock);
+	pthread_mutex_unlock(&ol->lock);
 	if (st != STATUS_SUCCESS)
 		return st;
 	smb2_oplock_break_encode(req->out, req->hdr_off, in.oplock_level, &in.file_id);

@@ -190,10 +190,9 @@ struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, ui
 	return NULL;
 }
 
-/* Close the file behind an open: oplock and watch released, watchers told of a deletion. */
+/* Close the file behind an open: watch and oplock released, watchers told of a deletion. */
 static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
 {
-	smb2_oplock_release(c, op);
 	smb2_notify_release(c, op);
 	smb2_lock_release(c, op);
 	/* The last close of a delete-pending file deletes it: tell the watchers. */
@@ -202,6 +201,9 @@ static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_met
 	bool is_dir = vfs_open_is_dir(op->vfs);
 	struct vfs_share *share = vfs_open_share(op->vfs);
 	vfs_close(op->vfs, meta);
+	/* After the close: the CREATEs it wakes must find its share modes gone (smb2.oplock.batch3:
+	 * a batch holder that closes on the break lets a conflicting open through). */
+	smb2_oplock_release(c, op);
 	if (path) {
 		smb2_notify_event(share, path, FILE_ACTION_REMOVED,
 				  is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);

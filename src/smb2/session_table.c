@@ -158,6 +158,9 @@ void smb2_channel_detach(struct smb2_conn *c, struct smb2_channel *ch)
 		}
 	if (s->nopens)
 		smb2_conn_pin(c, false);
+	/* MS-SMB2 3.3.4.6: breaks for the session's opens go to another of its channels now. */
+	if (s->nopens && s->channels)
+		smb2_oplocks_rehome(c->srv->oplocks, s, c->net, s->channels->conn->net);
 	auth_ctx_free(ch->bind_auth);
 	explicit_bzero(ch, sizeof(*ch));
 	free(ch);

@@ -43,6 +43,7 @@ struct userdb;
 #define SMB2_USER_BUCKETS 64
 
 struct smb2_user_opens;
+struct smb2_oplocks;
 
 /* Failed-logon answers one connection may have waiting (`failed logon delay`); beyond that its
  * SESSION_SETUPs are refused unchecked, which bounds the memory they hold. */
@@ -93,6 +94,8 @@ struct smb2_server {
 	pthread_mutex_t lock_waits_lock;
 	struct smb2_lock_wait *lock_waits;
 	atomic_uint nlock_waits;
+	/* Oplock grants, breaks and waiting CREATEs (oplock.c), with their own lock. */
+	struct smb2_oplocks *oplocks;
 };
 
 /* LOGGED_OFF sessions stay as tombstones (trees and opens gone, keys kept) so that a request
@@ -204,6 +207,12 @@ struct smb2_async {
 
 #define SMB2_MAX_ASYNC_PER_CONN 512
 
+/* Which file (or stream) an oplock is on: (dev, ino) and a hash of the stream name (0 for the
+ * file's data). */
+struct smb2_oplock_key {
+	uint64_t dev, ino, stream;
+};
+
 /*
  * An open: in its session's table (Session.OpenTable, by volatile id) and in the server's
  * (GlobalOpenTable, by persistent id). Guarded by its session's lock unless marked otherwise.
@@ -216,9 +225,11 @@ struct smb2_open {
 	struct smb2_open *global_next;  /* server table's chain, under the server's open_lock */
 	atomic_uint refs;
 	atomic_bool closed;             /* closed by its session; only the ids are left valid */
-	struct oplock_grant *oplock;    /* guarded by the oplock table lock (oplock.c) */
+	struct oplock_grant *oplock;    /* guarded by the server's oplock lock (oplock.c) */
+	uint8_t oplock_level;           /* the same */
+	struct smb2_oplock_key okey;    /* set once at CREATE (okey_valid) */
+	bool okey_valid;
 	struct notify_watch *notify;    /* guarded by the watch lock (notify.c) */
-	uint8_t oplock_level;
 	uint64_t persistent_id, volatile_id;
 	struct vfs_open *vfs;           /* NULL for a named pipe */
 	struct smb2_pipe *pipe;         /* a named pipe on IPC$ (pipe.c), else NULL */
@@ -516,13 +527,37 @@ void smb2_send_response(struct smb2_conn *c, struct wr *out, struct smb2_session
 /* Re-run a parked request on its connection's strand (dispatch.c). */
 void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a);
 
-/* Oplocks (oplock.c). */
-NTSTATUS smb2_oplock_before_open(struct smb2_req *req, struct vfs_share *share, const char *path,
-				 uint32_t access, uint32_t disposition);
-uint8_t smb2_oplock_grant(struct smb2_req *req, struct smb2_open *op, uint8_t requested);
+/*
+ * Oplocks (oplock.c). A CREATE is admitted by the VFS hook smb2_oplock_admit (set as
+ * vfs_create_args.admit with a struct smb2_oplock_admission as its argument): in one step with
+ * the share-mode check it breaks what the open conflicts with and either fails the open, parks
+ * it (STATUS_PENDING: it runs again once the holders acknowledge or time out), or lets it go on
+ * with a grant. The CREATE then attaches the grant to its new open (smb2_oplock_attach, which
+ * returns the level for the response), or gives it up if it fails after all (abandon).
+ */
+struct smb2_oplock_admission {
+	struct smb2_req *req;
+	uint8_t requested;              /* RequestedOplockLevel */
+	uint32_t disposition;
+	/* set by the admission */
+	struct smb2_oplock_key key;
+	bool keyed;
+	uint8_t level;
+	struct oplock_grant *grant;
+};
+struct smb2_oplocks *smb2_oplocks_new(void);
+void smb2_oplocks_free(struct smb2_oplocks *ol);
+struct vfs_admission;
+NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in);
+uint8_t smb2_oplock_attach(struct smb2_oplock_admission *a, struct smb2_open *op);
+void smb2_oplock_abandon(struct smb2_oplock_admission *a);
 void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op);
-/* A write or size change through `op`: level II holders of the file lose their oplock. */
+/* A write or size change through `op`: every level II holder of the file (op's own included)
+ * is broken to none (MS-SMB2 3.3.4.6: no acknowledgement). */
 void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
+/* A channel of `s` went: its grants' breaks go to the connection `to` of another channel. */
+void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
+			 struct net_conn *gone, struct net_conn *to);
 
 /* Byte-range locks (lock.c): the open closes, its waiting LOCKs end with STATUS_RANGE_NOT_LOCKED
  * (session lock held). */

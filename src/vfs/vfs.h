@@ -146,6 +146,23 @@ struct vfs_ea {
 	uint8_t flags;           /* 0x80 FILE_NEED_EA */
 };
 
+/*
+ * What an open's admission hook (vfs_create_args.admit) is shown: the file (or stream) being
+ * opened and the outcome of the delete-pending and share-mode checks. It runs under the
+ * open-file table lock, once per attempt, after the path is resolved and before anything on disk
+ * changes (no overwrite yet), so that a caller's own decision (oplock breaks) and the share-mode
+ * check are one step: no other open of the file can be admitted in between.
+ */
+struct vfs_admission {
+	uint64_t dev, ino;
+	const char *stream;        /* named stream's on-disk name; NULL for the file's data */
+	uint32_t access;           /* the access the open is granted */
+	uint32_t share_access;
+	unsigned other_opens;      /* opens of this file (or stream) besides the new one */
+	bool is_dir;
+	NTSTATUS verdict;          /* STATUS_SUCCESS, STATUS_DELETE_PENDING or _SHARING_VIOLATION */
+};
+
 struct vfs_create_args {
 	uint32_t desired_access;   /* as sent; generic bits and MAXIMUM_ALLOWED are mapped inside */
 	uint32_t file_attributes;
@@ -160,6 +177,10 @@ struct vfs_create_args {
 	bool apply_security;
 	const struct sd *sd;
 	struct arena *sd_arena;    /* for sd_on_create's work; required with apply_security */
+	/* Optional: given the checks' verdict, the status the open gets (STATUS_SUCCESS lets it
+	 * be registered; any other status fails vfs_create with it, before an overwrite). */
+	NTSTATUS (*admit)(void *arg, const struct vfs_admission *in);
+	void *admit_arg;
 };
 
 struct vfs_create_result {

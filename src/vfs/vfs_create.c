@@ -149,6 +149,15 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 	if (status == STATUS_SUCCESS && !stream && (op->access & DELETE_ACCESS) &&
 	    !vfs_table_streams_share_delete(c->share, st->st_dev, st->st_ino))
 		status = STATUS_SHARING_VIOLATION;
+	if (c->args->admit) {
+		struct vfs_admission adm = {
+			.dev = (uint64_t)st->st_dev, .ino = (uint64_t)st->st_ino, .stream = stream,
+			.access = op->access, .share_access = op->share_access,
+			.other_opens = f->nopens - 1, .is_dir = S_ISDIR(st->st_mode),
+			.verdict = status,
+		};
+		status = c->args->admit(c->args->admit_arg, &adm);
+	}
 	if (status != STATUS_SUCCESS) {
 		vfs_table_put(f);
 		if (base)

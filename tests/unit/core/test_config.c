@@ -185,7 +185,7 @@ static void test_key_spelling(void **state)
 			     "[a]\nPATH = /a\nReadOnly = no\nBrowsable = no\nPublic = yes\n"
 			     "[b]\npath = /b\nwritable = yes\n"
 			     "[c]\npath = /c\nwriteable = no\n"
-			     "[d]\ndirectory = /d\nwrite ok = 1\n");
+			     "[d]\ndirectory = /d\nwrite ok = 1\nOpLocks = no\n");
 
 	if (!c)
 		fail_msg("%s", err);
@@ -198,6 +198,8 @@ static void test_key_spelling(void **state)
 	assert_true(cfg_find_share(c, "c")->read_only);
 	assert_false(cfg_find_share(c, "d")->read_only);
 	assert_string_equal(cfg_find_share(c, "d")->path, "/d");
+	assert_false(cfg_find_share(c, "d")->oplocks);
+	assert_true(cfg_find_share(c, "c")->oplocks);
 	cfg_free(c);
 }
 

@@ -87,6 +87,41 @@ static void test_order_and_cancel(void **state)
 	assert_int_equal(fired.n, 4);
 }
 
+/* net_timers_cancel: a removed timer never fires (whatever its place in the heap), the others
+ * still fire in order, and an id that already fired or is unknown is not cancelled twice. */
+static void test_cancel_by_id(void **state)
+{
+	struct net_timers *t = net_timers_start();
+	uint64_t now = net_now_ms();
+
+	(void)state;
+	assert_non_null(t);
+	memset(fired.order, 0, sizeof(fired.order));
+	fired.n = fired.cancelled = 0;
+	uint64_t a = net_timers_add(t, now + 150, record, (void *)1);
+	uint64_t b = net_timers_add(t, now + 100, record, (void *)2);   /* the earliest: heap top */
+	uint64_t c = net_timers_add(t, now + 200, record, (void *)3);
+	uint64_t d = net_timers_add(t, now + 120, record, (void *)4);
+	assert_true(a && b && c && d);
+	assert_true(a != b && b != c && c != d);
+	assert_true(net_timers_cancel(t, b));
+	assert_true(net_timers_cancel(t, d));
+	assert_false(net_timers_cancel(t, d));   /* already gone */
+	assert_false(net_timers_cancel(t, 0));
+	for (int i = 0; i < 100 && fired_count() < 2; i++)
+		pause_ms(20);
+	pause_ms(50);
+	pthread_mutex_lock(&fired.lock);
+	assert_int_equal(fired.n, 2);
+	assert_int_equal(fired.order[0], 1);
+	assert_int_equal(fired.order[1], 3);
+	assert_true(fired.at[0] >= now + 150);
+	pthread_mutex_unlock(&fired.lock);
+	assert_false(net_timers_cancel(t, a));   /* fired */
+	net_timers_stop(t);
+	assert_int_equal(fired.cancelled, 0);
+}
+
 /* ---- net_conn_send_at over a socket ------------------------------------------------------ */
 
 #define DELAY_MS 400
@@ -189,6 +224,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_cancel),
+		cmocka_unit_test(test_cancel_by_id),
 		cmocka_unit_test(test_send_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

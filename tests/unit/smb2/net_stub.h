@@ -3,7 +3,7 @@
  * The smb2 layer sits above the transport: stand-ins for the net calls its code makes, for unit
  * tests that run the layer without sockets. The including test defines net_conn_send and
  * net_conn_close itself (what happens to a response is what it checks); delayed frames go out at
- * once and the clock stands still.
+ * once, the clock stands still and no timer is set.
  */
 #ifndef SKIFF_TEST_NET_STUB_H
 #define SKIFF_TEST_NET_STUB_H
@@ -23,5 +23,15 @@ void net_conn_send_at(struct net_conn *c, uint8_t *buf, size_t len, uint64_t due
 }
 unsigned net_conn_delayed(const struct net_conn *c) { (void)c; return 0; }
 uint64_t net_now_ms(void) { return 0; }
+/* No timer ever fires here. */
+uint64_t net_timer_add(struct net_conn *c, uint64_t due_ms, net_timer_fn fn, void *arg)
+{
+	(void)c;
+	(void)due_ms;
+	(void)fn;
+	(void)arg;
+	return 0;
+}
+bool net_timer_cancel(struct net_conn *c, uint64_t id) { (void)c; (void)id; return false; }
 
 #endif
