@@ -106,7 +106,8 @@ struct smb2_lease_break_need smb2_lease_break_for_open(const struct smb2_lease_o
 
 /* ---- State changes of one lease ---- */
 
-bool smb2_lease_upgrade(struct smb2_lease *l, uint32_t requested, const struct smb2_lease_others *o)
+bool smb2_lease_upgrade(struct smb2_lease *l, uint32_t requested,
+			const struct smb2_lease_others *o)
 {
 	uint32_t want = smb2_lease_state_valid(requested);
 

@@ -135,7 +135,8 @@ struct smb2_lease_break_need smb2_lease_break_for_open(const struct smb2_lease_o
  * otherwise it stays as it is (smb2.lease.upgrade2, upgrade3). A change raises the epoch.
  * Returns true when the state changed.
  */
-bool smb2_lease_upgrade(struct smb2_lease *l, uint32_t requested, const struct smb2_lease_others *o);
+bool smb2_lease_upgrade(struct smb2_lease *l, uint32_t requested,
+			const struct smb2_lease_others *o);
 
 /*
  * Start breaking `l` to `to` (MS-SMB2 3.3.4.7). When no break is in flight: the epoch rises,
