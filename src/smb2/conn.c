@@ -56,6 +56,9 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 	s->oplocks = smb2_oplocks_new();
 	if (!s->oplocks)
 		goto fail;
+	s->notify = smb2_notify_new();
+	if (!s->notify)
+		goto fail;
 	if (cfg->g.failed_logon_delay) {
 		s->throttle = auth_throttle_new(cfg->g.failed_logon_delay, AUTH_THROTTLE_MAX_ADDRS);
 		if (!s->throttle)
@@ -101,6 +104,7 @@ void smb2_server_free(struct smb2_server *s)
 		smb2_user_opens_fini(s);
 	pthread_mutex_destroy(&s->lock_waits_lock);
 	smb2_oplocks_free(s->oplocks);
+	smb2_notify_free(s->notify);
 	free(s);
 }
 

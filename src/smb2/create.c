@@ -241,7 +241,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	smb2_create_rsp_encode(req->out, req->hdr_off, &rsp);
 	wr_free(&ctxw);
 	if (res.create_action == FILE_CREATED)
-		smb2_notify_event(tree->share->vfs, path, FILE_ACTION_ADDED,
+		smb2_notify_event(c->srv, tree->share->vfs, path, FILE_ACTION_ADDED,
 				  res.meta.is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
 	log_debug("%s: create '%s' -> %llx action %u", c->peer, path,
 		  (unsigned long long)op->volatile_id, res.create_action);

@@ -4,10 +4,10 @@
  * server itself makes (create, delete, rename, attribute and size changes). Like Samba with
  * "kernel change notify = no", changes made to the tree by other programs are not reported.
  *
- * Every watch sits in one process-wide list guarded by `watch_lock`; a change found on any
- * strand is queued on the watch and the watching connection is woken to answer its parked
- * request on its own strand. smb2_open.notify is guarded by watch_lock too. Lock order:
- * watch_lock is a leaf.
+ * Every watch sits in the server's list (struct smb2_notify, smb2_server.notify) guarded by its
+ * `lock`; a change found on any strand is queued on the watch and the watching connection is
+ * woken to answer its parked request on its own strand. smb2_open.notify is guarded by that
+ * lock too. Lock order: it is a leaf.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -40,8 +40,30 @@ struct notify_watch {
 	bool overflow;
 };
 
-static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct notify_watch *watches;
+/* The server's watches (smb2_server.notify): `lock` guards the list, every watch on it and
+ * smb2_open.notify. */
+struct smb2_notify {
+	pthread_mutex_t lock;
+	struct notify_watch *watches;
+};
+
+struct smb2_notify *smb2_notify_new(void)
+{
+	struct smb2_notify *n = calloc(1, sizeof(*n));
+
+	if (n)
+		pthread_mutex_init(&n->lock, NULL);
+	return n;
+}
+
+void smb2_notify_free(struct smb2_notify *n)
+{
+	if (!n)
+		return;
+	/* Opens are closed before the server goes, and each close drops its watch. */
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
 
 static void events_free(struct notify_watch *w)
 {
@@ -74,18 +96,21 @@ static const char *relative_name(const struct notify_watch *w, const char *path)
 	return rest;
 }
 
-void smb2_notify_event(struct vfs_share *share, const char *path, uint32_t action, uint32_t filter)
+void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const char *path,
+		       uint32_t action, uint32_t filter)
 {
-	pthread_mutex_lock(&watch_lock);
-	for (struct notify_watch *w = watches; w; w = w->next) {
+	struct smb2_notify *n = srv->notify;
+
+	pthread_mutex_lock(&n->lock);
+	for (struct notify_watch *w = n->watches; w; w = w->next) {
 		if (w->share != share || !(w->filter & filter))
 			continue;
 		const char *name = relative_name(w, path);
 		if (!name)
 			continue;
 		if (!w->overflow) {
-			size_t n = strlen(name) + 1;
-			struct notify_event *e = malloc(sizeof(*e) + n);
+			size_t size = strlen(name) + 1;
+			struct notify_event *e = malloc(sizeof(*e) + size);
 			if (!e || w->nevents >= NOTIFY_MAX_QUEUED) {
 				free(e);
 				events_free(w);
@@ -93,7 +118,7 @@ void smb2_notify_event(struct vfs_share *share, const char *path, uint32_t actio
 			} else {
 				e->action = action;
 				e->next = NULL;
-				memcpy(e->name, name, n);
+				memcpy(e->name, name, size);
 				*w->tail = e;
 				w->tail = &e->next;
 				w->nevents++;
@@ -104,12 +129,12 @@ void smb2_notify_event(struct vfs_share *share, const char *path, uint32_t actio
 			w->async_id = 0;   /* one wake per parked request */
 		}
 	}
-	pthread_mutex_unlock(&watch_lock);
+	pthread_mutex_unlock(&n->lock);
 }
 
-static void watch_unlink(struct notify_watch *w)
+static void watch_unlink(struct smb2_notify *n, struct notify_watch *w)
 {
-	for (struct notify_watch **pp = &watches; *pp; pp = &(*pp)->next)
+	for (struct notify_watch **pp = &n->watches; *pp; pp = &(*pp)->next)
 		if (*pp == w) {
 			*pp = w->next;
 			break;
@@ -123,18 +148,21 @@ static void watch_unlink(struct notify_watch *w)
 /* The parked request is cancelled or its connection is going. */
 static void notify_drop(struct smb2_conn *c, struct smb2_async *a)
 {
-	pthread_mutex_lock(&watch_lock);
-	for (struct notify_watch *w = watches; w; w = w->next)
+	struct smb2_notify *n = c->srv->notify;
+
+	pthread_mutex_lock(&n->lock);
+	for (struct notify_watch *w = n->watches; w; w = w->next)
 		if (w->nc == c->net && w->async_id == a->async_id)
 			w->async_id = 0;
-	pthread_mutex_unlock(&watch_lock);
+	pthread_mutex_unlock(&n->lock);
 }
 
 void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op)
 {
+	struct smb2_notify *n = c->srv->notify;
 	uint64_t parked = 0;
 
-	pthread_mutex_lock(&watch_lock);
+	pthread_mutex_lock(&n->lock);
 	struct notify_watch *w = op->notify;
 	if (w) {
 		parked = w->async_id;
@@ -145,9 +173,9 @@ void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op)
 			smb2_async_post_status(w->nc, parked, STATUS_NOTIFY_CLEANUP);
 			parked = 0;
 		}
-		watch_unlink(w);
+		watch_unlink(n, w);
 	}
-	pthread_mutex_unlock(&watch_lock);
+	pthread_mutex_unlock(&n->lock);
 	/* 3.3.4.4 / MS-FSA: closing the directory completes its pending notify with
 	 * STATUS_NOTIFY_CLEANUP. */
 	struct smb2_async *a = parked ? smb2_async_find(c, true, parked) : NULL;
@@ -199,13 +227,14 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 	if (st != STATUS_SUCCESS)
 		return st;
 
-	pthread_mutex_lock(&watch_lock);
+	struct smb2_notify *n = req->conn->srv->notify;
+	pthread_mutex_lock(&n->lock);
 	struct notify_watch *w = op->notify;
 	if (!w) {
 		w = calloc(1, sizeof(*w));
 		if (!w || !(w->dir = strdup(vfs_open_path(op->vfs)))) {
 			free(w);
-			pthread_mutex_unlock(&watch_lock);
+			pthread_mutex_unlock(&n->lock);
 			return STATUS_NO_MEMORY;
 		}
 		w->share = vfs_open_share(op->vfs);
@@ -214,15 +243,15 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 		w->tail = &w->events;
 		net_conn_ref(req->conn->net);
 		w->nc = req->conn->net;
-		w->next = watches;
-		watches = w;
+		w->next = n->watches;
+		n->watches = w;
 		op->notify = w;
 	}
 	if (!w->events && !w->overflow) {
 		st = smb2_async_park(req, notify_drop);
 		if (st == STATUS_PENDING)
 			w->async_id = req->async_id;
-		pthread_mutex_unlock(&watch_lock);
+		pthread_mutex_unlock(&n->lock);
 		return st;
 	}
 	struct notify_event *events = w->events;
@@ -231,7 +260,7 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 	w->tail = &w->events;
 	w->nevents = 0;
 	w->overflow = false;
-	pthread_mutex_unlock(&watch_lock);
+	pthread_mutex_unlock(&n->lock);
 
 	struct wr data;
 	wr_init(&data, 256);
@@ -245,9 +274,9 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 	}
 	wr_free(&data);
 	while (events) {
-		struct notify_event *n = events->next;
+		struct notify_event *next = events->next;
 		free(events);
-		events = n;
+		events = next;
 	}
 	return st;
 }

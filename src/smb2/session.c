@@ -205,7 +205,7 @@ static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_met
 	 * a batch holder that closes on the break lets a conflicting open through). */
 	smb2_oplock_release(c, op);
 	if (path) {
-		smb2_notify_event(share, path, FILE_ACTION_REMOVED,
+		smb2_notify_event(c->srv, share, path, FILE_ACTION_REMOVED,
 				  is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
 		free(path);
 	}

@@ -45,8 +45,8 @@ static NTSTATUS set_rename(struct smb2_req *req, struct smb2_open *op, const str
 	if (st == STATUS_SUCCESS) {
 		uint32_t f = vfs_open_is_dir(op->vfs) ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME;
 		struct vfs_share *share = vfs_open_share(op->vfs);
-		smb2_notify_event(share, old, FILE_ACTION_RENAMED_OLD_NAME, f);
-		smb2_notify_event(share, target, FILE_ACTION_RENAMED_NEW_NAME, f);
+		smb2_notify_event(req->conn->srv, share, old, FILE_ACTION_RENAMED_OLD_NAME, f);
+		smb2_notify_event(req->conn->srv, share, target, FILE_ACTION_RENAMED_NEW_NAME, f);
 	}
 	free(old);
 	return st;
@@ -73,7 +73,7 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 			return st;
 		st = vfs_set_basic(op->vfs, b.btime, b.atime, b.mtime, b.ctime, b.attrs);
 		if (st == STATUS_SUCCESS)
-			smb2_notify_event(vfs_open_share(op->vfs), vfs_open_path(op->vfs),
+			smb2_notify_event(req->conn->srv, vfs_open_share(op->vfs), vfs_open_path(op->vfs),
 					  FILE_ACTION_MODIFIED,
 					  (b.attrs ? FILE_NOTIFY_CHANGE_ATTRIBUTES : 0) |
 					  (b.mtime ? FILE_NOTIFY_CHANGE_LAST_WRITE : 0) |
@@ -91,7 +91,7 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 		smb2_oplock_break_level2(req->conn, op);
 		st = vfs_set_eof(op->vfs, eof);
 		if (st == STATUS_SUCCESS)
-			smb2_notify_event(vfs_open_share(op->vfs), vfs_open_path(op->vfs),
+			smb2_notify_event(req->conn->srv, vfs_open_share(op->vfs), vfs_open_path(op->vfs),
 					  FILE_ACTION_MODIFIED, FILE_NOTIFY_CHANGE_SIZE);
 		return st;
 	}

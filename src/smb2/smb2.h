@@ -45,6 +45,7 @@ struct userdb;
 
 struct smb2_user_opens;
 struct smb2_oplocks;
+struct smb2_notify;
 
 /* Failed-logon answers one connection may have waiting (`failed logon delay`); beyond that its
  * SESSION_SETUPs are refused unchecked, which bounds the memory they hold. */
@@ -97,6 +98,8 @@ struct smb2_server {
 	atomic_uint nlock_waits;
 	/* Oplock grants, breaks and waiting CREATEs (oplock.c), with their own lock. */
 	struct smb2_oplocks *oplocks;
+	/* Change-notify watches (notify.c), with their own lock. */
+	struct smb2_notify *notify;
 };
 
 /* LOGGED_OFF sessions stay as tombstones (trees and opens gone, keys kept) so that a request
@@ -572,8 +575,12 @@ void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
  * (session lock held). */
 void smb2_lock_release(struct smb2_conn *c, struct smb2_open *op);
 
-/* Change notify (notify.c): report a change this server made; drop an open's watch. */
-void smb2_notify_event(struct vfs_share *share, const char *path, uint32_t action, uint32_t filter);
+/* Change notify (notify.c): the server's watches; report a change this server made; drop an
+ * open's watch. */
+struct smb2_notify *smb2_notify_new(void);
+void smb2_notify_free(struct smb2_notify *n);
+void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const char *path,
+		       uint32_t action, uint32_t filter);
 void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op);
 
 /* SMB1 NEGOTIATE (multi-protocol) answered with an SMB2 NEGOTIATE response. */

@@ -118,6 +118,9 @@ struct vfs_share {
 	bool read_only;
 	uint64_t volume_serial;  /* from the file system id; stable across restarts */
 	uint64_t fs_dev;
+	/* The share's open files (vfs_table.c): one struct vfs_file per (dev, ino, stream) open
+	 * through this share, with its share modes, delete-pending and byte-range locks. */
+	struct vfs_file_table *files;
 };
 
 /* What QUERY_INFO, QUERY_DIRECTORY and CLOSE report about a file; times are NT times

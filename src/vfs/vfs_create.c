@@ -120,7 +120,7 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 	struct stat now;
 	NTSTATUS status = STATUS_SUCCESS;
 
-	vfs_table_lock();
+	vfs_table_lock(c->share);
 	/* Lost a race with the last close of a delete-on-close file: it is gone by now. */
 	if (fstat(op->fd, &now) == 0 && now.st_nlink == 0) {
 		status = STATUS_VFS_RETRY;
@@ -170,7 +170,7 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 	op->file = f;
 	op->stream = f->stream;
 out:
-	vfs_table_unlock();
+	vfs_table_unlock(c->share);
 	return status;
 }
 
@@ -178,14 +178,14 @@ static void unregister_open(struct vfs_open *op)
 {
 	if (!op->file)
 		return;
-	vfs_table_lock();
+	vfs_table_lock(op->share);
 	struct vfs_file *base = op->file->base;
 	if (op->counted)
 		vfs_share_remove(op->file, op->access, op->share_access);
 	vfs_table_put(op->file);
 	if (base)
 		vfs_table_put(base);
-	vfs_table_unlock();
+	vfs_table_unlock(op->share);
 	op->file = NULL;
 }
 
@@ -193,10 +193,10 @@ static bool delete_pending(struct vfs_share *share, const struct stat *st)
 {
 	bool pending;
 
-	vfs_table_lock();
+	vfs_table_lock(share);
 	struct vfs_file *f = vfs_table_find(share, st->st_dev, st->st_ino);
 	pending = f && f->delete_pending;
-	vfs_table_unlock();
+	vfs_table_unlock(share);
 	return pending;
 }
 
@@ -972,7 +972,7 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 		memset(meta, 0, sizeof(*meta));
 	f = op->file;
 	vfs_brl_close(op);   /* before the table lock: brl_lock is never held with it */
-	vfs_table_lock();
+	vfs_table_lock(op->share);
 	struct vfs_file *base = f->base;
 	if (op->counted)
 		vfs_share_remove(f, op->access, op->share_access);
@@ -988,7 +988,7 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 			delete_now(base);
 		vfs_table_put(base);
 	}
-	vfs_table_unlock();
+	vfs_table_unlock(op->share);
 	if (op->fd >= 0)
 		close(op->fd);
 	vfs_dir_free(op->dir);
@@ -1015,9 +1015,9 @@ const char *vfs_open_path(const struct vfs_open *op)
 {
 	const char *p;
 
-	vfs_table_lock();
+	vfs_table_lock(op->share);
 	p = op->file->path;   /* replaced strings are kept until the file's last close */
-	vfs_table_unlock();
+	vfs_table_unlock(op->share);
 	return p;
 }
 

@@ -15,7 +15,8 @@
 
 /*
  * Locking (see also docs/VFS.md):
- *  - vfs_table_lock (vfs_table.c) guards the table and, in every struct vfs_file, the fields
+ *  - vfs_table_lock(share) (vfs_table.c, one mutex per share: the share's open-file table)
+ *    guards that table and, in every struct vfs_file of it, the fields
  *    marked [T]. It is a leaf for callers: the VFS never calls out of the VFS while holding it,
  *    but it does make file-system syscalls (openat2, renameat2, unlinkat) under it so that a
  *    rename or a delete-on-close unlink is atomic with respect to the table.
@@ -204,8 +205,17 @@ uint32_t vfs_map_generic(uint32_t access);
 void vfs_mark_archive(struct vfs_open *op);
 
 /* ---- vfs_table.c ---- */
-void vfs_table_lock(void);
-void vfs_table_unlock(void);
+/* A share's open files: a hash of struct vfs_file by (dev, ino), chained through next. */
+struct vfs_file_table {
+	pthread_mutex_t lock;
+	struct vfs_file **buckets;
+	size_t nbuckets, count;
+};
+struct vfs_file_table *vfs_file_table_new(void);
+/* Frees the table; every file of it must be closed. */
+void vfs_file_table_free(struct vfs_file_table *t);
+void vfs_table_lock(const struct vfs_share *share);
+void vfs_table_unlock(const struct vfs_share *share);
 /* With the lock held: find or create the entry for (share, st_dev, st_ino, stream); stream NULL
  * for the file itself. NULL on ENOMEM. */
 struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, const char *path,

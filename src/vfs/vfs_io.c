@@ -363,14 +363,14 @@ NTSTATUS vfs_set_delete_on_close(struct vfs_open *op, bool del)
 				return status;
 		}
 	}
-	vfs_table_lock();
+	vfs_table_lock(op->share);
 	if (!op->file->path[0])
 		status = STATUS_CANNOT_DELETE;   /* the share root */
 	else {
 		op->file->delete_pending = del;
 		status = STATUS_SUCCESS;
 	}
-	vfs_table_unlock();
+	vfs_table_unlock(op->share);
 	return status;
 }
 
@@ -455,7 +455,7 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 		goto out;
 	}
 
-	vfs_table_lock();
+	vfs_table_lock(op->share);
 	locked = true;
 	if (!f->path[0]) {
 		status = STATUS_ACCESS_DENIED;   /* the share root */
@@ -572,7 +572,7 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 	status = vfs_table_moved(f, newpath);
 out:
 	if (locked)
-		vfs_table_unlock();
+		vfs_table_unlock(op->share);
 	if (ofd >= 0)
 		close(ofd);
 	if (nfd >= 0)

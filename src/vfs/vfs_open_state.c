@@ -13,10 +13,10 @@ bool vfs_open_delete_pending(const struct vfs_open *op)
 {
 	bool pending;
 
-	vfs_table_lock();
+	vfs_table_lock(op->share);
 	/* a stream is going when it or its file is */
 	pending = op->file->delete_pending || (op->file->base && op->file->base->delete_pending);
-	vfs_table_unlock();
+	vfs_table_unlock(op->share);
 	return pending;
 }
 
@@ -30,9 +30,9 @@ unsigned vfs_open_file_opens(const struct vfs_open *op)
 {
 	unsigned n;
 
-	vfs_table_lock();
+	vfs_table_lock(op->share);
 	n = op->file->nopens;
-	vfs_table_unlock();
+	vfs_table_unlock(op->share);
 	return n;
 }
 

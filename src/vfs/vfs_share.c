@@ -38,6 +38,10 @@ NTSTATUS vfs_share_open(const char *name, const char *path, bool read_only, stru
 	}
 	s->root_fd = fd;
 	s->read_only = read_only;
+	if (!(s->files = vfs_file_table_new())) {
+		status = STATUS_NO_MEMORY;
+		goto out;
+	}
 	s->fs_dev = st.st_dev;
 	/* f_fsid is derived from the file system's UUID on ext4/xfs/btrfs, so it survives
 	 * restarts; some file systems report 0, then the device number is the best we have. */
@@ -53,6 +57,7 @@ NTSTATUS vfs_share_open(const char *name, const char *path, bool read_only, stru
 	log_info("vfs: share %s -> %s%s", name, path, read_only ? " (read-only)" : "");
 out:
 	if (status != STATUS_SUCCESS && s) {
+		vfs_file_table_free(s->files);
 		free(s->name);
 		free(s->path);
 		free(s);
@@ -68,6 +73,7 @@ void vfs_share_close(struct vfs_share *s)
 		return;
 	if (s->root_fd >= 0)
 		close(s->root_fd);
+	vfs_file_table_free(s->files);
 	free(s->name);
 	free(s->path);
 	free(s);

@@ -385,7 +385,7 @@ NTSTATUS vfs_stream_rename(struct vfs_open *op, const char *target, bool replace
 
 	/* Under the table lock no open of the old or the new name can start; with this the only
 	 * open of the stream, nothing else writes its data meanwhile. */
-	vfs_table_lock();
+	vfs_table_lock(op->share);
 	if (!stream_xname(xold, sizeof(xold), f->stream)) {
 		st = STATUS_OBJECT_NAME_INVALID;
 		goto out;
@@ -447,7 +447,7 @@ NTSTATUS vfs_stream_rename(struct vfs_open *op, const char *target, bool replace
 	if (st == STATUS_SUCCESS)
 		op->stream = f->stream;
 out:
-	vfs_table_unlock();
+	vfs_table_unlock(op->share);
 	free(disk);
 	free(v);
 	return st;

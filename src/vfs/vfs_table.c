@@ -1,59 +1,80 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The process-wide open-file table: one struct vfs_file per open (share, dev, ino), holding the
- * share-mode counters, the delete-pending flag, the current path of the file and (vfs_brl.c) the
- * byte-range locks of its stream.
+ * A share's open-file table (struct vfs_file_table: one per share, under its own mutex, owned by
+ * the share): one struct vfs_file per open (dev, ino, stream), holding the share-mode counters,
+ * the delete-pending flag, the current path of the file and (vfs_brl.c) the byte-range locks
+ * of its stream.
  */
 #include "vfs/vfs_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* One mutex for the table and the [T] fields of every entry; see vfs_internal.h. */
-static pthread_mutex_t g_table_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vfs_file **g_buckets;
-static size_t g_nbuckets;
-static size_t g_count;
-
-void vfs_table_lock(void)
+struct vfs_file_table *vfs_file_table_new(void)
 {
-	pthread_mutex_lock(&g_table_lock);
+	struct vfs_file_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	pthread_mutex_init(&t->lock, NULL);
+	return t;
 }
 
-void vfs_table_unlock(void)
+void vfs_file_table_free(struct vfs_file_table *t)
 {
-	pthread_mutex_unlock(&g_table_lock);
+	if (!t)
+		return;
+	pthread_mutex_destroy(&t->lock);
+	free(t->buckets);
+	free(t);
 }
 
-static size_t bucket_of(const struct vfs_share *share, dev_t dev, ino_t ino, size_t n)
+void vfs_table_lock(const struct vfs_share *share)
+{
+	pthread_mutex_lock(&share->files->lock);
+}
+
+void vfs_table_unlock(const struct vfs_share *share)
+{
+	pthread_mutex_unlock(&share->files->lock);
+}
+
+static size_t bucket_of(dev_t dev, ino_t ino, size_t n)
 {
 	uint64_t h = (uint64_t)ino * 0x9E3779B97F4A7C15ull;
 
 	h ^= (uint64_t)dev + 0x7F4A7C159E3779B9ull + (h << 6) + (h >> 2);
-	h ^= (uint64_t)(uintptr_t)share >> 4;
 	return (size_t)(h % n);
 }
 
-static bool table_grow(void)
+static bool table_grow(struct vfs_file_table *t)
 {
-	size_t n = g_nbuckets ? g_nbuckets * 2 : 256;
+	size_t n = t->nbuckets ? t->nbuckets * 2 : 256;
 	struct vfs_file **b = calloc(n, sizeof(*b));
 
 	if (!b)
 		return false;
-	for (size_t i = 0; i < g_nbuckets; i++) {
-		struct vfs_file *f = g_buckets[i], *next;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct vfs_file *f = t->buckets[i], *next;
 		for (; f; f = next) {
 			next = f->next;
-			size_t k = bucket_of(f->share, f->dev, f->ino, n);
+			size_t k = bucket_of(f->dev, f->ino, n);
 			f->next = b[k];
 			b[k] = f;
 		}
 	}
-	free(g_buckets);
-	g_buckets = b;
-	g_nbuckets = n;
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = n;
 	return true;
+}
+
+/* The chain a (dev, ino) is on, NULL while the table is empty and has no buckets yet. */
+static struct vfs_file *chain_of(const struct vfs_share *share, dev_t dev, ino_t ino)
+{
+	const struct vfs_file_table *t = share->files;
+
+	return t->nbuckets ? t->buckets[bucket_of(dev, ino, t->nbuckets)] : NULL;
 }
 
 /* Named streams have entries of their own, keyed by the stream name compared as Windows does. */
@@ -67,10 +88,8 @@ static bool same_stream(const char *a, const char *b)
 struct vfs_file *vfs_table_find_stream(struct vfs_share *share, dev_t dev, ino_t ino,
 				       const char *stream)
 {
-	if (!g_nbuckets)
-		return NULL;
-	for (struct vfs_file *f = g_buckets[bucket_of(share, dev, ino, g_nbuckets)]; f; f = f->next)
-		if (f->share == share && f->dev == dev && f->ino == ino && same_stream(f->stream, stream))
+	for (struct vfs_file *f = chain_of(share, dev, ino); f; f = f->next)
+		if (f->dev == dev && f->ino == ino && same_stream(f->stream, stream))
 			return f;
 	return NULL;
 }
@@ -82,30 +101,24 @@ struct vfs_file *vfs_table_find(struct vfs_share *share, dev_t dev, ino_t ino)
 
 bool vfs_table_any_open(struct vfs_share *share, dev_t dev, ino_t ino)
 {
-	if (!g_nbuckets)
-		return false;
-	for (struct vfs_file *f = g_buckets[bucket_of(share, dev, ino, g_nbuckets)]; f; f = f->next)
-		if (f->share == share && f->dev == dev && f->ino == ino)
+	for (struct vfs_file *f = chain_of(share, dev, ino); f; f = f->next)
+		if (f->dev == dev && f->ino == ino)
 			return true;
 	return false;
 }
 
 bool vfs_table_streams_open(struct vfs_share *share, dev_t dev, ino_t ino)
 {
-	if (!g_nbuckets)
-		return false;
-	for (struct vfs_file *f = g_buckets[bucket_of(share, dev, ino, g_nbuckets)]; f; f = f->next)
-		if (f->stream && f->share == share && f->dev == dev && f->ino == ino)
+	for (struct vfs_file *f = chain_of(share, dev, ino); f; f = f->next)
+		if (f->stream && f->dev == dev && f->ino == ino)
 			return true;
 	return false;
 }
 
 bool vfs_table_streams_share_delete(struct vfs_share *share, dev_t dev, ino_t ino)
 {
-	if (!g_nbuckets)
-		return true;
-	for (struct vfs_file *f = g_buckets[bucket_of(share, dev, ino, g_nbuckets)]; f; f = f->next)
-		if (f->stream && f->share == share && f->dev == dev && f->ino == ino &&
+	for (struct vfs_file *f = chain_of(share, dev, ino); f; f = f->next)
+		if (f->stream && f->dev == dev && f->ino == ino &&
 		    f->sc.shared_delete < f->sc.opens)
 			return false;
 	return true;
@@ -121,7 +134,8 @@ struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, c
 		f->nopens++;
 		return f;
 	}
-	if (g_count >= g_nbuckets * 2 && !table_grow() && !g_nbuckets)
+	struct vfs_file_table *t = share->files;
+	if (t->count >= t->nbuckets * 2 && !table_grow(t) && !t->nbuckets)
 		return NULL;
 	f = calloc(1, sizeof(*f));
 	if (!f)
@@ -143,10 +157,10 @@ struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, c
 	pthread_mutex_init(&f->meta_lock, NULL);
 	pthread_mutex_init(&f->brl_lock, NULL);
 	atomic_init(&f->has_locks, false);
-	k = bucket_of(share, f->dev, f->ino, g_nbuckets);
-	f->next = g_buckets[k];
-	g_buckets[k] = f;
-	g_count++;
+	k = bucket_of(f->dev, f->ino, t->nbuckets);
+	f->next = t->buckets[k];
+	t->buckets[k] = f;
+	t->count++;
 	return f;
 }
 
@@ -156,13 +170,14 @@ bool vfs_table_put(struct vfs_file *f)
 
 	if (--f->nopens > 0)
 		return false;
-	for (pp = &g_buckets[bucket_of(f->share, f->dev, f->ino, g_nbuckets)]; *pp; pp = &(*pp)->next) {
+	struct vfs_file_table *t = f->share->files;
+	for (pp = &t->buckets[bucket_of(f->dev, f->ino, t->nbuckets)]; *pp; pp = &(*pp)->next) {
 		if (*pp == f) {
 			*pp = f->next;
 			break;
 		}
 	}
-	g_count--;
+	t->count--;
 	while (f->oldpaths) {
 		struct vfs_oldpath *o = f->oldpaths;
 		f->oldpaths = o->next;
@@ -248,9 +263,11 @@ bool vfs_table_any_below(struct vfs_share *share, const char *dir)
 {
 	size_t dlen = strlen(dir);
 
-	for (size_t i = 0; i < g_nbuckets; i++)
-		for (struct vfs_file *f = g_buckets[i]; f; f = f->next)
-			if (f->share == share && strcmp(f->path, dir) != 0 && path_below(f->path, dir, dlen))
+	const struct vfs_file_table *t = share->files;
+
+	for (size_t i = 0; i < t->nbuckets; i++)
+		for (struct vfs_file *f = t->buckets[i]; f; f = f->next)
+			if (strcmp(f->path, dir) != 0 && path_below(f->path, dir, dlen))
 				return true;
 	return false;
 }
@@ -302,9 +319,10 @@ NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath)
 		return STATUS_NO_MEMORY;
 	}
 	/* Open named streams of the file (or directory) follow: "new:stream". */
-	for (size_t i = 0; i < g_nbuckets; i++) {
-		for (struct vfs_file *g = g_buckets[i]; g; g = g->next) {
-			if (!g->stream || g->share != f->share || g->dev != f->dev || g->ino != f->ino)
+	const struct vfs_file_table *t = f->share->files;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		for (struct vfs_file *g = t->buckets[i]; g; g = g->next) {
+			if (!g->stream || g->dev != f->dev || g->ino != f->ino)
 				continue;
 			size_t sl = strlen(g->stream);
 			char *gp = malloc(nlen + sl + 2);
@@ -322,9 +340,9 @@ NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath)
 	if (!f->is_dir)
 		return STATUS_SUCCESS;
 	/* A renamed directory: everything open beneath it follows at once (prefix replace). */
-	for (size_t i = 0; i < g_nbuckets; i++) {
-		for (struct vfs_file *g = g_buckets[i]; g; g = g->next) {
-			if (g == f || g->share != f->share || strncmp(g->path, old, olen) != 0 ||
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		for (struct vfs_file *g = t->buckets[i]; g; g = g->next) {
+			if (g == f || strncmp(g->path, old, olen) != 0 ||
 			    g->path[olen] != '/')
 				continue;
 			size_t rest = strlen(g->path + olen);
