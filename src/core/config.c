@@ -423,6 +423,7 @@ static const struct key_def share_keys[] = {
 	{ "browseable", "browseable", K_BOOL, S(browseable), 0, 0 },
 	{ "browsable", "browseable", K_BOOL, S(browseable), 0, 0 },
 	{ "guestok", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
+	{ "leases", "leases", K_BOOL, S(leases), 0, 0 },
 	{ "oplocks", "oplocks", K_BOOL, S(oplocks), 0, 0 },
 	{ "public", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
@@ -631,7 +632,8 @@ static void section_begin(struct parse *p, const char *name)
 	struct cfg_share *s = &c->shares[c->nshares];
 	*s = (struct cfg_share){ .name = strdup(name), .comment = strdup(""), .read_only = true,
 				 .encrypt = CFG_ENCRYPT_INHERIT,
-				 .browseable = true, .oplocks = true, .line = p->lineno };
+				 .browseable = true, .oplocks = true, .leases = true,
+				 .line = p->lineno };
 	c->nshares++;
 	if (!s->name || !s->comment) {
 		perr(p, p->lineno, "out of memory");

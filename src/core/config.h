@@ -43,6 +43,7 @@ struct cfg_share {
 	bool read_only;        /* default true, as in Samba */
 	bool browseable;       /* default true */
 	bool guest_ok;         /* default false */
+	bool leases;           /* grant leases (MS-SMB2 3.3.5.9.8, .11), default true */
 	bool oplocks;          /* grant oplocks on this share; default true */
 	char **valid_users;    /* empty = any authenticated user */
 	size_t n_valid_users;

@@ -172,6 +172,12 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	};
 	adm.requested = tree->share->cfg->oplocks ? in.requested_oplock_level : SMB2_OPLOCK_LEVEL_NONE;
 	adm.disposition = in.create_disposition;
+	/* RqLs (lease.c): acted on from 2.1 on, with the share's `leases` on */
+	adm.want_lease = smb2_lease_create_request(c->dialect, tree->share->cfg->leases,
+						   in.requested_oplock_level, &in.contexts,
+						   &adm.lease_req, &st);
+	if (st != STATUS_SUCCESS)
+		return st;
 	/* The session's and its user's bounds on opens, before the file system is touched (an
 	 * open refused there must not have created the file). */
 	uid_t owner;
@@ -210,6 +216,8 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		smb2_create_ctx_add_mxac(&cb, STATUS_SUCCESS, res.maximal_access);
 	if (want.qfid)
 		smb2_create_ctx_add_qfid(&cb, res.meta.file_id, tree->share->vfs->volume_serial);
+	if (adm.leased)
+		smb2_create_ctx_add_lease(&cb, &adm.lease_rsp);
 	if (ctxw.failed) {
 		wr_free(&ctxw);
 		smb2_open_close(c, op, NULL);

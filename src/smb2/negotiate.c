@@ -32,10 +32,11 @@ static uint16_t security_mode(const struct smb2_server *srv)
 
 uint32_t smb2_server_caps(const struct smb2_conn *c, uint16_t dialect)
 {
-	uint32_t caps = dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
+	/* Leases (lease.c) from 2.1 on; no directory leasing. */
+	uint32_t caps = dialect >= SMB2_DIALECT_210
+				? SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING : 0;
 
-	/* 3.0/3.0.2 announce encryption (AES-128-CCM) by capability; 3.1.1 by context. Leasing
-	 * is advertised once it exists. */
+	/* 3.0/3.0.2 announce encryption (AES-128-CCM) by capability; 3.1.1 by context. */
 	if (dialect >= SMB2_DIALECT_300)
 		caps |= SMB2_GLOBAL_CAP_MULTI_CHANNEL;   /* session binding, session_setup.c */
 	if ((dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) &&

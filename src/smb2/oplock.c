@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "net/net.h"
+#include "smb2/lease.h"
 #include "smb2/oplock_decide.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/oplock_break.h"
@@ -43,6 +44,10 @@ struct oplock_grant {
 	bool unsent;                  /* a break decided before the open had its FileId */
 	struct break_timer *timer;    /* the pending timeout of a break, NULL if none */
 	uint64_t timer_id;
+	/* A lease grant (level SMB2_OPLOCK_LEVEL_LEASE): the lease its open holds, in the lease
+	 * table below; several grants (opens) may share one lease. */
+	struct smb2_lease *lease;
+	bool data_open;               /* the open reads, writes or deletes (not a stat open) */
 };
 
 struct oplock_waiter {
@@ -62,10 +67,13 @@ struct smb2_oplocks {
 	pthread_mutex_t lock;
 	struct oplock_file *buckets[OPLOCK_BUCKETS];
 	uint64_t next_grant_id;
+	/* MS-SMB2 3.3.1.4 GlobalLeaseTableList; its lock is taken under `lock` only. */
+	struct smb2_leases leases;
 	/* Read without the lock by the fast paths: no entry at all (a CREATE asking for no oplock
 	 * skips the lock), no level II grant (a WRITE has nothing to break). */
 	atomic_uint files;
 	atomic_uint level2;
+	atomic_uint leased;           /* lease grants: a WRITE may have leases to break */
 };
 
 /* The argument of a break's timeout: names the grant, which may be gone by then. */
@@ -82,8 +90,10 @@ struct smb2_oplocks *smb2_oplocks_new(void)
 	if (!ol)
 		return NULL;
 	pthread_mutex_init(&ol->lock, NULL);
+	smb2_leases_init(&ol->leases);
 	atomic_init(&ol->files, 0);
 	atomic_init(&ol->level2, 0);
+	atomic_init(&ol->leased, 0);
 	return ol;
 }
 
@@ -111,6 +121,7 @@ void smb2_oplocks_free(struct smb2_oplocks *ol)
 			}
 			free(f);
 		}
+	smb2_leases_fini(&ol->leases);
 	pthread_mutex_destroy(&ol->lock);
 	free(ol);
 }
@@ -245,6 +256,12 @@ static void grant_remove(struct smb2_oplocks *ol, struct oplock_grant *g)
 	timer_cancel(g);
 	if (g->level == SMB2_OPLOCK_LEVEL_II)
 		atomic_fetch_sub(&ol->level2, 1);
+	if (g->lease) {
+		pthread_mutex_lock(&ol->leases.lock);
+		smb2_lease_close(&ol->leases, g->lease);
+		pthread_mutex_unlock(&ol->leases.lock);
+		atomic_fetch_sub(&ol->leased, 1);
+	}
 	if (g->open)
 		g->open->oplock = NULL;
 	net_conn_unref(g->nc);
@@ -345,6 +362,150 @@ static void abandon_locked(struct smb2_oplocks *ol, struct smb2_oplock_admission
 	file_maybe_free(ol, f);
 }
 
+/* ---- Leases: breaks, their timeout, the per-file view ---- */
+
+/* The argument of a lease break's timeout; it holds a reference on the lease. */
+struct lease_timer {
+	struct smb2_oplocks *ol;
+	struct smb2_lease *lease;
+	uint64_t id;
+};
+
+static struct oplock_file *lease_file(struct smb2_oplocks *ol, const struct smb2_lease *l)
+{
+	struct smb2_oplock_key k = { l->file.dev, l->file.ino, l->file.stream };
+	return file_find(ol, &k, false);
+}
+
+/* MS-SMB2 3.3.2.5: a lease break not acknowledged in time leaves the lease with nothing and
+ * lets the opens waiting on it go on (smb2.lease.timeout). */
+static void lease_timeout(void *arg, bool cancelled)
+{
+	struct lease_timer *t = arg;
+	struct smb2_oplocks *ol = t->ol;
+
+	if (cancelled) {   /* the server stops; the lease table goes with it */
+		free(t);
+		return;
+	}
+	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
+	struct smb2_lease *l = t->lease;
+	struct oplock_file *f = NULL;
+	if (l->timer == t->id && l->breaking) {
+		l->timer = 0;
+		l->timer_arg = NULL;
+		smb2_lease_break_timeout(l);
+		f = lease_file(ol, l);
+	}
+	smb2_lease_unref(&ol->leases, l);
+	pthread_mutex_unlock(&ol->leases.lock);
+	if (f)
+		wake_waiters(f);
+	pthread_mutex_unlock(&ol->lock);
+	free(t);
+}
+
+/* [leases.lock] */
+static void lease_timer_start(struct smb2_oplocks *ol, struct smb2_lease *l, struct net_conn *any)
+{
+	struct lease_timer *t = malloc(sizeof(*t));
+
+	if (!t)
+		return;
+	*t = (struct lease_timer){ .ol = ol, .lease = l };
+	smb2_lease_ref(l);
+	t->id = net_timer_add(any, net_now_ms() + SMB2_LEASE_BREAK_TIMEOUT_MS, lease_timeout, t);
+	if (!t->id) {
+		smb2_lease_unref(&ol->leases, l);
+		free(t);
+		log_warn("lease break: no timer; an unanswered break waits for the holder's close");
+		return;
+	}
+	l->timer = t->id;
+	l->timer_arg = t;
+}
+
+/* [leases.lock] The break was answered: its timer goes (or, firing, finds itself stopped). */
+static void lease_timer_stop(struct smb2_oplocks *ol, struct smb2_lease *l, struct net_conn *any)
+{
+	struct lease_timer *t = l->timer_arg;
+
+	if (!l->timer)
+		return;
+	l->timer = 0;
+	l->timer_arg = NULL;
+	if (t && net_timer_cancel(any, t->id)) {
+		smb2_lease_unref(&ol->leases, l);
+		free(t);
+	}
+}
+
+/* [leases.lock] Break lease `l` (held by grant `g`) to `to`: the notification goes to the
+ * connection of one of its opens (a connection of its client, MS-SMB2 3.3.4.7). */
+static void lease_break(struct smb2_oplocks *ol, struct oplock_grant *g, struct smb2_lease *l,
+			uint32_t to)
+{
+	struct smb2_lease_break_msg msg;
+
+	if (!smb2_lease_break_start(l, to, &msg))
+		return;
+	smb2_lease_send_break(g->nc, &msg);
+	if (msg.ack_required)
+		lease_timer_start(ol, l, g->nc);
+}
+
+/* Park the request on the file until its holders answer (or time out). */
+static NTSTATUS park_on(struct oplock_file *f, struct smb2_req *req)
+{
+	/* only holders make a request wait, so f is there */
+	struct oplock_waiter *w = f ? malloc(sizeof(*w)) : NULL;
+	NTSTATUS park = w ? smb2_async_park(req, waiter_drop) : STATUS_NO_MEMORY;
+
+	if (park != STATUS_PENDING) {
+		free(w);
+		return park;
+	}
+	net_conn_ref(req->conn->net);
+	*w = (struct oplock_waiter){ .next = f->waiters, .nc = req->conn->net,
+				     .async_id = req->async_id };
+	f->waiters = w;
+	return STATUS_PENDING;
+}
+
+static bool lease_on_file(const struct smb2_lease *l, const struct smb2_oplock_key *k)
+{
+	return l->file.dev == k->dev && l->file.ino == k->ino && l->file.stream == k->stream;
+}
+
+/* What the other grants of a file look like to an open under lease `mine` (NULL: none). */
+static void others_of(const struct oplock_file *f, const struct smb2_lease *mine,
+		      struct smb2_lease_others *o, unsigned *mine_data_opens)
+{
+	*o = (struct smb2_lease_others){ 0 };
+	*mine_data_opens = 0;
+	for (const struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
+		if (g->lease) {
+			if (g->lease == mine) {
+				*mine_data_opens += g->data_open;
+				continue;
+			}
+			uint32_t s = g->lease->state;
+			if (s != SMB2_LEASE_NONE)
+				o->opens = true;
+			if (s & SMB2_LEASE_H)
+				o->handle_lease = true;
+			if (s & SMB2_LEASE_W)
+				o->write = true;
+		} else if (g->level != SMB2_OPLOCK_LEVEL_NONE) {
+			o->opens = true;
+			o->oplock = true;
+			if (g->level == SMB2_OPLOCK_LEVEL_BATCH || g->level == SMB2_OPLOCK_LEVEL_EXCLUSIVE)
+				o->write = true;
+		}
+	}
+}
+
 NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 {
 	struct smb2_oplock_admission *a = arg;
@@ -358,16 +519,31 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	struct oplock_grant **grants = stack_grants;
 	struct oplock_decision d;
 	NTSTATUS st;
+	bool want_lease = a->want_lease && !in->is_dir;   /* no directory leasing offered */
 
 	a->key = (struct smb2_oplock_key){ in->dev, in->ino, stream_hash(in->stream) };
 	a->keyed = true;
 	a->level = SMB2_OPLOCK_LEVEL_NONE;
-	if (!a->grant && atomic_load(&ol->files) == 0 &&
+	a->leased = false;
+	if (!a->grant && atomic_load(&ol->files) == 0 && !a->want_lease &&
 	    (a->requested == SMB2_OPLOCK_LEVEL_NONE || in->verdict != STATUS_SUCCESS))
 		return in->verdict;   /* no grants anywhere, none wanted: nothing to decide */
 
 	pthread_mutex_lock(&ol->lock);
 	abandon_locked(ol, a);   /* an earlier attempt of this same create */
+	pthread_mutex_lock(&ol->leases.lock);
+	struct smb2_lease *mine = NULL;
+	if (a->want_lease) {
+		mine = smb2_lease_lookup(&ol->leases, req->conn->client_guid, a->lease_req.key);
+		/* MS-SMB2 3.3.5.9.8: one lease key, one file, a directory included
+		 * (smb2.lease.request) */
+		if (mine && mine->opens > 0 && !lease_on_file(mine, &a->key)) {
+			st = STATUS_INVALID_PARAMETER;
+			goto out;
+		}
+		if (!want_lease || (mine && mine->opens == 0))
+			mine = NULL;
+	}
 	struct oplock_file *f = file_find(ol, &a->key, false);
 	size_t n = 0;
 	for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next)
@@ -381,15 +557,18 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 			goto out;
 		}
 	}
+	/* Oplock holders go to the oplock decision; lease holders are judged per lease below. */
 	n = 0;
 	for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
+		if (g->lease)
+			continue;
 		grants[n] = g;
 		holders[n++] = (struct oplock_holder){ .level = g->level, .breaking = g->breaking };
 	}
 	struct oplock_open_request rq = {
 		.access = in->access,
 		.disposition = a->disposition,
-		.requested = a->requested,
+		.requested = want_lease ? SMB2_OPLOCK_LEVEL_NONE : a->requested,
 		.other_opens = in->other_opens,
 		.is_dir = in->is_dir,
 		.verdict = in->verdict,
@@ -403,44 +582,93 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 		else
 			break_exclusive(ol, grants[i], break_to[i], req->conn->net);
 	}
-	st = d.status;
-	if (st == STATUS_PENDING) {
-		/* only holders make an open wait, so f is there */
-		struct oplock_waiter *w = f ? malloc(sizeof(*w)) : NULL;
-		NTSTATUS park = w ? smb2_async_park(req, waiter_drop) : STATUS_NO_MEMORY;
-		if (park == STATUS_PENDING) {
-			net_conn_ref(req->conn->net);
-			*w = (struct oplock_waiter){ .next = f->waiters, .nc = req->conn->net,
-						     .async_id = req->async_id };
-			f->waiters = w;
-			goto out;
+	/* MS-FSA 2.1.5.17 for the leases of other keys (lease.c decides; smb2.lease.break,
+	 * breaking1-6, statopen). */
+	bool lease_wait = false;
+	if (in->verdict == STATUS_SUCCESS || in->verdict == STATUS_SHARING_VIOLATION) {
+		struct smb2_lease_open_intent intent = {
+			.access = in->access,
+			.overwrite = oplock_truncates(a->disposition),
+			.sharing_violation = in->verdict == STATUS_SHARING_VIOLATION,
+			.first_attempt = !req->resumed,
+		};
+		for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
+			if (!g->lease || g->lease == mine)
+				continue;
+			struct smb2_lease_break_need need =
+				smb2_lease_break_for_open(&intent, g->lease->state, g->lease->breaking);
+			if (need.needed)
+				lease_break(ol, g, g->lease, need.to);
+			lease_wait |= need.wait;
 		}
+	}
+	st = d.status;
+	if (lease_wait && (st == STATUS_SUCCESS || st == STATUS_SHARING_VIOLATION))
+		st = STATUS_PENDING;
+	if (st == STATUS_PENDING) {
+		st = park_on(f, req);
+		if (st == STATUS_PENDING)
+			goto out;
 		/* Cannot wait (not the last message of a compound, or too many waiting): the
 		 * breaks are on their way; decide with the holders as they stand. */
-		free(w);
 		st = in->verdict;
 		d.grant = SMB2_OPLOCK_LEVEL_NONE;
 	}
-	if (st == STATUS_SUCCESS && d.grant != SMB2_OPLOCK_LEVEL_NONE) {
-		struct oplock_file *gf = f ? f : file_find(ol, &a->key, true);
-		struct oplock_grant *g = gf ? calloc(1, sizeof(*g)) : NULL;
-		if (!g) {
-			if (gf)
-				file_maybe_free(ol, gf);
-			goto out;   /* no memory: the open goes on without an oplock */
-		}
-		g->file = gf;
-		g->id = ++ol->next_grant_id;
-		net_conn_ref(req->conn->net);
-		g->nc = req->conn->net;
-		g->sess = req->sess;
-		g->next = gf->grants;
-		gf->grants = g;
-		set_level(ol, g, d.grant);
-		a->grant = g;
-		a->level = d.grant;
+	if (st != STATUS_SUCCESS)
+		goto out;
+	struct smb2_lease_others others;
+	unsigned mine_data;
+	others_of(f, mine, &others, &mine_data);
+	if (in->other_data_opens > mine_data)
+		others.opens = true;
+	uint8_t level = d.grant;
+	if (!want_lease && level != SMB2_OPLOCK_LEVEL_NONE)
+		level = smb2_lease_grant_oplock(level, &others) == SMB2_OPLOCK_LEVEL_NONE
+				? SMB2_OPLOCK_LEVEL_NONE : level;
+	if (!want_lease && level == SMB2_OPLOCK_LEVEL_NONE)
+		goto out;
+	struct oplock_file *gf = f ? f : file_find(ol, &a->key, true);
+	struct oplock_grant *g = gf ? calloc(1, sizeof(*g)) : NULL;
+	if (!g) {
+		if (gf)
+			file_maybe_free(ol, gf);
+		goto out;   /* no memory: the open goes on without an oplock or lease */
 	}
+	if (want_lease) {
+		struct smb2_lease *l;
+		bool created;
+		struct smb2_lease_file lf = { a->key.dev, a->key.ino, a->key.stream };
+		if (smb2_lease_open(&ol->leases, req->conn->client_guid, &a->lease_req, &lf, &l,
+				    &created) != STATUS_SUCCESS) {
+			free(g);
+			file_maybe_free(ol, gf);
+			goto out;
+		}
+		if (created)
+			smb2_lease_set_initial(l, smb2_lease_grant(a->lease_req.state, &others));
+		else
+			smb2_lease_upgrade(l, a->lease_req.state, &others);
+		g->lease = l;
+		g->data_open = in->data_open;
+		g->level = SMB2_OPLOCK_LEVEL_LEASE;
+		atomic_fetch_add(&ol->leased, 1);
+		smb2_lease_response(l, &a->lease_rsp);
+		a->leased = true;
+		level = SMB2_OPLOCK_LEVEL_LEASE;
+	}
+	g->file = gf;
+	g->id = ++ol->next_grant_id;
+	net_conn_ref(req->conn->net);
+	g->nc = req->conn->net;
+	g->sess = req->sess;
+	g->next = gf->grants;
+	gf->grants = g;
+	if (!g->lease)
+		set_level(ol, g, level);
+	a->grant = g;
+	a->level = level;
 out:
+	pthread_mutex_unlock(&ol->leases.lock);
 	pthread_mutex_unlock(&ol->lock);
 	if (holders != stack_holders) {
 		free(holders);
@@ -508,15 +736,22 @@ void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op)
 {
 	struct smb2_oplocks *ol = c->srv->oplocks;
 
-	if (!op->okey_valid || atomic_load(&ol->level2) == 0)
+	if (!op->okey_valid || (atomic_load(&ol->level2) == 0 && atomic_load(&ol->leased) == 0))
 		return;
 	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
 	struct oplock_file *f = file_find(ol, &op->okey, false);
+	const struct smb2_lease *own = op->oplock ? op->oplock->lease : NULL;
 	/* Every level II holder, the writer's own open included (smb2.oplock.batch1/levelii500):
-	 * its cache is stale now too. */
+	 * its cache is stale now too. Leases of other keys lose R and H (MS-FSA 2.1.4.12; the
+	 * writer does not wait for their acks), the writer's own keeps its state
+	 * (smb2.lease.nobreakself, complex1). */
 	for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next)
 		if (g->level == SMB2_OPLOCK_LEVEL_II && !g->breaking)
 			break_level2(ol, g);
+		else if (g->lease && g->lease != own && g->lease->state != SMB2_LEASE_NONE)
+			lease_break(ol, g, g->lease, SMB2_LEASE_NONE);
+	pthread_mutex_unlock(&ol->leases.lock);
 	pthread_mutex_unlock(&ol->lock);
 }
 
@@ -540,6 +775,72 @@ void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 	pthread_mutex_unlock(&ol->lock);
 }
 
+/* A lease break acknowledgement (MS-SMB2 3.3.5.22.2), found by the connection's ClientGuid and
+ * the LeaseKey: it may come on any connection of the client (smb2.lease.v2_complex2). */
+static NTSTATUS lease_break_ack(struct smb2_req *req, const struct smb2_oplock_break_req *in)
+{
+	struct smb2_oplocks *ol = req->conn->srv->oplocks;
+	struct smb2_lease_break_msg next;
+	bool send_next;
+
+	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
+	struct smb2_lease *l = smb2_lease_lookup(&ol->leases, req->conn->client_guid, in->lease_key);
+	NTSTATUS st = smb2_lease_ack(l, in->lease_state, &next, &send_next);
+	struct oplock_file *f = NULL;
+	if (st == STATUS_SUCCESS) {
+		lease_timer_stop(ol, l, req->conn->net);
+		if (send_next) {
+			smb2_lease_send_break(req->conn->net, &next);
+			if (next.ack_required)
+				lease_timer_start(ol, l, req->conn->net);
+		}
+		f = lease_file(ol, l);
+	}
+	pthread_mutex_unlock(&ol->leases.lock);
+	if (f)
+		wake_waiters(f);
+	pthread_mutex_unlock(&ol->lock);
+	if (st != STATUS_SUCCESS)
+		return st;
+	smb2_lease_break_rsp_encode(req->out, req->hdr_off, 0, in->lease_key, in->lease_state, 0);
+	return STATUS_SUCCESS;
+}
+
+NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op)
+{
+	struct smb2_oplocks *ol = req->conn->srv->oplocks;
+	NTSTATUS st = STATUS_SUCCESS;
+	bool wait = false;
+
+	if (!op->okey_valid || atomic_load(&ol->leased) == 0)
+		return STATUS_SUCCESS;
+	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
+	struct oplock_file *f = file_find(ol, &op->okey, false);
+	const struct smb2_lease *own = op->oplock ? op->oplock->lease : NULL;
+	/* MS-FSA 2.1.5.14.11: other keys' handle caching is broken and the rename waits for it
+	 * (smb2.lease.rename_wait, v2_rename); the renamer's own lease stays. */
+	for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
+		if (!g->lease || g->lease == own)
+			continue;
+		if (g->lease->state & SMB2_LEASE_H) {
+			lease_break(ol, g, g->lease, g->lease->state & ~SMB2_LEASE_H);
+			wait = true;
+		} else if (g->lease->breaking) {
+			wait = true;
+		}
+	}
+	pthread_mutex_unlock(&ol->leases.lock);
+	if (wait) {
+		st = park_on(f, req);
+		if (st != STATUS_PENDING)
+			st = STATUS_SUCCESS;   /* cannot wait: rename with the breaks on their way */
+	}
+	pthread_mutex_unlock(&ol->lock);
+	return st;
+}
+
 /* OPLOCK_BREAK acknowledgement (3.3.5.22.1). */
 NTSTATUS smb2_oplock_break(struct smb2_req *req)
 {
@@ -552,7 +853,7 @@ NTSTATUS smb2_oplock_break(struct smb2_req *req)
 	if (st != STATUS_SUCCESS)
 		return st;
 	if (in.lease)
-		return STATUS_NOT_SUPPORTED;   /* no leases are granted */
+		return lease_break_ack(req, &in);
 	st = smb2_req_open(req, in.file_id.persistent, in.file_id.volatile_, &op);
 	if (st != STATUS_SUCCESS)
 		return st;

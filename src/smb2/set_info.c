@@ -25,6 +25,10 @@ static NTSTATUS set_rename(struct smb2_req *req, struct smb2_open *op, const str
 
 	if (!(op->access & DELETE_ACCESS))
 		return STATUS_ACCESS_DENIED;
+	/* Other clients' cached handles go first (MS-FSA 2.1.5.14.11); may park the request. */
+	st = smb2_oplock_before_rename(req, op);
+	if (st != STATUS_SUCCESS)
+		return st;
 	if (rn->root_directory != 0)
 		return STATUS_INVALID_PARAMETER;   /* 3.3.5.21.1: SMB2 renames are share-relative */
 	if (rn->name_len == 0)

@@ -29,6 +29,7 @@
 #include "core/ratelimit.h"
 #include "crypto/crypto.h"
 #include "smb2/credits.h"
+#include "smb2/lease.h"
 #include "smb2/wire/header.h"
 #include "vfs/vfs.h"
 
@@ -542,11 +543,16 @@ struct smb2_oplock_admission {
 	struct smb2_req *req;
 	uint8_t requested;              /* RequestedOplockLevel */
 	uint32_t disposition;
+	/* RequestedOplockLevel LEASE with an RqLs acted on (smb2_lease_create_request) */
+	bool want_lease;
+	struct smb2_lease_req lease_req;
 	/* set by the admission */
 	struct smb2_oplock_key key;
 	bool keyed;
 	uint8_t level;
 	struct oplock_grant *grant;
+	bool leased;                    /* the open holds a lease: lease_rsp is its RqLs answer */
+	struct smb2_lease_req lease_rsp;
 };
 struct smb2_oplocks *smb2_oplocks_new(void);
 void smb2_oplocks_free(struct smb2_oplocks *ol);
@@ -558,6 +564,9 @@ void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op);
 /* A write or size change through `op`: every level II holder of the file (op's own included)
  * is broken to none (MS-SMB2 3.3.4.6: no acknowledgement). */
 void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
+/* A rename through `op`: the handle caching of other lease keys on the file is broken first;
+ * STATUS_PENDING: the request is parked until their holders answer (it runs again then). */
+NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op);
 /* A channel of `s` went: its grants' breaks go to the connection `to` of another channel. */
 void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 			 struct net_conn *gone, struct net_conn *to);

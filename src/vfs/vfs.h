@@ -162,6 +162,8 @@ struct vfs_admission {
 	uint32_t access;           /* the access the open is granted */
 	uint32_t share_access;
 	unsigned other_opens;      /* opens of this file (or stream) besides the new one */
+	unsigned other_data_opens; /* of them, those with data or delete access */
+	bool data_open;            /* the new open has data or delete access */
 	bool is_dir;
 	NTSTATUS verdict;          /* STATUS_SUCCESS, STATUS_DELETE_PENDING or _SHARING_VIOLATION */
 };

@@ -154,6 +154,7 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 			.dev = (uint64_t)st->st_dev, .ino = (uint64_t)st->st_ino, .stream = stream,
 			.access = op->access, .share_access = op->share_access,
 			.other_opens = f->nopens - 1, .is_dir = S_ISDIR(st->st_mode),
+			.other_data_opens = f->sc.opens, .data_open = vfs_access_counts(op->access),
 			.verdict = status,
 		};
 		status = c->args->admit(c->args->admit_arg, &adm);

@@ -107,7 +107,8 @@ static void test_every_key(void **state)
 		"  comment = Team data ; inline comment\n"
 		"  browseable = no\n"
 		"  guest ok = yes\n"
-		"  oplocks = no\n");
+		"  oplocks = no\n"
+		"  leases = no\n");
 
 	if (!c)
 		fail_msg("%s", err);
@@ -146,6 +147,7 @@ static void test_every_key(void **state)
 	assert_false(s->browseable);
 	assert_true(s->guest_ok);
 	assert_false(s->oplocks);
+	assert_false(s->leases);
 	assert_int_equal(s->line, 22);
 	cfg_free(c);
 }
@@ -167,6 +169,7 @@ static void test_share_defaults_and_lookup(void **state)
 	assert_true(s->browseable);
 	assert_false(s->guest_ok);
 	assert_true(s->oplocks);
+	assert_true(s->leases);
 	assert_int_equal(s->n_valid_users, 0);
 	assert_true(cfg_share_user_allowed(s, "anyone"));
 	assert_string_equal(cfg_find_share(c, "Other")->path, "/srv");

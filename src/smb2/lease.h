@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Leases v1 (SMB 2.1) and v2 (3.x): the server's lease table (MS-SMB2 3.3.1.4
+ * GlobalLeaseTableList, ClientGuid + LeaseKey -> Lease) and the decisions a CREATE, a write, a
+ * rename and a lease break acknowledgement take about lease states. The decisions are pure
+ * functions of plain data (no sockets, no VFS), so that the admission step of a CREATE can ask
+ * them for leases and oplocks alike and the unit tests can drive them directly.
+ *
+ * State is written in lease bits (R = READ_CACHING, H = HANDLE_CACHING, W = WRITE_CACHING); an
+ * oplock is described by its lease equivalent (level II = R, exclusive = RW, batch = RWH), which
+ * is how MS-FSA 2.1.5.17 treats both.
+ */
+#ifndef SKIFF_SMB2_LEASE_H
+#define SKIFF_SMB2_LEASE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/ntstatus.h"
+#include "smb2/wire/create_contexts.h"
+
+#define SMB2_LEASE_R SMB2_LEASE_READ_CACHING
+#define SMB2_LEASE_H SMB2_LEASE_HANDLE_CACHING
+#define SMB2_LEASE_W SMB2_LEASE_WRITE_CACHING
+#define SMB2_LEASE_RHW (SMB2_LEASE_R | SMB2_LEASE_H | SMB2_LEASE_W)
+
+/* MS-SMB2 3.3.2.5: how long a break that needs an acknowledgement may stay unanswered. */
+#define SMB2_LEASE_BREAK_TIMEOUT_MS 35000u
+
+/* The file (or stream) a lease is on: (dev, ino) and a hash of the stream name, 0 for the
+ * file's data. One lease key covers opens of one file only (3.3.5.9.8). */
+struct smb2_lease_file {
+	uint64_t dev, ino, stream;
+};
+
+/*
+ * A lease (MS-SMB2 3.3.1.13). Every field is guarded by its table's lock ([L]); a lease lives
+ * while an open holds it (`opens`), or while the table code holds a reference (`refs`) across
+ * an unlocked step such as a break timer.
+ */
+struct smb2_lease {
+	struct smb2_lease *next;        /* [L] hash chain */
+	uint8_t client_guid[16];
+	uint8_t key[16];
+	uint8_t parent_key[16];
+	bool has_parent;                /* v2 with SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET */
+	bool v2;                        /* fixed by the CREATE that made the lease */
+	struct smb2_lease_file file;
+	uint32_t state;                 /* [L] Lease.LeaseState */
+	bool breaking;                  /* [L] Lease.Breaking: a notification awaits its ack */
+	uint32_t break_to;              /* [L] Lease.BreakToLeaseState: what the client was asked */
+	uint32_t break_required;        /* [L] where the conflicts need it to end (<= break_to) */
+	uint16_t epoch;                 /* [L] Lease.Epoch (v2) */
+	unsigned opens;                 /* [L] opens holding the lease */
+	unsigned refs;                  /* [L] other holders (timers) */
+	uint64_t timer;                 /* [L] the break's timeout timer, 0 for none */
+	void *timer_arg;                /* [L] its argument, freed by whoever stops it */
+};
+
+/* A lease break notification to send (MS-SMB2 2.2.23.2), made by a state change. */
+struct smb2_lease_break_msg {
+	uint8_t key[16];
+	uint8_t client_guid[16];
+	uint32_t from, to;
+	uint16_t epoch;                 /* NewEpoch: 0 for a v1 lease */
+	bool ack_required;
+};
+
+/* ---- Pure decisions ---- */
+
+/* MS-FSA 2.1.5.17 / Samba's stat open: an open asking for nothing beyond attributes, the
+ * security descriptor's reading and SYNCHRONIZE breaks no lease or oplock. */
+bool smb2_lease_is_stat_open(uint32_t access);
+
+/* The part of a requested state that can be granted at all: R, RH, RW, RWH as asked; a state
+ * without R (H, W, HW) gets nothing. */
+uint32_t smb2_lease_state_valid(uint32_t requested);
+
+/* Oplock levels and their lease equivalents. A state maps back to batch (RWH), exclusive (RW),
+ * level II (R, RH) or none. */
+uint32_t smb2_lease_from_oplock(uint8_t level);
+uint8_t smb2_lease_to_oplock(uint32_t state);
+
+/* What the other opens of a file look like to a new open (or an upgrade): "other" means not
+ * under the opener's own lease key. */
+struct smb2_lease_others {
+	bool opens;          /* a non-stat open, or any open holding a lease or oplock state */
+	bool oplock;         /* an oplock above none */
+	bool handle_lease;   /* a lease holding H */
+	bool write;          /* a lease or oplock still holding W (not broken: a stat open, or a
+			      * break in flight that the open did not wait for) */
+};
+
+/* The lease state a new lease under a key not yet on the file gets: the valid part of the
+ * request, without W when other opens exist and without H when an oplock does
+ * (smb2.lease.break, smb2.lease.oplock); none while another holder keeps W. */
+uint32_t smb2_lease_grant(uint32_t requested, const struct smb2_lease_others *o);
+
+/* The oplock level a non-lease open gets beside the others: none when a lease holds H or
+ * another holder keeps W; level II at most when other opens exist. */
+uint8_t smb2_lease_grant_oplock(uint8_t requested, const struct smb2_lease_others *o);
+
+/* How a new open sees one holder of caching state (a lease under another key, or an oplock). */
+struct smb2_lease_open_intent {
+	uint32_t access;          /* DesiredAccess as granted */
+	bool overwrite;           /* SUPERSEDE, OVERWRITE or OVERWRITE_IF of an existing file */
+	bool sharing_violation;   /* the share-mode check failed against the existing opens */
+	bool first_attempt;       /* not a CREATE re-run after a wait */
+};
+
+struct smb2_lease_break_need {
+	bool needed;              /* the holder must be broken to `to` */
+	uint32_t to;
+	bool wait;                /* the CREATE must wait for the holder's acknowledgement */
+};
+
+/*
+ * MS-FSA 2.1.5.17 as Windows and Samba apply it: a stat open breaks nothing; otherwise W is
+ * broken (H instead when the share modes conflict: the holder may close its cached handles),
+ * an overwrite breaks R and H too. The CREATE waits while it breaks what it needs gone (W, or
+ * H on a sharing violation) and, after its first attempt, while any break of the holder is in
+ * flight; a break of H alone for an overwrite is sent without waiting (smb2.lease.breaking4).
+ */
+struct smb2_lease_break_need smb2_lease_break_for_open(const struct smb2_lease_open_intent *in,
+						       uint32_t state, bool breaking);
+
+/* ---- State changes of one lease (caller holds the table lock) ---- */
+
+/*
+ * An open under an existing lease key asks for `requested` (MS-SMB2 3.3.5.9.8): the lease is
+ * upgraded to the request only if it is valid, a strict superset of the current state, fully
+ * grantable beside the others (smb2_lease_grant gives all of it) and no break is in flight;
+ * otherwise it stays as it is (smb2.lease.upgrade2, upgrade3). A change raises the epoch.
+ * Returns true when the state changed.
+ */
+bool smb2_lease_upgrade(struct smb2_lease *l, uint32_t requested,
+			const struct smb2_lease_others *o);
+
+/*
+ * Start breaking `l` to `to` (MS-SMB2 3.3.4.7). When no break is in flight: the epoch rises,
+ * `msg` is filled and true returned; a lease without W or H goes to `to` at once (no
+ * acknowledgement), otherwise it is breaking until acknowledged. When a break is in flight no
+ * second notification goes out: the target it must end at is lowered, and the ack sends the
+ * rest (smb2.lease.breaking3). Breaking to a state that is not lower does nothing (false).
+ */
+bool smb2_lease_break_start(struct smb2_lease *l, uint32_t to, struct smb2_lease_break_msg *msg);
+
+/*
+ * A lease break acknowledgement (MS-SMB2 3.3.5.22.2) for `l`, NULL when the client's key is not
+ * in the table: STATUS_OBJECT_NAME_NOT_FOUND; no break in flight: STATUS_UNSUCCESSFUL; a state
+ * beyond what was asked: STATUS_REQUEST_NOT_ACCEPTED. Accepted, the lease takes the acked state;
+ * if conflicts that came meanwhile need it lower, a further break is started in `next`
+ * (*send_next true): through R first when the acked state still has H, as Windows does, with
+ * the same epoch.
+ */
+NTSTATUS smb2_lease_ack(struct smb2_lease *l, uint32_t acked, struct smb2_lease_break_msg *next,
+			bool *send_next);
+
+/* The break was not acknowledged in time (3.3.2.5): the lease loses all caching. */
+void smb2_lease_break_timeout(struct smb2_lease *l);
+
+/* The RqLs response (2.2.14.2.10/11) for `l` as it stands. */
+void smb2_lease_response(const struct smb2_lease *l, struct smb2_lease_req *rsp);
+
+/* ---- The table ---- */
+
+#define SMB2_LEASE_BUCKETS 256
+
+struct smb2_leases {
+	pthread_mutex_t lock;           /* [L]; taken after the oplock lock, before nothing */
+	struct smb2_lease *buckets[SMB2_LEASE_BUCKETS];
+	size_t count;
+};
+
+void smb2_leases_init(struct smb2_leases *t);
+void smb2_leases_fini(struct smb2_leases *t);
+
+/* [L] The lease of (client_guid, key), or NULL. */
+struct smb2_lease *smb2_lease_lookup(struct smb2_leases *t, const uint8_t client_guid[16],
+				     const uint8_t key[16]);
+
+/*
+ * [L] An open under (client_guid, req->key) on `file`: the existing lease, or a new one with
+ * state none, version and parent key from `req` and epoch req->epoch (*created true). The key
+ * already on another file: STATUS_INVALID_PARAMETER (3.3.5.9.8). Takes an open reference.
+ */
+NTSTATUS smb2_lease_open(struct smb2_leases *t, const uint8_t client_guid[16],
+			 const struct smb2_lease_req *req, const struct smb2_lease_file *file,
+			 struct smb2_lease **out, bool *created);
+
+/* [L] The first grant of a new lease: state and, when it is not none, the epoch raised. */
+void smb2_lease_set_initial(struct smb2_lease *l, uint32_t state);
+
+/* [L] An open of the lease closed. With its last open the lease is over (no state, no break in
+ * flight, a late ack finds nothing to acknowledge); its memory goes with the last reference too.
+ * Returns true when it was freed. */
+bool smb2_lease_close(struct smb2_leases *t, struct smb2_lease *l);
+/* [L] Holders other than opens (a break timer). */
+void smb2_lease_ref(struct smb2_lease *l);
+bool smb2_lease_unref(struct smb2_leases *t, struct smb2_lease *l);
+
+/* ---- On the wire (lease_io.c) ---- */
+
+struct net_conn;
+
+/*
+ * Whether a CREATE's RqLs context is acted on (MS-SMB2 3.3.5.9.8): RequestedOplockLevel LEASE,
+ * dialect 2.1 or later and the share's `leases` on; a v2 context on 2.1 is read as v1. True
+ * with the request in `out`; false when there is none to act on, or (*st not SUCCESS) when the
+ * context is malformed.
+ */
+bool smb2_lease_create_request(uint16_t dialect, bool share_leases, uint8_t requested_oplock_level,
+			       const struct smb2_create_ctx_list *contexts, struct smb2_lease_req *out,
+			       NTSTATUS *st);
+
+/* Send a Lease Break Notification (2.2.23.2) on `nc`. */
+void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Leases on the wire: which CREATEs carry a lease request the server acts on, the lease break
+ * notification (MS-SMB2 2.2.23.2, 3.3.4.7) and the checks of a lease break acknowledgement
+ * (3.3.5.22.2). The lease states themselves are decided in lease.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/net.h"
+#include "smb2/lease.h"
+#include "smb2/smb2.h"
+#include "smb2/wire/negotiate.h"
+#include "smb2/wire/oplock_break.h"
+#include "smb2/wire/types.h"
+
+bool smb2_lease_create_request(uint16_t dialect, bool share_leases, uint8_t requested_oplock_level,
+			       const struct smb2_create_ctx_list *contexts, struct smb2_lease_req *out,
+			       NTSTATUS *st)
+{
+	const struct smb2_create_ctx *cc;
+
+	*st = STATUS_SUCCESS;
+	/* MS-SMB2 3.3.5.9.8: only with RequestedOplockLevel LEASE on 2.1 and later; `leases = no`
+	 * makes the server one that does not support leasing (the context is ignored). */
+	if (requested_oplock_level != SMB2_OPLOCK_LEVEL_LEASE || dialect < SMB2_DIALECT_210 ||
+	    !share_leases)
+		return false;
+	cc = smb2_create_ctx_find(contexts, SMB2_CREATE_REQUEST_LEASE);
+	if (!cc)
+		return false;
+	*st = smb2_create_ctx_lease_decode(cc, out);
+	if (*st != STATUS_SUCCESS)
+		return false;
+	/* A v2 request on 2.1 is read as v1 (3.3.5.9.11 applies to the 3.x family only). */
+	if (out->v2 && dialect < SMB2_DIALECT_300) {
+		out->v2 = false;
+		out->flags = 0;
+		out->epoch = 0;
+		memset(out->parent_key, 0, sizeof(out->parent_key));
+	}
+	return true;
+}
+
+/* MS-SMB2 2.2.23.2: unsolicited, MessageId all ones, no session, not signed (3.3.4.7). */
+void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m)
+{
+	struct wr w;
+
+	wr_init(&w, 4 + SMB2_HDR_SIZE + SMB2_LEASE_BREAK_NOTIFY_SS);
+	wr_zero(&w, 4);
+	struct smb2_hdr h = {
+		.command = SMB2_OPLOCK_BREAK,
+		.flags = SMB2_FLAGS_SERVER_TO_REDIR,
+		.message_id = UINT64_MAX,
+	};
+	smb2_hdr_encode(&w, &h);
+	struct smb2_lease_break_notify n = {
+		.new_epoch = m->epoch,
+		.flags = m->ack_required ? SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED : 0,
+		.current_lease_state = m->from,
+		.new_lease_state = m->to,
+	};
+	memcpy(n.lease_key, m->key, sizeof(n.lease_key));
+	smb2_lease_break_notify_encode(&w, 4, &n);
+	if (w.failed) {
+		wr_free(&w);
+		return;
+	}
+	size_t len;
+	uint8_t *buf = wr_steal(&w, &len);
+	net_conn_send(nc, buf, len - 4);
+}
