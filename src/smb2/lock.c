@@ -236,21 +236,21 @@ static NTSTATUS do_unlocks(struct smb2_open *op, const struct smb2_lock_req *in)
  * Open.LockSequenceArray (3.3.5.14): lock sequence verification is for resilient, durable and
  * persistent opens, and for every open on a 3.x connection of a server that offers multichannel,
  * which skiffd does. Skiff grants no resilient, durable or persistent opens yet, so on 2.1 there
- * is no verification; when it does, their opens must be added here. The entry of a request, or
- * NULL when it is not verified (index 0 or past 64 included).
+ * is no verification; when it does, their opens must be added here. The slot of a request's
+ * entry in op->lock_seq, or -1 when it is not verified (index 0 or past 64 included).
  */
-static uint8_t *lock_seq_entry(const struct smb2_req *req, struct smb2_open *op,
-			       const struct smb2_lock_req *in)
+static int lock_seq_slot(const struct smb2_req *req, const struct smb2_open *op,
+			 const struct smb2_lock_req *in)
 {
 	const struct smb2_conn *c = req->conn;
 	uint32_t index = smb2_lock_seq_index(in);
 
 	if (c->dialect < SMB2_DIALECT_300 ||
 	    !(smb2_server_caps(c, c->dialect) & SMB2_GLOBAL_CAP_MULTI_CHANNEL))
-		return NULL;
+		return -1;
 	if (index == 0 || index > sizeof(op->lock_seq))
-		return NULL;
-	return &op->lock_seq[index - 1];
+		return -1;
+	return (int)index - 1;
 }
 
 NTSTATUS smb2_lock(struct smb2_req *req)
@@ -267,15 +267,15 @@ NTSTATUS smb2_lock(struct smb2_req *req)
 	if (st != STATUS_SUCCESS)
 		return st;
 
-	uint8_t *seq = lock_seq_entry(req, op, &in);
+	int slot = lock_seq_slot(req, op, &in);
 	uint8_t seq_valid = (uint8_t)(SMB2_LOCK_SEQ_VALID | smb2_lock_seq_number(&in));
-	if (seq && !req->resumed) {
-		if (*seq == seq_valid) {
+	if (slot >= 0 && !req->resumed) {
+		if (op->lock_seq[slot] == seq_valid) {
 			/* A replay of a request that succeeded: it is not applied twice. */
 			smb2_lock_rsp_encode(req->out, req->hdr_off);
 			return STATUS_SUCCESS;
 		}
-		*seq = 0;
+		op->lock_seq[slot] = 0;
 	}
 
 	smb2_lock_req_element(&in, 0, &first);
@@ -285,8 +285,8 @@ NTSTATUS smb2_lock(struct smb2_req *req)
 		st = do_locks(req, op, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
-	if (seq)
-		*seq = seq_valid;
+	if (slot >= 0)
+		op->lock_seq[slot] = seq_valid;
 	smb2_lock_rsp_encode(req->out, req->hdr_off);
 	return STATUS_SUCCESS;
 }
