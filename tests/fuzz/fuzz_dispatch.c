@@ -670,8 +670,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (conns[conn].nc && conns[conn].nc->closed)
 			conn_end(conn);
 	}
+	/* Time passes at the end of an input: unanswered breaks time out, then the clients go. */
+	fake_net_fire_timers(false);
+	fake_net_run_tasks();
 	for (int c = 0; c < NCONN; c++)
 		conn_end(c);
+	fake_net_fire_timers(true);
 	/* A request leaves its thread with its user's credentials (vfs_become): take the
 	 * server's back, so the share is cleaned and libFuzzer writes its files as itself. */
 	vfs_become_server();

@@ -160,6 +160,70 @@ uint64_t net_now_ms(void)
 	return 0;
 }
 
+/* Timers (net_timer_add): kept until the harness fires them (fake_net_fire_timers), since the
+ * clock stands still; a cancelled one is forgotten. */
+struct fake_timer {
+	struct fake_timer *next;
+	uint64_t id;
+	net_timer_fn fn;
+	void *arg;
+};
+static struct fake_timer *fake_timers;
+static uint64_t fake_next_timer_id;
+
+uint64_t net_timer_add(struct net_conn *c, uint64_t due_ms, net_timer_fn fn, void *arg)
+{
+	struct fake_timer *t = calloc(1, sizeof(*t));
+
+	(void)c;
+	(void)due_ms;
+	if (!t)
+		return 0;
+	t->fn = fn;
+	t->arg = arg;
+	pthread_mutex_lock(&fake_net_lock);
+	t->id = ++fake_next_timer_id;
+	t->next = fake_timers;
+	fake_timers = t;
+	pthread_mutex_unlock(&fake_net_lock);
+	return t->id;
+}
+
+bool net_timer_cancel(struct net_conn *c, uint64_t id)
+{
+	bool found = false;
+
+	(void)c;
+	pthread_mutex_lock(&fake_net_lock);
+	for (struct fake_timer **pp = &fake_timers; *pp; pp = &(*pp)->next)
+		if ((*pp)->id == id) {
+			struct fake_timer *t = *pp;
+			*pp = t->next;
+			free(t);
+			found = true;
+			break;
+		}
+	pthread_mutex_unlock(&fake_net_lock);
+	return found;
+}
+
+/* Fire every pending timer (and those they set): as due, or as cancelled (the server stopping),
+ * one at a time and without the lock, as the timer thread would. */
+static void fake_net_fire_timers(bool cancelled)
+{
+	for (;;) {
+		pthread_mutex_lock(&fake_net_lock);
+		struct fake_timer *t = fake_timers;
+		if (t)
+			fake_timers = t->next;
+		pthread_mutex_unlock(&fake_net_lock);
+		if (!t)
+			return;
+		t->fn(t->arg, cancelled);
+		free(t);
+	}
+}
+
 /* Run every queued task (and those they queue), each on its connection as the strand would. */
 static void fake_net_run_tasks(void)
 {
