@@ -217,5 +217,11 @@ bool smb2_lease_create_request(uint16_t dialect, bool share_leases, uint8_t requ
 
 /* Send a Lease Break Notification (2.2.23.2) on `nc`. */
 void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m);
+/* The unsolicited OPLOCK_BREAK both notifications are (MS-SMB2 2.2.23): begin writes its header
+ * (MessageId all ones, no session, never signed) with room for a body of body_size; the caller
+ * encodes the body at offset 4 and smb2_break_send sends it (or drops it if encoding failed). */
+struct wr;
+void smb2_break_begin(struct wr *w, size_t body_size);
+void smb2_break_send(struct net_conn *nc, struct wr *w);
 
 #endif

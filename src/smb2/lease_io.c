@@ -42,19 +42,35 @@ bool smb2_lease_create_request(uint16_t dialect, bool share_leases, uint8_t requ
 	return true;
 }
 
-/* MS-SMB2 2.2.23.2: unsolicited, MessageId all ones, no session, not signed (3.3.4.7). */
-void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m)
+void smb2_break_begin(struct wr *w, size_t body_size)
 {
-	struct wr w;
-
-	wr_init(&w, 4 + SMB2_HDR_SIZE + SMB2_LEASE_BREAK_NOTIFY_SS);
-	wr_zero(&w, 4);
+	wr_init(w, 4 + SMB2_HDR_SIZE + body_size);
+	wr_zero(w, 4);
 	struct smb2_hdr h = {
 		.command = SMB2_OPLOCK_BREAK,
 		.flags = SMB2_FLAGS_SERVER_TO_REDIR,
 		.message_id = UINT64_MAX,
 	};
-	smb2_hdr_encode(&w, &h);
+	smb2_hdr_encode(w, &h);
+}
+
+void smb2_break_send(struct net_conn *nc, struct wr *w)
+{
+	if (w->failed) {
+		wr_free(w);
+		return;
+	}
+	size_t len;
+	uint8_t *buf = wr_steal(w, &len);
+	net_conn_send(nc, buf, len - 4);
+}
+
+/* MS-SMB2 2.2.23.2: unsolicited, MessageId all ones, no session, not signed (3.3.4.7). */
+void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m)
+{
+	struct wr w;
+
+	smb2_break_begin(&w, SMB2_LEASE_BREAK_NOTIFY_SS);
 	struct smb2_lease_break_notify n = {
 		.new_epoch = m->epoch,
 		.flags = m->ack_required ? SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED : 0,
@@ -63,11 +79,5 @@ void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_ms
 	};
 	memcpy(n.lease_key, m->key, sizeof(n.lease_key));
 	smb2_lease_break_notify_encode(&w, 4, &n);
-	if (w.failed) {
-		wr_free(&w);
-		return;
-	}
-	size_t len;
-	uint8_t *buf = wr_steal(&w, &len);
-	net_conn_send(nc, buf, len - 4);
+	smb2_break_send(nc, &w);
 }

@@ -202,22 +202,9 @@ static void send_break(struct oplock_grant *g, uint8_t level)
 		g->unsent = true;   /* smb2_oplock_attach sends it */
 		return;
 	}
-	wr_init(&w, 4 + SMB2_HDR_SIZE + SMB2_OPLOCK_BREAK_SS);
-	wr_zero(&w, 4);
-	struct smb2_hdr h = {
-		.command = SMB2_OPLOCK_BREAK,
-		.flags = SMB2_FLAGS_SERVER_TO_REDIR,
-		.message_id = UINT64_MAX,
-	};
-	smb2_hdr_encode(&w, &h);
+	smb2_break_begin(&w, SMB2_OPLOCK_BREAK_SS);
 	smb2_oplock_break_encode(&w, 4, level, &g->fid);
-	if (w.failed) {
-		wr_free(&w);
-		return;
-	}
-	size_t len;
-	uint8_t *buf = wr_steal(&w, &len);
-	net_conn_send(g->nc, buf, len - 4);
+	smb2_break_send(g->nc, &w);
 }
 
 /* Wake every CREATE waiting on the file: each runs again and decides afresh. */
