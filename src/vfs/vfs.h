@@ -248,9 +248,6 @@ bool vfs_open_delete_pending(const struct vfs_open *op);
 /* The (device, inode) pair of an open's file, and how many opens the file has right now. */
 void vfs_open_file_id(const struct vfs_open *op, uint64_t *dev, uint64_t *ino);
 unsigned vfs_open_file_opens(const struct vfs_open *op);
-/* (device, inode) of an existing path beneath the share, without opening it for I/O; false
- * when it does not resolve. Used to find oplocks to break before an open proceeds. */
-bool vfs_lookup_id(struct vfs_share *share, const char *relpath, uint64_t *dev, uint64_t *ino);
 
 NTSTATUS vfs_stat(struct vfs_open *op, struct vfs_meta *out);
 /* Read: holes read as zeros; STATUS_END_OF_FILE when offset >= size. *nread may be < len at EOF. */

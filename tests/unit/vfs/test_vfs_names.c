@@ -112,27 +112,6 @@ static void test_case_insensitive_rename(void **state)
 	close_op(op);
 }
 
-/* vfs_lookup_id (the oplock code's "is this file open?") resolves like an open */
-static void test_lookup_id(void **state)
-{
-	struct stat st;
-	uint64_t dev, ino;
-	(void)state;
-
-	assert_int_equal(mkdir(hostpath("Dd"), 0755), 0);
-	int fd = open(hostpath("Dd/Ff"), O_CREAT | O_WRONLY, 0644);
-	assert_true(fd >= 0);
-	close(fd);
-	assert_int_equal(stat(hostpath("Dd/Ff"), &st), 0);
-	const char *spellings[] = { "Dd/Ff", "dd/ff", "DD/FF:stream", "dD/fF/" };
-	for (size_t i = 0; i < 4; i++) {
-		assert_true(vfs_lookup_id(F->share, spellings[i], &dev, &ino));
-		assert_int_equal(ino, st.st_ino);
-	}
-	assert_false(vfs_lookup_id(F->share, "dd/missing", &dev, &ino));
-	assert_false(vfs_lookup_id(F->share, "../etc", &dev, &ino));
-}
-
 static void test_short_names(void **state)
 {
 	struct arena *a = &F->arena;
@@ -170,7 +149,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_case_insensitive_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_sees_outside_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_case_insensitive_rename, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lookup_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_names, setup, teardown),
 	};
 
