@@ -8,9 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/async.h"
+#include "smb2/conn.h"
+#include "smb2/req.h"
+#include "smb2/session.h"
 #include "smb2/wire/error.h"
 
 NTSTATUS smb2_async_park(struct smb2_req *req, void (*on_drop)(struct smb2_conn *, struct smb2_async *))

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* CLOSE (MS-SMB2 3.3.5.10) and FLUSH (3.3.5.11). */
-#include "smb2/smb2.h"
+#include "smb2/handlers.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
 #include "smb2/wire/close.h"
+#include "vfs/vfs.h"
 
 NTSTATUS smb2_close(struct smb2_req *req)
 {

@@ -6,9 +6,18 @@
 
 #include "auth/throttle.h"
 #include "auth/userdb.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "net/net.h"
+#include "smb2/async.h"
+#include "smb2/conn.h"
+#include "smb2/notify.h"
+#include "smb2/open.h"
+#include "smb2/oplock.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/smb2.h"
+#include "vfs/vfs.h"
 
 static bool lookup_nt_hash(void *ctx, const char *user, uint8_t nt_hash[16])
 {

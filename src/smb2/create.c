@@ -3,14 +3,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/utf16.h"
+#include "smb2/conn.h"
 #include "smb2/ea.h"
+#include "smb2/handlers.h"
+#include "smb2/lease.h"
+#include "smb2/notify.h"
+#include "smb2/open.h"
+#include "smb2/oplock.h"
+#include "smb2/pipe.h"
+#include "smb2/req.h"
 #include "smb2/security.h"
-#include "smb2/smb2.h"
-#include "smb2/wire/create.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/wire/change_notify.h"
+#include "smb2/wire/create.h"
 #include "smb2/wire/create_contexts.h"
+#include "vfs/vfs.h"
 
 /* CreateOptions bits a client may set (MS-SMB2 2.2.13). */
 #define CREATE_OPTIONS_VALID 0x00FFFFFFu

@@ -9,12 +9,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "net/net.h"
+#include "smb2/async.h"
+#include "smb2/conn.h"
 #include "smb2/dispatch_response.h"
+#include "smb2/handlers.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/error.h"
 #include "smb2/wire/transform.h"
+#include "vfs/vfs.h"
 
 typedef NTSTATUS (*smb2_handler_fn)(struct smb2_req *req);
 

@@ -7,10 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "net/net.h"
+#include "smb2/conn.h"
 #include "smb2/dispatch_response.h"
-#include "smb2/smb2.h"
+#include "smb2/req.h"
+#include "smb2/session.h"
 #include "smb2/wire/transform.h"
 
 /*

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Extended attributes over SMB2: the ExtA create context and the EA information classes, between
  * the wire lists (smb2/wire/ea.h) and the VFS's EA store. */
+#include "core/buf.h"
 #include "smb2/ea.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
+#include "vfs/vfs.h"
 
 #include <string.h>
 #include <strings.h>

@@ -4,8 +4,11 @@
 #ifndef SKIFF_SMB2_EA_H
 #define SKIFF_SMB2_EA_H
 
-#include "smb2/smb2.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
 #include "smb2/wire/query_info.h"
+
+struct vfs_ea;
 
 /* The data of an SMB2_CREATE_EA_BUFFER context as a list for vfs_create_args (from `a`). */
 NTSTATUS smb2_ea_from_create_context(struct arena *a, const uint8_t *data, size_t len,

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ECHO (MS-SMB2 3.3.5.19) and CANCEL (3.3.5.16). */
-#include "smb2/smb2.h"
+#include "smb2/async.h"
+#include "smb2/conn.h"
+#include "smb2/handlers.h"
+#include "smb2/req.h"
 #include "smb2/wire/simple.h"
 
 NTSTATUS smb2_echo(struct smb2_req *req)

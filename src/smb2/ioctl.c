@@ -3,12 +3,20 @@
  * supported on this server yet. */
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/conn.h"
+#include "smb2/handlers.h"
+#include "smb2/open.h"
+#include "smb2/pipe.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
 #include "smb2/wire/fsctl.h"
 #include "smb2/wire/ioctl.h"
 #include "smb2/wire/negotiate.h"
+#include "vfs/vfs.h"
 
 /* MS-SMB2 3.3.5.15.12: the client proves the NEGOTIATE it saw was not tampered with. Any
  * mismatch ends the connection. */

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "net/net.h"
 #include "smb2/lease.h"
-#include "smb2/smb2.h"
+#include "smb2/wire/header.h"
 #include "smb2/wire/negotiate.h"
 #include "smb2/wire/oplock_break.h"
 #include "smb2/wire/types.h"

@@ -6,8 +6,13 @@
 #include <stdlib.h>
 #include <sys/resource.h>
 
+#include "core/config.h"
 #include "core/log.h"
-#include "smb2/smb2.h"
+#include "smb2/conn.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 
 /* One Unix user's opens over all its sessions and connections. */
 struct smb2_user_opens {

@@ -17,9 +17,16 @@
 #include <stdlib.h>
 
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/async.h"
+#include "smb2/conn.h"
+#include "smb2/handlers.h"
+#include "smb2/open.h"
+#include "smb2/oplock.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
 #include "smb2/wire/lock.h"
 #include "smb2/wire/negotiate.h"
+#include "vfs/vfs.h"
 
 struct smb2_lock_wait {
 	struct vfs_lock_waiter w;       /* first: the VFS hands it back to wait_wake */

@@ -2,9 +2,14 @@
 /* NEGOTIATE (MS-SMB2 3.3.5.4) and the SMB1 multi-protocol upgrade (3.3.5.3.1). */
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/conn.h"
+#include "smb2/handlers.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
 #include "smb2/wire/negotiate.h"
 #include "smb2/wire/smb1_negotiate.h"
 

@@ -13,11 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/utf16.h"
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/async.h"
+#include "smb2/conn.h"
+#include "smb2/handlers.h"
+#include "smb2/notify.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
 #include "smb2/wire/change_notify.h"
+#include "vfs/vfs.h"
 
 #define NOTIFY_MAX_QUEUED 1024   /* events kept per watch before reporting an overflow */
 

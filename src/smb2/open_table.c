@@ -14,7 +14,8 @@
 #include <stdlib.h>
 
 #include "crypto/crypto.h"
-#include "smb2/smb2.h"
+#include "smb2/open.h"
+#include "smb2/server.h"
 
 #define OPEN_TABLE_MIN_BUCKETS 256
 

@@ -17,11 +17,18 @@
 
 #include "core/log.h"
 #include "net/net.h"
+#include "smb2/async.h"
+#include "smb2/conn.h"
+#include "smb2/handlers.h"
 #include "smb2/lease.h"
+#include "smb2/open.h"
+#include "smb2/oplock.h"
 #include "smb2/oplock_decide.h"
-#include "smb2/smb2.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
 #include "smb2/wire/oplock_break.h"
 #include "smb2/wire/types.h"
+#include "vfs/vfs.h"
 
 #define OPLOCK_BREAK_TIMEOUT_MS 35000   /* MS-SMB2 3.3.2.1 Oplock Break Acknowledgment Timer */
 #define OPLOCK_BUCKETS 256

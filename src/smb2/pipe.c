@@ -10,10 +10,16 @@
 #include <string.h>
 
 #include "auth/userdb.h"
+#include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/utf16.h"
 #include "rpc/rpc.h"
-#include "smb2/smb2.h"
+#include "smb2/conn.h"
+#include "smb2/pipe.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/wire/info_file.h"
 
 /* Everything an rpc_pipe points to, kept for its lifetime. */

@@ -3,10 +3,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/utf16.h"
-#include "smb2/smb2.h"
+#include "smb2/handlers.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
 #include "smb2/wire/info_dir.h"
 #include "smb2/wire/query_directory.h"
+#include "vfs/vfs.h"
 
 static void dir_entry_from(const struct vfs_dirent *d, struct smb2_dir_entry *e)
 {

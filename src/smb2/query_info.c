@@ -2,16 +2,24 @@
 /* QUERY_INFO (MS-SMB2 3.3.5.20): file and file-system classes filled from the VFS. */
 #include <string.h>
 
+#include "core/buf.h"
+#include "smb2/conn.h"
 #include "smb2/ea.h"
+#include "smb2/handlers.h"
+#include "smb2/open.h"
+#include "smb2/pipe.h"
+#include "smb2/req.h"
 #include "smb2/security.h"
-#include "smb2/smb2.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/streams.h"
 #include "smb2/wire/info_file.h"
 #include "smb2/wire/info_fs.h"
 #include "smb2/wire/query_info.h"
+#include "vfs/vfs.h"
 
-void smb2_info_file_from_open(const struct smb2_conn *c, const struct smb2_open *op,
-			      const struct vfs_meta *m, struct smb2_info_file *out)
+static void info_file_from_open(const struct smb2_conn *c, const struct smb2_open *op,
+				const struct vfs_meta *m, struct smb2_info_file *out)
 {
 	*out = (struct smb2_info_file){
 		.btime = m->btime,
@@ -54,7 +62,7 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *op, uint8_t c
 	st = vfs_stat(op->vfs, &m);
 	if (st != STATUS_SUCCESS)
 		return st;
-	smb2_info_file_from_open(req->conn, op, &m, &fi);
+	info_file_from_open(req->conn, op, &m, &fi);
 	if (cls == FileAlternateNameInformation) {
 		/* The 8.3 name of the last component, generated when it is longer (VFS). */
 		const char *last = strrchr(fi.path, '/');

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* READ (MS-SMB2 3.3.5.12) and WRITE (3.3.5.13). Data moves between the socket buffers and the
  * file without an intermediate copy: READ preads straight into the response. */
-#include "smb2/smb2.h"
+#include "core/buf.h"
+#include "smb2/conn.h"
+#include "smb2/handlers.h"
+#include "smb2/open.h"
+#include "smb2/oplock.h"
+#include "smb2/pipe.h"
+#include "smb2/req.h"
+#include "smb2/session.h"
 #include "smb2/wire/read.h"
 #include "smb2/wire/write.h"
+#include "vfs/vfs.h"
 
 /* The largest file NTFS allows (16 TiB - 64 KiB). Windows refuses writes that would end beyond
  * it with STATUS_INVALID_PARAMETER (smbtorture smb2.rw.invalid); ext4's limit is above it. */

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Security descriptors over SMB2: QUERY_INFO / SET_INFO SMB2_0_INFO_SECURITY and the SecD create
  * context. Access checks and wire handling here; the POSIX mapping is the VFS's (vfs_acl.c). */
+#include "core/buf.h"
+#include "smb2/conn.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
 #include "smb2/security.h"
+#include "vfs/vfs.h"
 
 #include <unistd.h>
 

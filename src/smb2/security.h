@@ -5,7 +5,8 @@
 #define SKIFF_SMB2_SECURITY_H
 
 #include "core/secdesc.h"
-#include "smb2/smb2.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
 #include "smb2/wire/create_contexts.h"
 #include "smb2/wire/query_info.h"
 

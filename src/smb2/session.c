@@ -6,9 +6,17 @@
 
 #include "core/log.h"
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/conn.h"
+#include "smb2/notify.h"
+#include "smb2/open.h"
+#include "smb2/oplock.h"
+#include "smb2/pipe.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/wire/change_notify.h"
 #include "smb2/wire/negotiate.h"
+#include "vfs/vfs.h"
 
 struct smb2_session *smb2_session_new(struct smb2_conn *c)
 {

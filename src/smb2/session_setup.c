@@ -11,12 +11,17 @@
 
 #include "auth/identity.h"
 #include "auth/throttle.h"
+#include "core/config.h"
 #include "core/log.h"
-#include "core/ratelimit.h"
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/conn.h"
+#include "smb2/handlers.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/wire/negotiate.h"
 #include "smb2/wire/session_setup.h"
+#include "vfs/vfs.h"
 
 /*
  * A failed logon: logged (at a rate that cannot flood the log), and its answer held back by

@@ -8,7 +8,11 @@
 
 #include "core/log.h"
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/conn.h"
+#include "smb2/oplock.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/wire/negotiate.h"
 
 static unsigned session_bucket(uint64_t id)

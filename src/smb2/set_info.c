@@ -5,13 +5,20 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "smb2/conn.h"
 #include "smb2/ea.h"
+#include "smb2/handlers.h"
+#include "smb2/notify.h"
+#include "smb2/open.h"
+#include "smb2/oplock.h"
+#include "smb2/req.h"
 #include "smb2/security.h"
-#include "smb2/smb2.h"
+#include "smb2/session.h"
 #include "smb2/wire/change_notify.h"
 #include "smb2/wire/info_file.h"
 #include "smb2/wire/info_set.h"
 #include "smb2/wire/query_info.h"
+#include "vfs/vfs.h"
 
 static NTSTATUS need(const struct smb2_open *op, uint32_t access)
 {

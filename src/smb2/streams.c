@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* QUERY_INFO FileStreamInformation: the VFS's stream list in the wire's FILE_STREAM_INFORMATION. */
+#include "smb2/open.h"
+#include "smb2/req.h"
 #include "smb2/streams.h"
+#include "vfs/vfs.h"
 
 #include "smb2/wire/stream_info.h"
 

@@ -4,7 +4,8 @@
 #ifndef SKIFF_SMB2_STREAMS_H
 #define SKIFF_SMB2_STREAMS_H
 
-#include "smb2/smb2.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
 
 /* FileStreamInformation of the open's file (or directory) into w, at most out_len bytes. */
 NTSTATUS smb2_query_streams(struct smb2_req *req, struct smb2_open *op, uint32_t out_len,

@@ -4,9 +4,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/config.h"
 #include "core/log.h"
 #include "core/utf16.h"
-#include "smb2/smb2.h"
+#include "smb2/conn.h"
+#include "smb2/handlers.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/wire/tree_connect.h"
 
 #define SMB2_MAX_TREES_PER_SESSION 1024

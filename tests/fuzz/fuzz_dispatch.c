@@ -33,7 +33,11 @@
 #include "core/log.h"
 #include "crypto/crypto.h"
 #include "rpc/idmap.h"
+#include "smb2/conn.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/smb2.h"
+#include "smb2/wire/header.h"
 #include "smb2/wire/negotiate.h"
 #include "vfs/vfs.h"
 

@@ -11,8 +11,11 @@
 
 #include <cmocka.h>
 
-#include "crypto/crypto.h"
+#include "core/buf.h"
 #include "net/net.h"
+#include "smb2/conn.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/header.h"
 #include "smb2/wire/transform.h"

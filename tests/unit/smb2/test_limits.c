@@ -11,8 +11,14 @@
 
 #include <cmocka.h>
 
+#include "core/buf.h"
+#include "core/config.h"
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/conn.h"
+#include "smb2/open.h"
+#include "smb2/req.h"
+#include "smb2/server.h"
+#include "smb2/session.h"
 
 /* The smb2 layer sits below the transport: stand-ins for what its objects reference. */
 void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)

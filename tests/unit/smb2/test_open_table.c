@@ -11,7 +11,8 @@
 #include <cmocka.h>
 
 #include "net/net.h"
-#include "smb2/smb2.h"
+#include "smb2/open.h"
+#include "smb2/server.h"
 
 void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
 {

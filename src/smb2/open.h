@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Opens (MS-SMB2 3.3.1.10): in their session's table (session.c) and in the server's
+ * (open_table.c), reference counted, and counted against the open-file limits (limits.c).
+ */
+#ifndef SKIFF_SMB2_OPEN_H
+#define SKIFF_SMB2_OPEN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/ntstatus.h"
+
+struct oplock_grant;
+struct notify_watch;
+struct smb2_conn;
+struct smb2_pipe;
+struct smb2_server;
+struct smb2_session;
+struct smb2_tree;
+struct vfs_meta;
+struct vfs_open;
+
+/* Which file (or stream) an oplock is on: (dev, ino) and a hash of the stream name (0 for the
+ * file's data). */
+struct smb2_oplock_key {
+	uint64_t dev, ino, stream;
+};
+
+/*
+ * An open: in its session's table (Session.OpenTable, by volatile id) and in the server's
+ * (GlobalOpenTable, by persistent id). Guarded by its session's lock unless marked otherwise.
+ * Reference counted (open_table.c): the session's table holds the first reference, lookups in
+ * the server's table take more. smb2_open_close releases the file, takes the open out of both
+ * tables, marks it closed and drops the session's reference; the memory goes at the last put.
+ */
+struct smb2_open {
+	struct smb2_open *next;         /* session table's hash chain */
+	struct smb2_open *global_next;  /* server table's chain, under the server's open_lock */
+	atomic_uint refs;
+	atomic_bool closed;             /* closed by its session; only the ids are left valid */
+	struct oplock_grant *oplock;    /* guarded by the server's oplock lock (oplock.c) */
+	uint8_t oplock_level;           /* the same */
+	struct smb2_oplock_key okey;    /* set once at CREATE (okey_valid) */
+	bool okey_valid;
+	struct notify_watch *notify;    /* guarded by the watch lock (notify.c) */
+	uint64_t persistent_id, volatile_id;
+	struct vfs_open *vfs;           /* NULL for a named pipe */
+	struct smb2_pipe *pipe;         /* a named pipe on IPC$ (pipe.c), else NULL */
+	struct smb2_session *sess;
+	struct smb2_tree *tree;
+	uint32_t access;
+	char *dir_pattern;              /* last QUERY_DIRECTORY pattern (malloc'ed) */
+	bool dir_started;
+	bool charged;                   /* counted against its user's opens (smb2_open_charge) */
+	uid_t owner;                    /* that user */
+	/* Open.LockSequenceArray (MS-SMB2 3.3.5.14), entries 1..64 at [0..63]: the
+	 * LockSequenceNumber | SMB2_LOCK_SEQ_VALID of the last LOCK that succeeded, 0 if none */
+	uint8_t lock_seq[64];
+};
+#define SMB2_LOCK_SEQ_VALID 0x80
+
+struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
+				struct vfs_open *vo);
+struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, uint64_t volatile_id);
+
+/* The server's open table (open_table.c). smb2_open_lookup finds any session's open by its
+ * persistent id and takes a reference (smb2_open_put); insert allocates the persistent id. */
+bool smb2_open_table_init(struct smb2_server *srv);
+void smb2_open_table_fini(struct smb2_server *srv);
+void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op);
+void smb2_open_table_remove(struct smb2_server *srv, struct smb2_open *op);
+struct smb2_open *smb2_open_lookup(struct smb2_server *srv, uint64_t persistent);
+size_t smb2_open_table_count(struct smb2_server *srv);
+void smb2_open_ref(struct smb2_open *op);
+void smb2_open_put(struct smb2_open *op);
+bool smb2_open_closed(const struct smb2_open *op);
+void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
+
+/* Open-file limits (limits.c). smb2_open_charge (session lock held): count one more open against
+ * the session's "max open files" and its user's "max open files per user",
+ * STATUS_INSUFFICIENT_RESOURCES past either; every success is paired with smb2_open_uncharge of
+ * the returned owner (smb2_open_close does it for an open marked charged). */
+bool smb2_user_opens_init(struct smb2_server *srv);
+void smb2_user_opens_fini(struct smb2_server *srv);
+NTSTATUS smb2_open_charge(struct smb2_session *s, uid_t *owner);
+void smb2_open_uncharge(struct smb2_server *srv, uid_t owner);
+
+/* Byte-range locks (lock.c): the open closes, its waiting LOCKs end with STATUS_RANGE_NOT_LOCKED
+ * (session lock held). */
+void smb2_lock_release(struct smb2_conn *c, struct smb2_open *op);
+
+#endif

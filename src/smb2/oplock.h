@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Oplocks and the CREATE admission (oplock.c): grants, breaks and the CREATEs waiting for them.
+ */
+#ifndef SKIFF_SMB2_OPLOCK_H
+#define SKIFF_SMB2_OPLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/ntstatus.h"
+#include "smb2/lease.h"
+#include "smb2/open.h"
+
+struct net_conn;
+struct oplock_grant;
+struct smb2_conn;
+struct smb2_oplocks;
+struct smb2_req;
+struct smb2_session;
+
+/*
+ * Oplocks (oplock.c). A CREATE is admitted by the VFS hook smb2_oplock_admit (set as
+ * vfs_create_args.admit with a struct smb2_oplock_admission as its argument): in one step with
+ * the share-mode check it breaks what the open conflicts with and either fails the open, parks
+ * it (STATUS_PENDING: it runs again once the holders acknowledge or time out), or lets it go on
+ * with a grant. The CREATE then attaches the grant to its new open (smb2_oplock_attach, which
+ * returns the level for the response), or gives it up if it fails after all (abandon).
+ */
+struct smb2_oplock_admission {
+	struct smb2_req *req;
+	uint8_t requested;              /* RequestedOplockLevel */
+	uint32_t disposition;
+	/* RequestedOplockLevel LEASE with an RqLs acted on (smb2_lease_create_request) */
+	bool want_lease;
+	struct smb2_lease_req lease_req;
+	/* set by the admission */
+	struct smb2_oplock_key key;
+	bool keyed;
+	uint8_t level;
+	struct oplock_grant *grant;
+	bool leased;                    /* the open holds a lease: lease_rsp is its RqLs answer */
+	struct smb2_lease_req lease_rsp;
+};
+struct smb2_oplocks *smb2_oplocks_new(void);
+void smb2_oplocks_free(struct smb2_oplocks *ol);
+struct vfs_admission;
+NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in);
+uint8_t smb2_oplock_attach(struct smb2_oplock_admission *a, struct smb2_open *op);
+void smb2_oplock_abandon(struct smb2_oplock_admission *a);
+void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op);
+/* A write or size change through `op`: every level II holder of the file (op's own included)
+ * is broken to none (MS-SMB2 3.3.4.6: no acknowledgement). */
+void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
+/* A rename through `op`: the handle caching of other lease keys on the file is broken first;
+ * STATUS_PENDING: the request is parked until their holders answer (it runs again then). */
+NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op);
+/* A channel of `s` went: its grants' breaks go to the connection `to` of another channel. */
+void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
+			 struct net_conn *gone, struct net_conn *to);
+
+#endif
