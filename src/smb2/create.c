@@ -214,6 +214,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	op->charged = true;
 	op->owner = owner;
 	op->access = res.granted_access;
+	op->channel_sequence = (uint16_t)req->hdr.status;  /* 3.x: ChannelSequence (3.3.5.9) */
 	uint8_t oplock = smb2_oplock_attach(&adm, op);
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = op->persistent_id;

@@ -59,6 +59,9 @@ struct smb2_open {
 	/* Open.LockSequenceArray (MS-SMB2 3.3.5.14), entries 1..64 at [0..63]: the
 	 * LockSequenceNumber | SMB2_LOCK_SEQ_VALID of the last LOCK that succeeded, 0 if none */
 	uint8_t lock_seq[64];
+	/* Open.ChannelSequence (MS-SMB2 3.3.5.2.10): the newest ChannelSequence a 3.x request on
+	 * this open carried, set from the CREATE's */
+	uint16_t channel_sequence;
 };
 #define SMB2_LOCK_SEQ_VALID 0x80
 
@@ -78,6 +81,15 @@ void smb2_open_ref(struct smb2_open *op);
 void smb2_open_put(struct smb2_open *op);
 bool smb2_open_closed(const struct smb2_open *op);
 void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
+
+/* MS-SMB2 3.3.5.2.10, verifying a request's ChannelSequence against the open's (3.x only). A
+ * ChannelSequence newer than the open's (less than 0x8000 ahead, in 16-bit arithmetic) becomes
+ * the open's; an older one fails a WRITE, SET_INFO or IOCTL (`may_fail`) with
+ * STATUS_FILE_NOT_AVAILABLE: it was sent before the client moved to a new channel, and letting
+ * it through could undo what was done since. The spec's Outstanding(Pre)RequestCount, which a
+ * replayed request with the current ChannelSequence checks, is always zero here: a session's
+ * requests run one at a time under its lock, and none of these three goes async. */
+NTSTATUS smb2_channel_sequence_check(uint16_t *open_csn, uint16_t req_csn, bool may_fail);
 
 /* Open-file limits (limits.c). smb2_open_charge (session lock held): count one more open against
  * the session's "max open files" and its user's "max open files per user",

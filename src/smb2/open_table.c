@@ -150,3 +150,16 @@ bool smb2_open_closed(const struct smb2_open *op)
 {
 	return atomic_load(&op->closed);
 }
+
+NTSTATUS smb2_channel_sequence_check(uint16_t *open_csn, uint16_t req_csn, bool may_fail)
+{
+	uint16_t ahead = (uint16_t)(req_csn - *open_csn);
+
+	if (ahead == 0)
+		return STATUS_SUCCESS;
+	if (ahead <= 0x7FFF) {
+		*open_csn = req_csn;
+		return STATUS_SUCCESS;
+	}
+	return may_fail ? STATUS_FILE_NOT_AVAILABLE : STATUS_SUCCESS;
+}

@@ -273,6 +273,15 @@ NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t v
 	op = req->sess ? smb2_open_find(req->sess, persistent, volatile_id) : NULL;
 	if (!op || op->tree != req->tree)
 		return STATUS_FILE_CLOSED;
+	if (req->conn->dialect >= SMB2_DIALECT_300) {
+		uint16_t cmd = req->hdr.command;
+		NTSTATUS st = smb2_channel_sequence_check(&op->channel_sequence,
+							  (uint16_t)req->hdr.status,
+							  cmd == SMB2_WRITE || cmd == SMB2_SET_INFO ||
+							  cmd == SMB2_IOCTL);
+		if (st != STATUS_SUCCESS)
+			return st;
+	}
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = persistent;
 	req->cmp->fid_volatile = volatile_id;

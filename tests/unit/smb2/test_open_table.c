@@ -122,6 +122,30 @@ static void reference_outlives_close(void **state)
 	smb2_open_put(held);
 }
 
+/* The sequence of smbtorture's smb2.replay.channel-sequence (a WRITE each time), from an open
+ * made with ChannelSequence 0: what passes, what is refused, and what the open keeps. */
+static void channel_sequence_follows_the_spec(void **state)
+{
+	(void)state;
+	static const struct { uint16_t csn; bool ok; uint16_t kept; } steps[] = {
+		{ 0x0000, true, 0x0000 },  { 0x8000, false, 0x0000 }, { 0x8001, false, 0x0000 },
+		{ 0xFFFF, false, 0x0000 }, { 0x7FFF, true, 0x7FFF },  { 0x7FFE, false, 0x7FFF },
+		{ 0x0000, false, 0x7FFF }, { 0x8000, true, 0x8000 },  { 0xFFFF, true, 0xFFFF },
+		{ 0x0000, true, 0x0000 },  { 0x0001, true, 0x0001 },  { 0x0000, false, 0x0001 },
+		{ 0x0001, true, 0x0001 },  { 0xFFFF, false, 0x0001 },
+	};
+	uint16_t open_csn = 0;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		NTSTATUS st = smb2_channel_sequence_check(&open_csn, steps[i].csn, true);
+		assert_int_equal(st, steps[i].ok ? STATUS_SUCCESS : STATUS_FILE_NOT_AVAILABLE);
+		assert_int_equal(open_csn, steps[i].kept);
+	}
+	/* a READ (may not fail) with an old ChannelSequence passes and changes nothing */
+	assert_int_equal(smb2_channel_sequence_check(&open_csn, 0x9000, false), STATUS_SUCCESS);
+	assert_int_equal(open_csn, 0x0001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +153,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(persistent_differs_from_volatile, setup, teardown),
 		cmocka_unit_test_setup_teardown(removed_open_is_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(reference_outlives_close, setup, teardown),
+		cmocka_unit_test(channel_sequence_follows_the_spec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
