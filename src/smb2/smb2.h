@@ -247,6 +247,12 @@ struct smb2_open {
 	/* Open.LockSequenceArray (MS-SMB2 3.3.5.14), entries 1..64 at [0..63]: the
 	 * LockSequenceNumber | SMB2_LOCK_SEQ_VALID of the last LOCK that succeeded, 0 if none */
 	uint8_t lock_seq[64];
+	/* Directory leases (dirlease.c): the ParentLeaseKey of the v2 lease the CREATE asked for
+	 * (set once at CREATE), so the open's later changes spare the lease of the directory its
+	 * client caches; whether it wrote (its close then changes the parent's listing). */
+	bool has_parent_lease_key;
+	uint8_t parent_lease_key[16];
+	atomic_bool written;
 };
 #define SMB2_LOCK_SEQ_VALID 0x80
 
@@ -543,6 +549,8 @@ struct smb2_oplock_admission {
 	struct smb2_req *req;
 	uint8_t requested;              /* RequestedOplockLevel */
 	uint32_t disposition;
+	bool delete_on_close;           /* CreateOptions FILE_DELETE_ON_CLOSE */
+	bool dir_leasing;               /* a v2 lease on a directory may be granted */
 	/* RequestedOplockLevel LEASE with an RqLs acted on (smb2_lease_create_request) */
 	bool want_lease;
 	struct smb2_lease_req lease_req;
@@ -567,6 +575,17 @@ void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
 /* A rename through `op`: the handle caching of other lease keys on the file is broken first;
  * STATUS_PENDING: the request is parked until their holders answer (it runs again then). */
 NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op);
+/* Directory leases: whether any is held (the fast paths skip the rest), and the breaks a change
+ * of directories' entries makes (no waiting; lease.c decides). */
+/* NEGOTIATE announced directory leasing to this connection (3.x, the client asked for it). */
+bool smb2_conn_dir_leasing(const struct smb2_conn *c, uint16_t dialect);
+bool smb2_oplocks_dir_leased(struct smb2_oplocks *ol);
+void smb2_oplock_dir_changed(struct smb2_oplocks *ol, const struct smb2_dir_change *c);
+/* dirlease.c: the entry `path` of a share changed (created, deleted, renamed to `new_path`,
+ * attributes, size or times) through `by` (NULL: no open to spare): the leases of its parent
+ * directory (and of new_path's) are broken, but one whose key is by's ParentLeaseKey. */
+void smb2_dirlease_entry_changed(struct smb2_conn *c, const struct smb2_open *by,
+				 struct vfs_share *share, const char *path, const char *new_path);
 /* A channel of `s` went: its grants' breaks go to the connection `to` of another channel. */
 void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 			 struct net_conn *gone, struct net_conn *to);
