@@ -103,4 +103,7 @@ void smb2_send_response(struct smb2_conn *c, struct wr *out, struct smb2_session
 /* SMB1 NEGOTIATE (multi-protocol) answered with an SMB2 NEGOTIATE response. */
 void smb2_smb1_negotiate(struct smb2_conn *c, const uint8_t *frame, size_t len);
 
+/* NEGOTIATE announced directory leasing to this connection (3.x, the client asked for it). */
+bool smb2_conn_dir_leasing(const struct smb2_conn *c, uint16_t dialect);
+
 #endif

@@ -184,6 +184,8 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	};
 	adm.requested = tree->share->cfg->oplocks ? in.requested_oplock_level : SMB2_OPLOCK_LEVEL_NONE;
 	adm.disposition = in.create_disposition;
+	adm.delete_on_close = (in.create_options & FILE_DELETE_ON_CLOSE) != 0;
+	adm.dir_leasing = smb2_conn_dir_leasing(c, c->dialect);
 	/* RqLs (lease.c): acted on from 2.1 on, with the share's `leases` on */
 	adm.want_lease = smb2_lease_create_request(c->dialect, tree->share->cfg->leases,
 						   in.requested_oplock_level, &in.contexts,
@@ -215,6 +217,11 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	op->owner = owner;
 	op->access = res.granted_access;
 	op->channel_sequence = (uint16_t)req->hdr.status;  /* 3.x: ChannelSequence (3.3.5.9) */
+	if (adm.want_lease && adm.lease_req.v2 &&
+	    (adm.lease_req.flags & SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET)) {
+		op->has_parent_lease_key = true;
+		memcpy(op->parent_lease_key, adm.lease_req.parent_key, sizeof(op->parent_lease_key));
+	}
 	uint8_t oplock = smb2_oplock_attach(&adm, op);
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = op->persistent_id;
@@ -253,6 +260,10 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	};
 	smb2_create_rsp_encode(req->out, req->hdr_off, &rsp);
 	wr_free(&ctxw);
+	/* A new entry, or one whose size and times changed: the parent's listing is not what a
+	 * directory lease cached. */
+	if (res.create_action != FILE_OPENED)
+		smb2_dirlease_entry_changed(c, op, tree->share->vfs, vfs_open_path(vo), NULL);
 	if (res.create_action == FILE_CREATED)
 		smb2_notify_event(c->srv, tree->share->vfs, path, FILE_ACTION_ADDED,
 				  res.meta.is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);

@@ -88,6 +88,8 @@ struct smb2_lease_break_need smb2_lease_break_for_open(const struct smb2_lease_o
 	if (smb2_lease_is_stat_open(in->access))
 		return n;
 	uint32_t delay_mask = in->sharing_violation ? SMB2_LEASE_H : SMB2_LEASE_W;
+	if (in->delete_on_close && !in->sharing_violation)
+		delay_mask |= SMB2_LEASE_H;
 	uint32_t to = state & ~delay_mask;
 	/* An open that conflicts cannot overwrite: only its H break matters then. */
 	if (in->overwrite && !in->sharing_violation)
@@ -102,6 +104,29 @@ struct smb2_lease_break_need smb2_lease_break_for_open(const struct smb2_lease_o
 	n.to = to;
 	n.wait = (state & delay_mask) != 0 || (breaking && !in->first_attempt);
 	return n;
+}
+
+/* ---- Directory leases ---- */
+
+uint32_t smb2_lease_dir_state_valid(uint32_t requested)
+{
+	return smb2_lease_state_valid(requested) & ~SMB2_LEASE_W;
+}
+
+uint32_t smb2_lease_dir_break_to(const struct smb2_lease *l, const struct smb2_dir_change *c)
+{
+	bool on_changed_dir = false;
+
+	for (size_t i = 0; i < c->ndirs && i < 2; i++)
+		if (l->file.dev == c->dirs[i].dev && l->file.ino == c->dirs[i].ino &&
+		    l->file.stream == c->dirs[i].stream)
+			on_changed_dir = true;
+	if (!on_changed_dir || l->state == SMB2_LEASE_NONE)
+		return l->state;
+	if (c->has_parent_key && c->client_guid && memcmp(c->client_guid, l->client_guid, 16) == 0 &&
+	    memcmp(c->parent_key, l->key, 16) == 0)
+		return l->state;
+	return SMB2_LEASE_NONE;
 }
 
 /* ---- State changes of one lease ---- */

@@ -107,6 +107,7 @@ struct smb2_lease_open_intent {
 	uint32_t access;          /* DesiredAccess as granted */
 	bool overwrite;           /* SUPERSEDE, OVERWRITE or OVERWRITE_IF of an existing file */
 	bool sharing_violation;   /* the share-mode check failed against the existing opens */
+	bool delete_on_close;     /* FILE_DELETE_ON_CLOSE: the name is about to go */
 	bool first_attempt;       /* not a CREATE re-run after a wait */
 };
 
@@ -118,13 +119,38 @@ struct smb2_lease_break_need {
 
 /*
  * MS-FSA 2.1.5.17 as Windows and Samba apply it: a stat open breaks nothing; otherwise W is
- * broken (H instead when the share modes conflict: the holder may close its cached handles),
- * an overwrite breaks R and H too. The CREATE waits while it breaks what it needs gone (W, or
+ * broken (H instead when the share modes conflict: the holder may close its cached handles; H
+ * too for a delete-on-close open, whose close deletes the name the handles are cached under:
+ * smb2.lease.unlink), an overwrite breaks R and H too. The CREATE waits while it breaks what it needs gone (W, or
  * H on a sharing violation) and, after its first attempt, while any break of the holder is in
  * flight; a break of H alone for an overwrite is sent without waiting (smb2.lease.breaking4).
  */
 struct smb2_lease_break_need smb2_lease_break_for_open(const struct smb2_lease_open_intent *in,
 						       uint32_t state, bool breaking);
+
+/* ---- Directory leases (3.x) ---- */
+
+/* What a v2 lease request on a directory can get: R or RH, never W (MS-SMB2 3.3.5.9.11;
+ * smb2.lease.v2_request asks RHW and gets RH). A v1 request on a directory gets none. */
+uint32_t smb2_lease_dir_state_valid(uint32_t requested);
+
+/* A change to the entries of one or two directories (a create, a delete, a rename into, out of
+ * or within them, a child's attributes, size or times), and who made it. */
+struct smb2_dir_change {
+	struct smb2_lease_file dirs[2];   /* the parent (and, for a rename, the new parent) */
+	size_t ndirs;
+	const uint8_t *client_guid;       /* of the connection that made the change */
+	bool has_parent_key;              /* the changing open's v2 lease named a ParentLeaseKey */
+	uint8_t parent_key[16];
+};
+
+/*
+ * The state directory lease `l` must be broken to for change `c` (l->state when none): a lease
+ * on one of the changed directories loses all caching (Windows breaks RH and R to none), unless
+ * the change came from an open whose ParentLeaseKey is the lease's own key under the same client
+ * (MS-FSA 2.1.4.12.2 with PARENT_OBJECT: the client that caches the directory made the change).
+ */
+uint32_t smb2_lease_dir_break_to(const struct smb2_lease *l, const struct smb2_dir_change *c);
 
 /* ---- State changes of one lease (caller holds the table lock) ---- */
 

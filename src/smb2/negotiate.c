@@ -35,11 +35,22 @@ static uint16_t security_mode(const struct smb2_server *srv)
 	return mode;
 }
 
+bool smb2_conn_dir_leasing(const struct smb2_conn *c, uint16_t dialect)
+{
+	return dialect >= SMB2_DIALECT_300 && (c->client_caps & SMB2_GLOBAL_CAP_DIRECTORY_LEASING);
+}
+
 uint32_t smb2_server_caps(const struct smb2_conn *c, uint16_t dialect)
 {
-	/* Leases (lease.c) from 2.1 on; no directory leasing. */
+	/* Leases (lease.c) from 2.1 on; directory leases (v2 only) from 3.0 on, to a client that
+	 * announced them (as Samba and Windows answer: a client without them, impacket's for one,
+	 * may not cope with the capability). The capabilities are the server's: a share with
+	 * `leases = no` ignores every lease request instead (MS-SMB2 3.3.5.9.8: it acts as a
+	 * server that does not support leasing). */
 	uint32_t caps = dialect >= SMB2_DIALECT_210
 				? SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING : 0;
+	if (smb2_conn_dir_leasing(c, dialect))
+		caps |= SMB2_GLOBAL_CAP_DIRECTORY_LEASING;
 
 	/* 3.0/3.0.2 announce encryption (AES-128-CCM) by capability; 3.1.1 by context. */
 	if (dialect >= SMB2_DIALECT_300)

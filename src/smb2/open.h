@@ -62,6 +62,12 @@ struct smb2_open {
 	/* Open.ChannelSequence (MS-SMB2 3.3.5.2.10): the newest ChannelSequence a 3.x request on
 	 * this open carried, set from the CREATE's */
 	uint16_t channel_sequence;
+	/* Directory leases (dirlease.c): the ParentLeaseKey of the v2 lease the CREATE asked for
+	 * (set once at CREATE), so the open's later changes spare the lease of the directory its
+	 * client caches; whether it wrote (its close then changes the parent's listing). */
+	bool has_parent_lease_key;
+	uint8_t parent_lease_key[16];
+	atomic_bool written;
 };
 #define SMB2_LOCK_SEQ_VALID 0x80
 

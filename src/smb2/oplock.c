@@ -55,6 +55,7 @@ struct oplock_grant {
 	 * table below; several grants (opens) may share one lease. */
 	struct smb2_lease *lease;
 	bool data_open;               /* the open reads, writes or deletes (not a stat open) */
+	bool dir;                     /* a directory lease (3.x): broken when the entries change */
 };
 
 struct oplock_waiter {
@@ -81,6 +82,7 @@ struct smb2_oplocks {
 	atomic_uint files;
 	atomic_uint level2;
 	atomic_uint leased;           /* lease grants: a WRITE may have leases to break */
+	atomic_uint dir_leased;       /* directory lease grants: a namespace change may break one */
 };
 
 /* The argument of a break's timeout: names the grant, which may be gone by then. */
@@ -101,6 +103,7 @@ struct smb2_oplocks *smb2_oplocks_new(void)
 	atomic_init(&ol->files, 0);
 	atomic_init(&ol->level2, 0);
 	atomic_init(&ol->leased, 0);
+	atomic_init(&ol->dir_leased, 0);
 	return ol;
 }
 
@@ -255,6 +258,8 @@ static void grant_remove(struct smb2_oplocks *ol, struct oplock_grant *g)
 		smb2_lease_close(&ol->leases, g->lease);
 		pthread_mutex_unlock(&ol->leases.lock);
 		atomic_fetch_sub(&ol->leased, 1);
+		if (g->dir)
+			atomic_fetch_sub(&ol->dir_leased, 1);
 	}
 	if (g->open)
 		g->open->oplock = NULL;
@@ -513,7 +518,11 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	struct oplock_grant **grants = stack_grants;
 	struct oplock_decision d;
 	NTSTATUS st;
-	bool want_lease = a->want_lease && !in->is_dir;   /* no directory leasing offered */
+	/* Directories take v2 leases only, R or RH, where directory leasing was negotiated
+	 * (MS-SMB2 3.3.5.9.11; a v1 request gets none, as on Windows). */
+	bool want_lease = a->want_lease && (!in->is_dir || (a->lease_req.v2 && a->dir_leasing));
+	uint32_t lease_requested = in->is_dir ? smb2_lease_dir_state_valid(a->lease_req.state)
+					      : a->lease_req.state;
 
 	a->key = (struct smb2_oplock_key){ in->dev, in->ino, stream_hash(in->stream) };
 	a->keyed = true;
@@ -584,6 +593,7 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 			.access = in->access,
 			.overwrite = oplock_truncates(a->disposition),
 			.sharing_violation = in->verdict == STATUS_SHARING_VIOLATION,
+			.delete_on_close = a->delete_on_close,
 			.first_attempt = !req->resumed,
 		};
 		for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
@@ -639,13 +649,16 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 			goto out;
 		}
 		if (created)
-			smb2_lease_set_initial(l, smb2_lease_grant(a->lease_req.state, &others));
+			smb2_lease_set_initial(l, smb2_lease_grant(lease_requested, &others));
 		else
-			smb2_lease_upgrade(l, a->lease_req.state, &others);
+			smb2_lease_upgrade(l, lease_requested, &others);
 		g->lease = l;
 		g->data_open = in->data_open;
+		g->dir = in->is_dir;
 		g->level = SMB2_OPLOCK_LEVEL_LEASE;
 		atomic_fetch_add(&ol->leased, 1);
+		if (g->dir)
+			atomic_fetch_add(&ol->dir_leased, 1);
 		smb2_lease_response(l, &a->lease_rsp);
 		a->leased = true;
 		level = SMB2_OPLOCK_LEVEL_LEASE;
@@ -766,6 +779,37 @@ void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 					if (g->breaking)
 						send_break(g, g->break_to);
 				}
+	pthread_mutex_unlock(&ol->lock);
+}
+
+bool smb2_oplocks_dir_leased(struct smb2_oplocks *ol)
+{
+	return atomic_load(&ol->dir_leased) != 0;
+}
+
+void smb2_oplock_dir_changed(struct smb2_oplocks *ol, const struct smb2_dir_change *c)
+{
+	if (atomic_load(&ol->dir_leased) == 0)
+		return;
+	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
+	for (size_t i = 0; i < c->ndirs && i < 2; i++) {
+		const struct smb2_lease_file *d = &c->dirs[i];
+		if (i == 1 && d->dev == c->dirs[0].dev && d->ino == c->dirs[0].ino)
+			break;   /* a rename within one directory breaks it once */
+		struct smb2_oplock_key k = { d->dev, d->ino, d->stream };
+		struct oplock_file *f = file_find(ol, &k, false);
+		/* The change does not wait for the acknowledgements (Windows lets a create or
+		 * delete in a leased directory go on at once; smb2.lease.v2_request). */
+		for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
+			if (!g->lease || !g->dir)
+				continue;
+			uint32_t to = smb2_lease_dir_break_to(g->lease, c);
+			if (to != g->lease->state)
+				lease_break(ol, g, g->lease, to);
+		}
+	}
+	pthread_mutex_unlock(&ol->leases.lock);
 	pthread_mutex_unlock(&ol->lock);
 }
 

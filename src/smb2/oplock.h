@@ -18,6 +18,8 @@ struct smb2_conn;
 struct smb2_oplocks;
 struct smb2_req;
 struct smb2_session;
+struct smb2_dir_change;
+struct vfs_share;
 
 /*
  * Oplocks (oplock.c). A CREATE is admitted by the VFS hook smb2_oplock_admit (set as
@@ -31,6 +33,8 @@ struct smb2_oplock_admission {
 	struct smb2_req *req;
 	uint8_t requested;              /* RequestedOplockLevel */
 	uint32_t disposition;
+	bool delete_on_close;           /* CreateOptions FILE_DELETE_ON_CLOSE */
+	bool dir_leasing;               /* a v2 lease on a directory may be granted */
 	/* RequestedOplockLevel LEASE with an RqLs acted on (smb2_lease_create_request) */
 	bool want_lease;
 	struct smb2_lease_req lease_req;
@@ -55,6 +59,15 @@ void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
 /* A rename through `op`: the handle caching of other lease keys on the file is broken first;
  * STATUS_PENDING: the request is parked until their holders answer (it runs again then). */
 NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op);
+/* Directory leases: whether any is held (the fast paths skip the rest), and the breaks a change
+ * of directories' entries makes (no waiting; lease.c decides). */
+bool smb2_oplocks_dir_leased(struct smb2_oplocks *ol);
+void smb2_oplock_dir_changed(struct smb2_oplocks *ol, const struct smb2_dir_change *c);
+/* dirlease.c: the entry `path` of a share changed (created, deleted, renamed to `new_path`,
+ * attributes, size or times) through `by` (NULL: no open to spare): the leases of its parent
+ * directory (and of new_path's) are broken, but one whose key is by's ParentLeaseKey. */
+void smb2_dirlease_entry_changed(struct smb2_conn *c, const struct smb2_open *by,
+				 struct vfs_share *share, const char *path, const char *new_path);
 /* A channel of `s` went: its grants' breaks go to the connection `to` of another channel. */
 void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 			 struct net_conn *gone, struct net_conn *to);

@@ -128,6 +128,9 @@ NTSTATUS smb2_write(struct smb2_req *req)
 	if (!append)
 		vfs_open_set_position(op->vfs, in.offset + nwritten);
 	smb2_oplock_break_level2(req->conn, op);
+	/* Its close changes the parent's listing (size, times): directory leases break then
+	 * (smb2.lease.v2_request), not on every write. */
+	atomic_store_explicit(&op->written, true, memory_order_relaxed);
 	struct smb2_write_rsp rsp = { .count = (uint32_t)nwritten };
 	smb2_write_rsp_encode(req->out, req->hdr_off, &rsp);
 	return STATUS_SUCCESS;

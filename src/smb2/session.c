@@ -206,12 +206,22 @@ static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_met
 	/* The last close of a delete-pending file deletes it: tell the watchers. */
 	bool deleting = vfs_open_delete_pending(op->vfs) && vfs_open_file_opens(op->vfs) == 1;
 	char *path = deleting ? strdup(vfs_open_path(op->vfs)) : NULL;
+	/* Directory leases: the parent's listing changes with the deletion (delete-on-close from
+	 * the CREATE included), or with a written file's size and times, from this close on. */
+	char *changed_path = NULL;
+	if (smb2_oplocks_dir_leased(c->srv->oplocks) &&
+	    ((vfs_open_deletes_on_close(op->vfs) && vfs_open_file_opens(op->vfs) == 1) ||
+	     atomic_load_explicit(&op->written, memory_order_relaxed)))
+		changed_path = strdup(vfs_open_path(op->vfs));
 	bool is_dir = vfs_open_is_dir(op->vfs);
 	struct vfs_share *share = vfs_open_share(op->vfs);
 	vfs_close(op->vfs, meta);
 	/* After the close: the CREATEs it wakes must find its share modes gone (smb2.oplock.batch3:
 	 * a batch holder that closes on the break lets a conflicting open through). */
 	smb2_oplock_release(c, op);
+	if (changed_path)
+		smb2_dirlease_entry_changed(c, op, share, changed_path, NULL);
+	free(changed_path);
 	if (path) {
 		smb2_notify_event(c->srv, share, path, FILE_ACTION_REMOVED,
 				  is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);

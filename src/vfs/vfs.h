@@ -245,9 +245,16 @@ uint32_t vfs_open_mode(const struct vfs_open *op);
 void vfs_open_set_mode(struct vfs_open *op, uint32_t mode);
 /* The file's delete-pending state (FileStandardInformation.DeletePending). */
 bool vfs_open_delete_pending(const struct vfs_open *op);
+/* Whether the file goes when this open closes as its last one: delete-pending, or opened with
+ * FILE_DELETE_ON_CLOSE (which only becomes delete-pending at that close). */
+bool vfs_open_deletes_on_close(const struct vfs_open *op);
 /* The (device, inode) pair of an open's file, and how many opens the file has right now. */
 void vfs_open_file_id(const struct vfs_open *op, uint64_t *dev, uint64_t *ino);
 unsigned vfs_open_file_opens(const struct vfs_open *op);
+/* The (device, inode) pair of the directory holding share-relative `relpath` (the share root for
+ * a top-level name); STATUS_NOT_FOUND for the root itself. For directory leases: a change of an
+ * entry breaks its parent's. */
+NTSTATUS vfs_parent_id(struct vfs_share *share, const char *relpath, uint64_t *dev, uint64_t *ino);
 
 NTSTATUS vfs_stat(struct vfs_open *op, struct vfs_meta *out);
 /* Read: holes read as zeros; STATUS_END_OF_FILE when offset >= size. *nread may be < len at EOF. */

@@ -2,6 +2,11 @@
 /* Read-only views of an open's shared file state that the SMB2 layer reports. */
 #include "vfs/vfs_internal.h"
 
+bool vfs_open_deletes_on_close(const struct vfs_open *op)
+{
+	return op->delete_on_close || vfs_open_delete_pending(op);
+}
+
 bool vfs_open_delete_pending(const struct vfs_open *op)
 {
 	bool pending;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -97,6 +98,34 @@ bool vfs_split_path(const char *rel, char **parent, const char **name)
 		*name = slash + 1;
 	}
 	return *parent != NULL;
+}
+
+NTSTATUS vfs_parent_id(struct vfs_share *share, const char *relpath, uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+	const char *slash = strrchr(relpath, '/');
+	int rc;
+
+	if (!relpath[0])
+		return STATUS_NOT_FOUND;
+	if (!slash) {
+		rc = fstat(share->root_fd, &st);
+	} else {
+		char *parent = strndup(relpath, (size_t)(slash - relpath));
+		if (!parent)
+			return STATUS_NO_MEMORY;
+		int fd = vfs_openat2(share->root_fd, parent, O_PATH | O_DIRECTORY, 0);
+		free(parent);
+		if (fd < 0)
+			return vfs_status_from_errno(-fd);
+		rc = fstat(fd, &st);
+		close(fd);
+	}
+	if (rc != 0)
+		return vfs_status_from_errno(errno);
+	*dev = (uint64_t)st.st_dev;
+	*ino = (uint64_t)st.st_ino;
+	return STATUS_SUCCESS;
 }
 
 bool vfs_proc_path(char *buf, size_t len, int fd, const char *name)

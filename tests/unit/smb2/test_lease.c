@@ -235,6 +235,32 @@ static void sharing_violation_breaks_handle(void **state)
 	assert_true(n.wait);
 }
 
+/* smb2.lease.unlink: a delete-on-close open breaks H as well as W (the name the handles are
+ * cached under goes with its close) and waits for it; a stat open still breaks nothing. */
+static void delete_on_close_breaks_handle(void **state)
+{
+	(void)state;
+	struct smb2_lease_open_intent in = plain();
+	in.access = DELETE_ACCESS;
+	in.delete_on_close = true;
+	struct smb2_lease_break_need n = smb2_lease_break_for_open(&in, st("RH"), false);
+	assert_true(n.needed);
+	assert_int_equal(n.to, R);
+	assert_true(n.wait);
+	n = smb2_lease_break_for_open(&in, st("RHW"), false);
+	assert_int_equal(n.to, R);
+	n = smb2_lease_break_for_open(&in, R, false);
+	assert_false(n.needed);
+	assert_false(n.wait);
+	in.delete_on_close = false;   /* the same open without it keeps H */
+	n = smb2_lease_break_for_open(&in, st("RH"), false);
+	assert_false(n.needed);
+	in.access = FILE_READ_ATTRIBUTES;
+	in.delete_on_close = true;
+	n = smb2_lease_break_for_open(&in, st("RH"), false);
+	assert_false(n.needed);
+}
+
 /* Overwrites break to none; only a W holder is waited for (breaking2, breaking4, breaking5). */
 static void overwrite_breaks_to_none(void **state)
 {
@@ -714,6 +740,113 @@ static void table_parent_key(void **state)
 	smb2_lease_close(t, l);
 }
 
+/* ---- Directory leases ---- */
+
+static const struct smb2_lease_file DIR_D = { 1, 200, 0 };
+static const struct smb2_lease_file DIR_E = { 1, 201, 0 };
+
+/* smb2.lease.v2_request: RHW on a directory gets RH; RW gets R; no R, nothing. */
+static void dir_request_results(void **state)
+{
+	(void)state;
+	assert_int_equal(smb2_lease_dir_state_valid(st("RHW")), st("RH"));
+	assert_int_equal(smb2_lease_dir_state_valid(st("RH")), st("RH"));
+	assert_int_equal(smb2_lease_dir_state_valid(st("RW")), st("R"));
+	assert_int_equal(smb2_lease_dir_state_valid(st("R")), st("R"));
+	assert_int_equal(smb2_lease_dir_state_valid(st("HW")), 0);
+	assert_int_equal(smb2_lease_dir_state_valid(st("H")), 0);
+}
+
+/* A lease of GUID1 under key 0x22 on `dir`, in `state`. */
+static struct smb2_lease dir_lease(const struct smb2_lease_file *dir, const char *state)
+{
+	struct smb2_lease l = { .file = *dir, .state = st(state), .v2 = true };
+	memcpy(l.client_guid, GUID1, 16);
+	l.key[0] = 0x22;
+	l.key[1] = (uint8_t)~0x22;
+	return l;
+}
+
+static struct smb2_dir_change change_in(const struct smb2_lease_file *d1,
+					const struct smb2_lease_file *d2, const uint8_t *guid)
+{
+	struct smb2_dir_change c = { .client_guid = guid };
+	c.dirs[c.ndirs++] = *d1;
+	if (d2)
+		c.dirs[c.ndirs++] = *d2;
+	return c;
+}
+
+/* A change in the leased directory breaks RH and R to none; one elsewhere breaks nothing; a
+ * rename breaks both its directories (the old parent and the new). */
+static void dir_change_breaks_parent(void **state)
+{
+	(void)state;
+	struct smb2_lease rh = dir_lease(&DIR_D, "RH");
+	struct smb2_lease r = dir_lease(&DIR_D, "R");
+	struct smb2_lease none = dir_lease(&DIR_D, "");
+	struct smb2_dir_change in_d = change_in(&DIR_D, NULL, GUID2);
+	struct smb2_dir_change in_e = change_in(&DIR_E, NULL, GUID2);
+	struct smb2_dir_change e_to_d = change_in(&DIR_E, &DIR_D, GUID2);
+	struct smb2_dir_change d_to_e = change_in(&DIR_D, &DIR_E, GUID2);
+
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &in_d), 0);
+	assert_int_equal(smb2_lease_dir_break_to(&r, &in_d), 0);
+	assert_int_equal(smb2_lease_dir_break_to(&none, &in_d), 0);
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &in_e), st("RH"));
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &e_to_d), 0);   /* renamed into D */
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &d_to_e), 0);   /* renamed out of D */
+	/* a stream of the directory's inode is not the directory */
+	struct smb2_lease_file d_stream = { DIR_D.dev, DIR_D.ino, 5 };
+	struct smb2_dir_change in_stream = change_in(&d_stream, NULL, GUID2);
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &in_stream), st("RH"));
+}
+
+/* MS-FSA 2.1.4.12.2 (PARENT_OBJECT): the open whose ParentLeaseKey is the directory lease's key,
+ * under the same client, breaks nothing; another key, no parent key or another client does. */
+static void dir_change_parent_key_exempt(void **state)
+{
+	(void)state;
+	struct smb2_lease rh = dir_lease(&DIR_D, "RH");
+	struct smb2_dir_change c = change_in(&DIR_D, NULL, GUID1);
+
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &c), 0);   /* no parent key */
+	c.has_parent_key = true;
+	memcpy(c.parent_key, rh.key, 16);
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &c), st("RH"));
+	struct smb2_dir_change moved = change_in(&DIR_E, &DIR_D, GUID1);
+	moved.has_parent_key = true;
+	memcpy(moved.parent_key, rh.key, 16);
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &moved), st("RH"));
+	c.client_guid = GUID2;                                   /* the same key, another client */
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &c), 0);
+	c.client_guid = GUID1;
+	c.parent_key[0] ^= 1;                                    /* another key */
+	assert_int_equal(smb2_lease_dir_break_to(&rh, &c), 0);
+}
+
+/* The break of a directory lease follows the file lease rules: RH needs an ack and raises the
+ * epoch (v2_request: epoch + 2 after the grant), R goes at once; a second change while the
+ * break is in flight sends nothing more. */
+static void dir_break_epochs(void **state)
+{
+	(void)state;
+	struct smb2_lease rh = dir_lease(&DIR_D, "RH");
+	struct smb2_lease_break_msg m;
+
+	rh.epoch = 0x23;
+	assert_true(smb2_lease_break_start(&rh, 0, &m));
+	assert_true(m.ack_required);
+	assert_int_equal(m.from, st("RH"));
+	assert_int_equal(m.to, 0);
+	assert_int_equal(m.epoch, 0x24);
+	assert_false(smb2_lease_break_start(&rh, 0, &m));
+	struct smb2_lease r = dir_lease(&DIR_D, "R");
+	assert_true(smb2_lease_break_start(&r, 0, &m));
+	assert_false(m.ack_required);
+	assert_int_equal(r.state, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -724,6 +857,7 @@ int main(void)
 		cmocka_unit_test(stat_opens),
 		cmocka_unit_test(sharing_violation_breaks_handle),
 		cmocka_unit_test(overwrite_breaks_to_none),
+		cmocka_unit_test(delete_on_close_breaks_handle),
 		cmocka_unit_test(upgrade2_matrix),
 		cmocka_unit_test(upgrade3_matrix),
 		cmocka_unit_test(no_upgrade_while_breaking),
@@ -740,6 +874,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(table_epochs_and_versions, table_setup,
 						table_teardown),
 		cmocka_unit_test_setup_teardown(table_parent_key, table_setup, table_teardown),
+		cmocka_unit_test(dir_request_results),
+		cmocka_unit_test(dir_change_breaks_parent),
+		cmocka_unit_test(dir_change_parent_key_exempt),
+		cmocka_unit_test(dir_break_epochs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
