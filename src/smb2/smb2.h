@@ -218,6 +218,26 @@ struct smb2_oplock_key {
 };
 
 /*
+ * What makes an open durable (MS-SMB2 3.3.1.10 Open.IsDurable, DurableOpenTimeout,
+ * CreateGuid, DurableOwner), and its state while its session is gone (durable.c): kept in one
+ * place so that it can be stored (persistent handles). Written at CREATE under the session
+ * lock; `disconnected`, `claimed`, `expired` and `timer` under the server's open_lock.
+ */
+struct smb2_durable {
+	bool granted;                   /* Open.IsDurable */
+	bool v2;                        /* granted by DH2Q (create_guid is zero for v1) */
+	uint8_t create_guid[16];        /* v2 */
+	uint32_t timeout_ms;            /* how long it is kept once disconnected */
+	uid_t owner_uid;                /* Open.DurableOwner: the reconnecting user must match */
+	bool disconnected;              /* no session; found in the open table only */
+	bool claimed;                   /* a reconnect, purge or the scavenger has taken it */
+	bool expired;                   /* its timeout passed while claimed: the claimer closes it */
+	uint64_t timer;                 /* the scavenger's timer while disconnected, 0 if none */
+	void *timer_arg;                /* its argument, freed by whoever stops it */
+	struct smb2_server *srv;
+};
+
+/*
  * An open: in its session's table (Session.OpenTable, by volatile id) and in the server's
  * (GlobalOpenTable, by persistent id). Guarded by its session's lock unless marked otherwise.
  * Reference counted (open_table.c): the session's table holds the first reference, lookups in
@@ -247,6 +267,7 @@ struct smb2_open {
 	/* Open.LockSequenceArray (MS-SMB2 3.3.5.14), entries 1..64 at [0..63]: the
 	 * LockSequenceNumber | SMB2_LOCK_SEQ_VALID of the last LOCK that succeeded, 0 if none */
 	uint8_t lock_seq[64];
+	struct smb2_durable durable;
 };
 #define SMB2_LOCK_SEQ_VALID 0x80
 
@@ -442,6 +463,12 @@ void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op);
 void smb2_open_table_remove(struct smb2_server *srv, struct smb2_open *op);
 struct smb2_open *smb2_open_lookup(struct smb2_server *srv, uint64_t persistent);
 size_t smb2_open_table_count(struct smb2_server *srv);
+/* The table's lock held by the caller (durable.c's claims): find by persistent id, or any
+ * disconnected durable open nobody has claimed. */
+void smb2_open_table_lock(struct smb2_server *srv);
+void smb2_open_table_unlock(struct smb2_server *srv);
+struct smb2_open *smb2_open_find_locked(struct smb2_server *srv, uint64_t persistent);
+struct smb2_open *smb2_open_find_disconnected_locked(struct smb2_server *srv);
 void smb2_open_ref(struct smb2_open *op);
 void smb2_open_put(struct smb2_open *op);
 bool smb2_open_closed(const struct smb2_open *op);
@@ -539,6 +566,10 @@ void smb2_async_rerun(struct smb2_conn *c, struct smb2_async *a);
  * with a grant. The CREATE then attaches the grant to its new open (smb2_oplock_attach, which
  * returns the level for the response), or gives it up if it fails after all (abandon).
  */
+/* The admission found disconnected durable opens it would have to break (an internal status,
+ * never sent: the CREATE closes them and tries again). */
+#define SMB2_STATUS_PURGE_DURABLE 0xE0000001u
+#define SMB2_PURGE_MAX 8
 struct smb2_oplock_admission {
 	struct smb2_req *req;
 	uint8_t requested;              /* RequestedOplockLevel */
@@ -553,6 +584,9 @@ struct smb2_oplock_admission {
 	struct oplock_grant *grant;
 	bool leased;                    /* the open holds a lease: lease_rsp is its RqLs answer */
 	struct smb2_lease_req lease_rsp;
+	/* SMB2_STATUS_PURGE_DURABLE: disconnected durable opens to close before trying again */
+	uint64_t purge[SMB2_PURGE_MAX];
+	size_t npurge;
 };
 struct smb2_oplocks *smb2_oplocks_new(void);
 void smb2_oplocks_free(struct smb2_oplocks *ol);
@@ -560,7 +594,7 @@ struct vfs_admission;
 NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in);
 uint8_t smb2_oplock_attach(struct smb2_oplock_admission *a, struct smb2_open *op);
 void smb2_oplock_abandon(struct smb2_oplock_admission *a);
-void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op);
+void smb2_oplock_release(struct smb2_server *srv, struct smb2_open *op);
 /* A write or size change through `op`: every level II holder of the file (op's own included)
  * is broken to none (MS-SMB2 3.3.4.6: no acknowledgement). */
 void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
@@ -570,6 +604,48 @@ NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op);
 /* A channel of `s` went: its grants' breaks go to the connection `to` of another channel. */
 void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 			 struct net_conn *gone, struct net_conn *to);
+
+/*
+ * Durable handles (durable.c, MS-SMB2 3.3.5.9.6/7/10/12). smb2_durable_grant: after CREATE,
+ * make `op` durable if the request asked and it holds a batch oplock or a lease with handle
+ * caching; true when granted (the response then carries DHnQ/DH2Q with *timeout_ms).
+ * smb2_durable_disconnect: its session goes without a CLOSE (connection lost, LOGOFF, a
+ * session reconnect): a durable open leaves the session and stays in the open table until
+ * reconnected or scavenged; false when the open is not durable (the caller closes it).
+ * smb2_durable_reconnect answers a CREATE with DHnC/DH2C. smb2_durable_purge closes
+ * disconnected opens a conflicting CREATE would have to break (their break cannot be sent).
+ */
+struct smb2_durable_ctx;
+struct smb2_create_req;
+bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want,
+			uint8_t oplock_level, uint32_t lease_state, uint32_t *timeout_ms);
+bool smb2_durable_disconnect(struct smb2_conn *c, struct smb2_session *s, struct smb2_open *op);
+NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_req *in,
+				const struct smb2_durable_ctx *want);
+void smb2_durable_purge(struct smb2_conn *c, const uint64_t *persistent_ids, size_t n);
+/* Close a disconnected open nobody else can reach any more (durable.c's claim held). */
+void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op);
+/* Put a reconnected open into session s (its lock held) with a new volatile id; take a
+ * durable open out of its session (it stays in the server's table). */
+void smb2_open_attach(struct smb2_session *s, struct smb2_tree *t, struct smb2_open *op);
+void smb2_open_detach(struct smb2_session *s, struct smb2_open *op);
+/* At server stop: close the disconnected durable opens left (durable.c). */
+void smb2_durable_close_all(struct smb2_server *srv);
+/* Oplock side of durability (oplock.c): the open's grant is marked disconnected (breaks are
+ * not sent; a conflicting CREATE purges it) or taken over by the reconnecting connection.
+ * smb2_oplock_durable_state says what the open holds: its level, lease state and whether a
+ * break is in flight. */
+void smb2_oplock_disconnect(struct smb2_server *srv, struct smb2_open *op);
+void smb2_oplock_durable_state(struct smb2_server *srv, const struct smb2_open *op,
+			       uint8_t *level, uint32_t *lease_state, bool *breaking);
+/* The connection the open's breaks go to has lost its peer (its teardown may be under way). */
+bool smb2_oplock_holder_gone(struct smb2_server *srv, const struct smb2_open *op);
+/* The reconnecting CREATE's lease (NULL: none) against the open's: STATUS_SUCCESS when they
+ * match (3.3.5.9.7: the same ClientGuid and LeaseKey, or no lease on either side); on
+ * success the grant moves to req's connection and session and *rsp is the lease's state. */
+NTSTATUS smb2_oplock_reconnect(struct smb2_req *req, struct smb2_open *op,
+			       const struct smb2_lease_req *lease, bool check_only,
+			       struct smb2_lease_req *rsp);
 
 /* Byte-range locks (lock.c): the open closes, its waiting LOCKs end with STATUS_RANGE_NOT_LOCKED
  * (session lock held). */

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Durable handles' decisions (durable.c), pure so that they can be tested alone: what a CREATE
+ * is granted, how long a disconnected open is kept, and whether a reconnect may have it.
+ */
+#ifndef SKIFF_SMB2_DURABLE_H
+#define SKIFF_SMB2_DURABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/ntstatus.h"
+
+#define SMB2_DURABLE_V1_TIMEOUT_MS 60000u        /* as Windows and Samba */
+#define SMB2_DURABLE_V2_DEFAULT_TIMEOUT_MS 60000u /* a DH2Q with Timeout 0 */
+#define SMB2_DURABLE_V2_MAX_TIMEOUT_MS 300000u   /* what Windows grants at most */
+
+/* MS-SMB2 3.3.5.9.6, 3.3.5.9.10: durable only with a batch oplock or a lease with handle
+ * caching (as Windows). */
+bool smb2_durable_grantable(uint8_t oplock_level, uint32_t lease_state);
+
+/* The timeout a disconnected open is kept for: v1's fixed one; v2's requested one, 0 meaning
+ * the default, capped (smbtorture durable-v2-open: UINT32_MAX is answered with 300 s). */
+uint32_t smb2_durable_timeout(bool v2, uint32_t requested_ms);
+
+/* What a DHnC/DH2C reconnect found (3.3.5.9.7, 3.3.5.9.12), in the order it is judged. */
+struct smb2_durable_reconnect_facts {
+	bool claimed;           /* an open of that persistent id, durable, disconnected, now ours */
+	bool same_share;        /* on the tree's share */
+	bool req_v2;            /* reconnected by DH2C */
+	bool guid_match;        /* the same CreateGuid (zero for a v1 open) */
+	NTSTATUS lease;         /* the lease check (smb2_oplock_reconnect) */
+	bool has_lease;         /* the open holds a lease */
+	bool name_match;        /* the request's name is the open's path */
+	bool same_user;         /* Open.DurableOwner */
+};
+/* STATUS_SUCCESS, or what the reconnect fails with: OBJECT_NAME_NOT_FOUND for an open that is
+ * not there for this client (not durable, still connected, another CreateGuid or lease key),
+ * INVALID_PARAMETER for a leased open named wrongly (smbtorture reopen2-lease: unlike an
+ * oplock's, a leased open's name is checked), ACCESS_DENIED for another user. */
+NTSTATUS smb2_durable_reconnect_check(const struct smb2_durable_reconnect_facts *f);
+
+#endif
