@@ -30,14 +30,15 @@ bool smb2_durable_grantable(uint8_t oplock_level, uint32_t lease_state)
 	return oplock_level == SMB2_OPLOCK_LEVEL_LEASE && (lease_state & SMB2_LEASE_HANDLE_CACHING);
 }
 
-uint32_t smb2_durable_timeout(bool v2, uint32_t requested_ms)
+uint32_t smb2_durable_timeout(bool v2, uint32_t requested_ms, unsigned share_s)
 {
-	if (!v2)
-		return SMB2_DURABLE_V1_TIMEOUT_MS;
-	if (requested_ms == 0)
-		return SMB2_DURABLE_V2_DEFAULT_TIMEOUT_MS;
-	return requested_ms < SMB2_DURABLE_V2_MAX_TIMEOUT_MS ? requested_ms
-							     : SMB2_DURABLE_V2_MAX_TIMEOUT_MS;
+	uint32_t share_ms = share_s * 1000u;   /* at most 3600 s (config.c) */
+	uint32_t cap = share_ms > SMB2_DURABLE_V2_MAX_TIMEOUT_MS ? share_ms
+								 : SMB2_DURABLE_V2_MAX_TIMEOUT_MS;
+
+	if (!v2 || requested_ms == 0)
+		return share_ms;
+	return requested_ms < cap ? requested_ms : cap;
 }
 
 NTSTATUS smb2_durable_reconnect_check(const struct smb2_durable_reconnect_facts *f)
@@ -61,7 +62,10 @@ NTSTATUS smb2_durable_reconnect_check(const struct smb2_durable_reconnect_facts 
 bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want,
 			uint8_t oplock_level, uint32_t lease_state, uint32_t *timeout_ms)
 {
-	if (!want->request || op->pipe || !smb2_durable_grantable(oplock_level, lease_state))
+	unsigned share_s = op->tree->share->cfg ? op->tree->share->cfg->durable_timeout : 0;
+
+	if (!want->request || op->pipe || share_s == 0 ||
+	    !smb2_durable_grantable(oplock_level, lease_state))
 		return false;
 	/* 3.3.5.9.10: SMB2_DHANDLE_FLAG_PERSISTENT needs a continuously available share, which
 	 * skiffd has none of: the open is durable, not persistent, and the flag is not answered. */
@@ -69,7 +73,7 @@ bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *wan
 	d->granted = true;
 	d->v2 = want->v2;
 	memcpy(d->create_guid, want->create_guid, sizeof(d->create_guid));
-	d->timeout_ms = smb2_durable_timeout(want->v2, want->timeout);
+	d->timeout_ms = smb2_durable_timeout(want->v2, want->timeout, share_s);
 	d->owner_uid = op->sess->ident.uid;
 	d->srv = op->sess->srv;
 	*timeout_ms = d->timeout_ms;

@@ -11,17 +11,16 @@
 
 #include "core/ntstatus.h"
 
-#define SMB2_DURABLE_V1_TIMEOUT_MS 60000u        /* as Windows and Samba */
-#define SMB2_DURABLE_V2_DEFAULT_TIMEOUT_MS 60000u /* a DH2Q with Timeout 0 */
 #define SMB2_DURABLE_V2_MAX_TIMEOUT_MS 300000u   /* what Windows grants at most */
 
 /* MS-SMB2 3.3.5.9.6, 3.3.5.9.10: durable only with a batch oplock or a lease with handle
  * caching (as Windows). */
 bool smb2_durable_grantable(uint8_t oplock_level, uint32_t lease_state);
 
-/* The timeout a disconnected open is kept for: v1's fixed one; v2's requested one, 0 meaning
- * the default, capped (smbtorture durable-v2-open: UINT32_MAX is answered with 300 s). */
-uint32_t smb2_durable_timeout(bool v2, uint32_t requested_ms);
+/* The timeout a disconnected open is kept for, with the share's `durable handle timeout`
+ * (seconds): v1 that; v2 the requested one, 0 meaning that, capped at 300 s or that if larger
+ * (smbtorture durable-v2-open: UINT32_MAX is answered with 300 s). */
+uint32_t smb2_durable_timeout(bool v2, uint32_t requested_ms, unsigned share_s);
 
 /* What a DHnC/DH2C reconnect found (3.3.5.9.7, 3.3.5.9.12), in the order it is judged. */
 struct smb2_durable_reconnect_facts {

@@ -43,13 +43,20 @@ static void grantable_only_with_handle_caching(void **state)
 static void timeouts(void **state)
 {
 	(void)state;
-	assert_int_equal(smb2_durable_timeout(false, 0), 60000);
-	assert_int_equal(smb2_durable_timeout(false, 5), 60000);     /* v1 asks for nothing */
-	assert_int_equal(smb2_durable_timeout(true, 0), 60000);
-	assert_int_equal(smb2_durable_timeout(true, 1), 1);          /* durable-v2-delay */
-	assert_int_equal(smb2_durable_timeout(true, 120000), 120000);
-	assert_int_equal(smb2_durable_timeout(true, 300000), 300000);
-	assert_int_equal(smb2_durable_timeout(true, UINT32_MAX), 300000);  /* create-blob */
+	/* the default share value, 60 s */
+	assert_int_equal(smb2_durable_timeout(false, 0, 60), 60000);
+	assert_int_equal(smb2_durable_timeout(false, 5, 60), 60000);     /* v1 asks for nothing */
+	assert_int_equal(smb2_durable_timeout(true, 0, 60), 60000);
+	assert_int_equal(smb2_durable_timeout(true, 1, 60), 1);          /* durable-v2-delay */
+	assert_int_equal(smb2_durable_timeout(true, 120000, 60), 120000);
+	assert_int_equal(smb2_durable_timeout(true, 300000, 60), 300000);
+	assert_int_equal(smb2_durable_timeout(true, UINT32_MAX, 60), 300000);  /* create-blob */
+	/* a share keeping them longer raises the v2 cap with it */
+	assert_int_equal(smb2_durable_timeout(false, 0, 3600), 3600000);
+	assert_int_equal(smb2_durable_timeout(true, 0, 3600), 3600000);
+	assert_int_equal(smb2_durable_timeout(true, UINT32_MAX, 3600), 3600000);
+	assert_int_equal(smb2_durable_timeout(true, 7000, 3600), 7000);
+	assert_int_equal(smb2_durable_timeout(true, UINT32_MAX, 10), 300000);
 }
 
 static struct smb2_durable_reconnect_facts good(void)
@@ -102,7 +109,10 @@ static void grant_records_the_durable_state(void **state)
 {
 	struct smb2_server srv = { 0 };
 	struct smb2_session sess = { .srv = &srv, .ident = { .uid = 1234 } };
-	struct smb2_open op = { .sess = &sess };
+	struct cfg_share cfg = { .durable_timeout = 60 };
+	struct smb2_share share = { .cfg = &cfg };
+	struct smb2_tree tree = { .share = &share };
+	struct smb2_open op = { .sess = &sess, .tree = &tree };
 	struct smb2_durable_ctx want = { .request = true, .v2 = true, .timeout = UINT32_MAX };
 	uint32_t timeout = 0;
 
@@ -117,8 +127,13 @@ static void grant_records_the_durable_state(void **state)
 	assert_int_equal(op.durable.create_guid[7], 0x5A);
 	assert_false(op.durable.disconnected);
 	want.request = false;   /* not asked: not granted */
-	struct smb2_open op2 = { .sess = &sess };
+	struct smb2_open op2 = { .sess = &sess, .tree = &tree };
 	assert_false(smb2_durable_grant(&op2, &want, SMB2_OPLOCK_LEVEL_BATCH, 0, &timeout));
+	/* `durable handle timeout = 0`: none on the share */
+	want.request = true;
+	cfg.durable_timeout = 0;
+	assert_false(smb2_durable_grant(&op2, &want, SMB2_OPLOCK_LEVEL_BATCH, 0, &timeout));
+	assert_false(op2.durable.granted);
 }
 
 int main(void)
