@@ -830,7 +830,8 @@ NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op)
 	/* MS-FSA 2.1.5.14.11: other keys' handle caching is broken and the rename waits for it
 	 * (smb2.lease.rename_wait, v2_rename); the renamer's own lease stays. */
 	for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
-		if (!g->lease || g->lease == own)
+		/* a disconnected durable open cannot answer: the rename does not wait for it */
+		if (!g->lease || g->lease == own || g->disconnected)
 			continue;
 		if (g->lease->state & SMB2_LEASE_H) {
 			lease_break(ol, g, g->lease, g->lease->state & ~SMB2_LEASE_H);
