@@ -75,7 +75,6 @@ bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *wan
 	memcpy(d->create_guid, want->create_guid, sizeof(d->create_guid));
 	d->timeout_ms = smb2_durable_timeout(want->v2, want->timeout, share_s);
 	d->owner_uid = op->sess->ident.uid;
-	d->srv = op->sess->srv;
 	*timeout_ms = d->timeout_ms;
 	return true;
 }

@@ -234,7 +234,6 @@ struct smb2_durable {
 	bool expired;                   /* its timeout passed while claimed: the claimer closes it */
 	uint64_t timer;                 /* the scavenger's timer while disconnected, 0 if none */
 	void *timer_arg;                /* its argument, freed by whoever stops it */
-	struct smb2_server *srv;
 };
 
 /*
