@@ -425,6 +425,8 @@ static const struct key_def share_keys[] = {
 	{ "guestok", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "leases", "leases", K_BOOL, S(leases), 0, 0 },
 	{ "oplocks", "oplocks", K_BOOL, S(oplocks), 0, 0 },
+	/* Seconds a disconnected durable open is kept; an hour at most (its file stays locked). */
+	{ "durablehandletimeout", "durable handle timeout", K_UINT, S(durable_timeout), 0, 3600 },
 	{ "public", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
 	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
@@ -633,7 +635,7 @@ static void section_begin(struct parse *p, const char *name)
 	*s = (struct cfg_share){ .name = strdup(name), .comment = strdup(""), .read_only = true,
 				 .encrypt = CFG_ENCRYPT_INHERIT,
 				 .browseable = true, .oplocks = true, .leases = true,
-				 .line = p->lineno };
+				 .durable_timeout = 60, .line = p->lineno };
 	c->nshares++;
 	if (!s->name || !s->comment) {
 		perr(p, p->lineno, "out of memory");

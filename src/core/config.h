@@ -45,6 +45,7 @@ struct cfg_share {
 	bool guest_ok;         /* default false */
 	bool leases;           /* grant leases (MS-SMB2 3.3.5.9.8, .11), default true */
 	bool oplocks;          /* grant oplocks on this share; default true */
+	unsigned durable_timeout;      /* `durable handle timeout`, seconds; 0: none granted */
 	char **valid_users;    /* empty = any authenticated user */
 	size_t n_valid_users;
 	int line;              /* line of the [section] header, for messages */

@@ -604,6 +604,14 @@ bool net_conn_on_writable(struct net_conn *c)
 	return true;
 }
 
+bool net_conn_gone(struct net_conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool dead = c->dead;
+	pthread_mutex_unlock(&c->lock);
+	return dead;
+}
+
 void net_conn_close(struct net_conn *c)
 {
 	atomic_store(&c->close_requested, true);

@@ -11,6 +11,7 @@
 #include "net/net.h"
 #include "smb2/async.h"
 #include "smb2/conn.h"
+#include "smb2/durable.h"
 #include "smb2/notify.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
@@ -99,6 +100,8 @@ void smb2_server_free(struct smb2_server *s)
 {
 	if (!s)
 		return;
+	if (s->open_buckets)
+		smb2_durable_close_all(s);   /* before their shares go */
 	/* s->shares is checked too: a failure before it was allocated comes here with nshares 0,
 	 * which clang's analyzer cannot see across smb2_sessions_init(s). */
 	for (size_t i = 0; s->shares && i < s->nshares; i++)

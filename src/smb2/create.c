@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/utf16.h"
 #include "smb2/conn.h"
+#include "smb2/durable.h"
 #include "smb2/ea.h"
 #include "smb2/handlers.h"
 #include "smb2/lease.h"
@@ -42,8 +43,8 @@ struct create_ctx_wants {
 	size_t neas;
 };
 
-/* Known contexts we act on; the others (leases, durable handles, ...) are ignored as the spec
- * allows until those features exist. */
+/* Known contexts we act on (leases and durable handles have their own); the others are
+ * ignored as the spec allows. */
 static NTSTATUS parse_contexts(struct arena *a, const struct smb2_create_req *in,
 			       struct create_ctx_wants *want)
 {
@@ -139,6 +140,15 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	st = smb2_create_req_decode(req->msg, req->len, &in);
 	if (st != STATUS_SUCCESS)
 		return st;
+	/* DHnC / DH2C: the rest of the request is not looked at (smbtorture durable-open.reopen2
+	 * sends nonsense in its other fields). */
+	struct smb2_durable_ctx durable = { 0 };
+	st = tree->share->ipc ? STATUS_SUCCESS
+			      : smb2_create_ctx_durable_decode(&in.contexts, &durable);
+	if (st != STATUS_SUCCESS)
+		return st;
+	if (!tree->share->ipc && durable.reconnect)
+		return smb2_durable_reconnect(req, &in, &durable);
 	/* MS-SMB2 3.3.5.9: parameter checks, in the order Windows applies them. */
 	if (in.impersonation_level > 3)
 		return STATUS_BAD_IMPERSONATION_LEVEL;
@@ -201,6 +211,14 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	/* STATUS_PENDING: oplocks of other opens are being broken and this open waits for their
 	 * holders' acknowledgement (MS-SMB2 3.3.5.9, MS-FSA 2.1.5.1.2); it runs again then. */
 	st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
+	/* Disconnected durable opens in the way are closed and the open tried again (a bounded
+	 * number of times: others may disconnect meanwhile). */
+	for (int tries = 0; st == SMB2_STATUS_PURGE_DURABLE && tries < 4; tries++) {
+		smb2_durable_purge(c, adm.purge, adm.npurge);
+		st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
+	}
+	if (st == SMB2_STATUS_PURGE_DURABLE)
+		st = STATUS_SHARING_VIOLATION;
 	if (st != STATUS_SUCCESS) {
 		smb2_oplock_abandon(&adm);
 		smb2_open_uncharge(c->srv, owner);
@@ -223,6 +241,9 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		memcpy(op->parent_lease_key, adm.lease_req.parent_key, sizeof(op->parent_lease_key));
 	}
 	uint8_t oplock = smb2_oplock_attach(&adm, op);
+	uint32_t durable_timeout = 0;
+	bool durable_granted = smb2_durable_grant(op, &durable, oplock,
+						  adm.leased ? adm.lease_rsp.state : 0, &durable_timeout);
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = op->persistent_id;
 	req->cmp->fid_volatile = op->volatile_id;
@@ -238,6 +259,10 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		smb2_create_ctx_add_qfid(&cb, res.meta.file_id, tree->share->vfs->volume_serial);
 	if (adm.leased)
 		smb2_create_ctx_add_lease(&cb, &adm.lease_rsp);
+	if (durable_granted && durable.v2)
+		smb2_create_ctx_add_dh2q(&cb, durable_timeout, 0);
+	else if (durable_granted)
+		smb2_create_ctx_add_dhnq(&cb);
 	if (ctxw.failed) {
 		wr_free(&ctxw);
 		smb2_open_close(c, op, NULL);
@@ -263,7 +288,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	/* A new entry, or one whose size and times changed: the parent's listing is not what a
 	 * directory lease cached. */
 	if (res.create_action != FILE_OPENED)
-		smb2_dirlease_entry_changed(c, op, tree->share->vfs, vfs_open_path(vo), NULL);
+		smb2_dirlease_entry_changed(c->srv, c->client_guid, op, tree->share->vfs, vfs_open_path(vo), NULL);
 	if (res.create_action == FILE_CREATED)
 		smb2_notify_event(c->srv, tree->share->vfs, path, FILE_ACTION_ADDED,
 				  res.meta.is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);

@@ -7,7 +7,6 @@
  */
 #include <string.h>
 
-#include "smb2/conn.h"
 #include "smb2/lease.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
@@ -24,11 +23,12 @@ static bool parent_of(struct vfs_share *share, const char *path, struct smb2_lea
 	return true;
 }
 
-void smb2_dirlease_entry_changed(struct smb2_conn *c, const struct smb2_open *by,
-				 struct vfs_share *share, const char *path, const char *new_path)
+void smb2_dirlease_entry_changed(struct smb2_server *srv, const uint8_t *client_guid,
+				 const struct smb2_open *by, struct vfs_share *share,
+				 const char *path, const char *new_path)
 {
-	struct smb2_oplocks *ol = c->srv->oplocks;
-	struct smb2_dir_change ch = { .client_guid = c->client_guid };
+	struct smb2_oplocks *ol = srv->oplocks;
+	struct smb2_dir_change ch = { .client_guid = client_guid };
 
 	if (!smb2_oplocks_dir_leased(ol))
 		return;
@@ -38,7 +38,7 @@ void smb2_dirlease_entry_changed(struct smb2_conn *c, const struct smb2_open *by
 		ch.ndirs++;
 	if (ch.ndirs == 0)
 		return;
-	if (by && by->has_parent_lease_key) {
+	if (by && by->has_parent_lease_key && client_guid) {
 		ch.has_parent_key = true;
 		memcpy(ch.parent_key, by->parent_lease_key, sizeof(ch.parent_key));
 	}

@@ -242,9 +242,9 @@ static NTSTATUS do_unlocks(struct smb2_open *op, const struct smb2_lock_req *in)
 /*
  * Open.LockSequenceArray (3.3.5.14): lock sequence verification is for resilient, durable and
  * persistent opens, and for every open on a 3.x connection of a server that offers multichannel,
- * which skiffd does. Skiff grants no resilient, durable or persistent opens yet, so on 2.1 there
- * is no verification; when it does, their opens must be added here. The slot of a request's
- * entry in op->lock_seq, or -1 when it is not verified (index 0 or past 64 included).
+ * which skiffd does; durable opens are verified on 2.1 too (resilient and persistent ones do
+ * not exist yet). The slot of a request's entry in op->lock_seq, or -1 when it is not
+ * verified (index 0 or past 64 included).
  */
 static int lock_seq_slot(const struct smb2_req *req, const struct smb2_open *op,
 			 const struct smb2_lock_req *in)
@@ -252,8 +252,9 @@ static int lock_seq_slot(const struct smb2_req *req, const struct smb2_open *op,
 	const struct smb2_conn *c = req->conn;
 	uint32_t index = smb2_lock_seq_index(in);
 
-	if (c->dialect < SMB2_DIALECT_300 ||
-	    !(smb2_server_caps(c, c->dialect) & SMB2_GLOBAL_CAP_MULTI_CHANNEL))
+	bool durable = op->durable.granted && c->dialect >= SMB2_DIALECT_210;
+	if (!durable && (c->dialect < SMB2_DIALECT_300 ||
+			 !(smb2_server_caps(c, c->dialect) & SMB2_GLOBAL_CAP_MULTI_CHANNEL)))
 		return -1;
 	if (index == 0 || index > sizeof(op->lock_seq))
 		return -1;

@@ -30,6 +30,25 @@ struct smb2_oplock_key {
 };
 
 /*
+ * What makes an open durable (MS-SMB2 3.3.1.10 Open.IsDurable, DurableOpenTimeout,
+ * CreateGuid, DurableOwner), and its state while its session is gone (durable.c): kept in one
+ * place so that it can be stored (persistent handles). Written at CREATE under the session
+ * lock; `disconnected`, `claimed`, `expired` and `timer` under the server's open_lock.
+ */
+struct smb2_durable {
+	bool granted;                   /* Open.IsDurable */
+	bool v2;                        /* granted by DH2Q (create_guid is zero for v1) */
+	uint8_t create_guid[16];        /* v2 */
+	uint32_t timeout_ms;            /* how long it is kept once disconnected */
+	uid_t owner_uid;                /* Open.DurableOwner: the reconnecting user must match */
+	bool disconnected;              /* no session; found in the open table only */
+	bool claimed;                   /* a reconnect, purge or the scavenger has taken it */
+	bool expired;                   /* its timeout passed while claimed: the claimer closes it */
+	uint64_t timer;                 /* the scavenger's timer while disconnected, 0 if none */
+	void *timer_arg;                /* its argument, freed by whoever stops it */
+};
+
+/*
  * An open: in its session's table (Session.OpenTable, by volatile id) and in the server's
  * (GlobalOpenTable, by persistent id). Guarded by its session's lock unless marked otherwise.
  * Reference counted (open_table.c): the session's table holds the first reference, lookups in
@@ -68,6 +87,7 @@ struct smb2_open {
 	bool has_parent_lease_key;
 	uint8_t parent_lease_key[16];
 	atomic_bool written;
+	struct smb2_durable durable;
 };
 #define SMB2_LOCK_SEQ_VALID 0x80
 
@@ -83,10 +103,22 @@ void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op);
 void smb2_open_table_remove(struct smb2_server *srv, struct smb2_open *op);
 struct smb2_open *smb2_open_lookup(struct smb2_server *srv, uint64_t persistent);
 size_t smb2_open_table_count(struct smb2_server *srv);
+/* The table's lock held by the caller (durable.c's claims): find by persistent id, or any
+ * disconnected durable open nobody has claimed. */
+void smb2_open_table_lock(struct smb2_server *srv);
+void smb2_open_table_unlock(struct smb2_server *srv);
+struct smb2_open *smb2_open_find_locked(struct smb2_server *srv, uint64_t persistent);
+struct smb2_open *smb2_open_find_disconnected_locked(struct smb2_server *srv);
 void smb2_open_ref(struct smb2_open *op);
 void smb2_open_put(struct smb2_open *op);
 bool smb2_open_closed(const struct smb2_open *op);
 void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
+/* Close a disconnected open nobody else can reach any more (durable.c's claim held). */
+void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op);
+/* Put a reconnected open into session s (its lock held) with a new volatile id; take a
+ * durable open out of its session (it stays in the server's table). */
+void smb2_open_attach(struct smb2_session *s, struct smb2_tree *t, struct smb2_open *op);
+void smb2_open_detach(struct smb2_session *s, struct smb2_open *op);
 
 /* MS-SMB2 3.3.5.2.10, verifying a request's ChannelSequence against the open's (3.x only). A
  * ChannelSequence newer than the open's (less than 0x8000 ahead, in 16-bit arithmetic) becomes

@@ -127,6 +127,30 @@ struct smb2_open *smb2_open_lookup(struct smb2_server *srv, uint64_t persistent)
 	return op;
 }
 
+void smb2_open_table_lock(struct smb2_server *srv)
+{
+	pthread_mutex_lock(&srv->open_lock);
+}
+
+void smb2_open_table_unlock(struct smb2_server *srv)
+{
+	pthread_mutex_unlock(&srv->open_lock);
+}
+
+struct smb2_open *smb2_open_find_locked(struct smb2_server *srv, uint64_t persistent)
+{
+	return find_locked(srv, persistent);
+}
+
+struct smb2_open *smb2_open_find_disconnected_locked(struct smb2_server *srv)
+{
+	for (size_t i = 0; i < srv->n_open_buckets; i++)
+		for (struct smb2_open *op = srv->open_buckets[i]; op; op = op->global_next)
+			if (op->durable.disconnected && !op->durable.claimed)
+				return op;
+	return NULL;
+}
+
 size_t smb2_open_table_count(struct smb2_server *srv)
 {
 	pthread_mutex_lock(&srv->open_lock);

@@ -56,6 +56,9 @@ struct oplock_grant {
 	struct smb2_lease *lease;
 	bool data_open;               /* the open reads, writes or deletes (not a stat open) */
 	bool dir;                     /* a directory lease (3.x): broken when the entries change */
+	/* its open is a disconnected durable open (durable.c): no break can reach the holder,
+	 * a CREATE that would break it has it closed instead */
+	bool disconnected;
 };
 
 struct oplock_waiter {
@@ -577,6 +580,31 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 		.verdict = in->verdict,
 	};
 	oplock_decide(&rq, holders, n, break_to, &d);
+	struct smb2_lease_open_intent intent = {
+		.access = in->access,
+		.overwrite = oplock_truncates(a->disposition),
+		.sharing_violation = in->verdict == STATUS_SHARING_VIOLATION,
+		.delete_on_close = a->delete_on_close,
+		.first_attempt = !req->resumed,
+	};
+	bool lease_breaks = in->verdict == STATUS_SUCCESS || in->verdict == STATUS_SHARING_VIOLATION;
+	/* MS-SMB2 3.3.5.9: the break of a disconnected durable open cannot be delivered, so the
+	 * open is closed (by the CREATE, outside these locks, smb2_durable_purge) and the
+	 * admission runs again without it; nothing is broken meanwhile. */
+	a->npurge = 0;
+	for (size_t i = 0; i < n; i++)
+		if (break_to[i] != OPLOCK_KEEP && grants[i]->disconnected && grants[i]->open &&
+		    a->npurge < SMB2_PURGE_MAX)
+			a->purge[a->npurge++] = grants[i]->open->persistent_id;
+	for (struct oplock_grant *g = f && lease_breaks ? f->grants : NULL; g; g = g->next)
+		if (g->lease && g->lease != mine && g->disconnected && g->open &&
+		    a->npurge < SMB2_PURGE_MAX &&
+		    smb2_lease_break_for_open(&intent, g->lease->state, g->lease->breaking).needed)
+			a->purge[a->npurge++] = g->open->persistent_id;
+	if (a->npurge > 0) {
+		st = SMB2_STATUS_PURGE_DURABLE;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (break_to[i] == OPLOCK_KEEP)
 			continue;
@@ -588,14 +616,7 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	/* MS-FSA 2.1.5.17 for the leases of other keys (lease.c decides; smb2.lease.break,
 	 * breaking1-6, statopen). */
 	bool lease_wait = false;
-	if (in->verdict == STATUS_SUCCESS || in->verdict == STATUS_SHARING_VIOLATION) {
-		struct smb2_lease_open_intent intent = {
-			.access = in->access,
-			.overwrite = oplock_truncates(a->disposition),
-			.sharing_violation = in->verdict == STATUS_SHARING_VIOLATION,
-			.delete_on_close = a->delete_on_close,
-			.first_attempt = !req->resumed,
-		};
+	if (lease_breaks) {
 		for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
 			if (!g->lease || g->lease == mine)
 				continue;
@@ -721,9 +742,9 @@ void smb2_oplock_abandon(struct smb2_oplock_admission *a)
 	pthread_mutex_unlock(&ol->lock);
 }
 
-void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op)
+void smb2_oplock_release(struct smb2_server *srv, struct smb2_open *op)
 {
-	struct smb2_oplocks *ol = c->srv->oplocks;
+	struct smb2_oplocks *ol = srv->oplocks;
 
 	if (!op->oplock)
 		return;   /* only this open's strand sets it (attach), under its session's lock */
@@ -860,7 +881,8 @@ NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op)
 	/* MS-FSA 2.1.5.14.11: other keys' handle caching is broken and the rename waits for it
 	 * (smb2.lease.rename_wait, v2_rename); the renamer's own lease stays. */
 	for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next) {
-		if (!g->lease || g->lease == own)
+		/* a disconnected durable open cannot answer: the rename does not wait for it */
+		if (!g->lease || g->lease == own || g->disconnected)
 			continue;
 		if (g->lease->state & SMB2_LEASE_H) {
 			lease_break(ol, g, g->lease, g->lease->state & ~SMB2_LEASE_H);
@@ -914,4 +936,88 @@ NTSTATUS smb2_oplock_break(struct smb2_req *req)
 		return st;
 	smb2_oplock_break_encode(req->out, req->hdr_off, in.oplock_level, &in.file_id);
 	return STATUS_SUCCESS;
+}
+
+/* ---- Durable opens (durable.c) ---- */
+
+void smb2_oplock_disconnect(struct smb2_server *srv, struct smb2_open *op)
+{
+	struct smb2_oplocks *ol = srv->oplocks;
+
+	if (!op->oplock)
+		return;
+	pthread_mutex_lock(&ol->lock);
+	struct oplock_grant *g = op->oplock;
+	if (g) {
+		g->disconnected = true;
+		g->sess = NULL;   /* no channel of a session re-homes it */
+	}
+	pthread_mutex_unlock(&ol->lock);
+}
+
+bool smb2_oplock_holder_gone(struct smb2_server *srv, const struct smb2_open *op)
+{
+	struct smb2_oplocks *ol = srv->oplocks;
+
+	pthread_mutex_lock(&ol->lock);
+	const struct oplock_grant *g = op->oplock;
+	bool gone = g && !g->disconnected && net_conn_gone(g->nc);
+	pthread_mutex_unlock(&ol->lock);
+	return gone;
+}
+
+void smb2_oplock_durable_state(struct smb2_server *srv, const struct smb2_open *op,
+			       uint8_t *level, uint32_t *lease_state, bool *breaking)
+{
+	struct smb2_oplocks *ol = srv->oplocks;
+
+	*level = SMB2_OPLOCK_LEVEL_NONE;
+	*lease_state = SMB2_LEASE_NONE;
+	*breaking = false;
+	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
+	const struct oplock_grant *g = op->oplock;
+	if (g) {
+		*level = g->level;
+		*breaking = g->breaking || g->unsent;
+		if (g->lease) {
+			*lease_state = g->lease->state;
+			*breaking = *breaking || g->lease->breaking;
+		}
+	}
+	pthread_mutex_unlock(&ol->leases.lock);
+	pthread_mutex_unlock(&ol->lock);
+}
+
+NTSTATUS smb2_oplock_reconnect(struct smb2_req *req, struct smb2_open *op,
+			       const struct smb2_lease_req *lease, bool check_only,
+			       struct smb2_lease_req *rsp)
+{
+	struct smb2_oplocks *ol = req->conn->srv->oplocks;
+	NTSTATUS st = STATUS_SUCCESS;
+
+	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
+	struct oplock_grant *g = op->oplock;
+	const struct smb2_lease *l = g ? g->lease : NULL;
+	/* MS-SMB2 3.3.5.9.7, 3.3.5.9.12: a leased open is reconnected under its own lease (the
+	 * same client and key) only; an open without one refuses a lease. */
+	if (!l != !lease)
+		st = STATUS_OBJECT_NAME_NOT_FOUND;
+	else if (l && (memcmp(l->client_guid, req->conn->client_guid, 16) != 0 ||
+		       memcmp(l->key, lease->key, 16) != 0))
+		st = STATUS_OBJECT_NAME_NOT_FOUND;
+	if (st == STATUS_SUCCESS && !check_only && g) {
+		net_conn_ref(req->conn->net);
+		net_conn_unref(g->nc);
+		g->nc = req->conn->net;
+		g->sess = req->sess;
+		g->fid = (struct smb2_fileid){ op->persistent_id, op->volatile_id };
+		g->disconnected = false;
+		if (l && rsp)
+			smb2_lease_response(l, rsp);
+	}
+	pthread_mutex_unlock(&ol->leases.lock);
+	pthread_mutex_unlock(&ol->lock);
+	return st;
 }

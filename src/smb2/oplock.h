@@ -17,6 +17,7 @@ struct oplock_grant;
 struct smb2_conn;
 struct smb2_oplocks;
 struct smb2_req;
+struct smb2_server;
 struct smb2_session;
 struct smb2_dir_change;
 struct vfs_share;
@@ -29,6 +30,10 @@ struct vfs_share;
  * with a grant. The CREATE then attaches the grant to its new open (smb2_oplock_attach, which
  * returns the level for the response), or gives it up if it fails after all (abandon).
  */
+/* The admission found disconnected durable opens it would have to break (an internal status,
+ * never sent: the CREATE closes them and tries again). */
+#define SMB2_STATUS_PURGE_DURABLE 0xE0000001u
+#define SMB2_PURGE_MAX 8
 struct smb2_oplock_admission {
 	struct smb2_req *req;
 	uint8_t requested;              /* RequestedOplockLevel */
@@ -45,6 +50,9 @@ struct smb2_oplock_admission {
 	struct oplock_grant *grant;
 	bool leased;                    /* the open holds a lease: lease_rsp is its RqLs answer */
 	struct smb2_lease_req lease_rsp;
+	/* SMB2_STATUS_PURGE_DURABLE: disconnected durable opens to close before trying again */
+	uint64_t purge[SMB2_PURGE_MAX];
+	size_t npurge;
 };
 struct smb2_oplocks *smb2_oplocks_new(void);
 void smb2_oplocks_free(struct smb2_oplocks *ol);
@@ -52,7 +60,7 @@ struct vfs_admission;
 NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in);
 uint8_t smb2_oplock_attach(struct smb2_oplock_admission *a, struct smb2_open *op);
 void smb2_oplock_abandon(struct smb2_oplock_admission *a);
-void smb2_oplock_release(struct smb2_conn *c, struct smb2_open *op);
+void smb2_oplock_release(struct smb2_server *srv, struct smb2_open *op);
 /* A write or size change through `op`: every level II holder of the file (op's own included)
  * is broken to none (MS-SMB2 3.3.4.6: no acknowledgement). */
 void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
@@ -64,12 +72,31 @@ NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op);
 bool smb2_oplocks_dir_leased(struct smb2_oplocks *ol);
 void smb2_oplock_dir_changed(struct smb2_oplocks *ol, const struct smb2_dir_change *c);
 /* dirlease.c: the entry `path` of a share changed (created, deleted, renamed to `new_path`,
- * attributes, size or times) through `by` (NULL: no open to spare): the leases of its parent
- * directory (and of new_path's) are broken, but one whose key is by's ParentLeaseKey. */
-void smb2_dirlease_entry_changed(struct smb2_conn *c, const struct smb2_open *by,
-				 struct vfs_share *share, const char *path, const char *new_path);
+ * attributes, size or times) through `by` (NULL: no open to spare), by the client of
+ * `client_guid` (NULL: no client, a disconnected durable open closed by the server): the leases
+ * of its parent directory (and of new_path's) are broken, but one whose key is by's
+ * ParentLeaseKey under the same client. */
+void smb2_dirlease_entry_changed(struct smb2_server *srv, const uint8_t *client_guid,
+				 const struct smb2_open *by, struct vfs_share *share,
+				 const char *path, const char *new_path);
 /* A channel of `s` went: its grants' breaks go to the connection `to` of another channel. */
 void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 			 struct net_conn *gone, struct net_conn *to);
+
+/* Oplock side of durability (oplock.c): the open's grant is marked disconnected (breaks are
+ * not sent; a conflicting CREATE purges it) or taken over by the reconnecting connection.
+ * smb2_oplock_durable_state says what the open holds: its level, lease state and whether a
+ * break is in flight. */
+void smb2_oplock_disconnect(struct smb2_server *srv, struct smb2_open *op);
+void smb2_oplock_durable_state(struct smb2_server *srv, const struct smb2_open *op,
+			       uint8_t *level, uint32_t *lease_state, bool *breaking);
+/* The connection the open's breaks go to has lost its peer (its teardown may be under way). */
+bool smb2_oplock_holder_gone(struct smb2_server *srv, const struct smb2_open *op);
+/* The reconnecting CREATE's lease (NULL: none) against the open's: STATUS_SUCCESS when they
+ * match (3.3.5.9.7: the same ClientGuid and LeaseKey, or no lease on either side); on
+ * success the grant moves to req's connection and session and *rsp is the lease's state. */
+NTSTATUS smb2_oplock_reconnect(struct smb2_req *req, struct smb2_open *op,
+			       const struct smb2_lease_req *lease, bool check_only,
+			       struct smb2_lease_req *rsp);
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "net/net.h"
 #include "smb2/conn.h"
+#include "smb2/durable.h"
 #include "smb2/notify.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
@@ -69,9 +70,25 @@ void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_
 	free(t);
 }
 
+/* The session goes without its opens being closed by the client (lost connection, LOGOFF, a
+ * session reconnect): its durable opens leave it and wait for a reconnect (durable.c). */
+static void disconnect_durable(struct smb2_conn *c, struct smb2_session *s)
+{
+	for (unsigned b = 0; b < SMB2_OPEN_BUCKETS && s->nopens; b++) {
+		struct smb2_open *op = s->opens[b], *next;
+		for (; op; op = next) {
+			next = op->next;
+			if (op->durable.granted)
+				smb2_durable_disconnect(c, s, op);
+		}
+	}
+}
+
 void smb2_session_logoff(struct smb2_conn *c, struct smb2_session *s)
 {
 	bool as_user = vfs_become(&s->ident) == STATUS_SUCCESS;
+	/* As Windows and Samba: LOGOFF keeps durable opens (smbtorture durable-open.reopen4). */
+	disconnect_durable(c, s);
 	while (s->trees)
 		smb2_tree_destroy(c, s, s->trees);
 	close_opens(c, s, NULL);
@@ -92,6 +109,7 @@ void smb2_session_destroy(struct smb2_conn *c, struct smb2_session *s)
 {
 	/* Closing opens may delete files (delete-on-close): do it as the session's user. */
 	bool as_user = s->state == SESSION_VALID && vfs_become(&s->ident) == STATUS_SUCCESS;
+	disconnect_durable(c, s);
 	while (s->trees)
 		smb2_tree_destroy(c, s, s->trees);
 	close_opens(c, s, NULL);
@@ -190,6 +208,32 @@ struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, str
 	return op;
 }
 
+void smb2_open_attach(struct smb2_session *s, struct smb2_tree *t, struct smb2_open *op)
+{
+	op->volatile_id = atomic_fetch_add(&s->srv->next_volatile, 1) + 1;
+	op->sess = s;
+	op->tree = t;
+	unsigned b = open_bucket(op->volatile_id);
+	op->next = s->opens[b];
+	s->opens[b] = op;
+	if (s->nopens++ == 0)
+		pin_channels(s, true);
+}
+
+void smb2_open_detach(struct smb2_session *s, struct smb2_open *op)
+{
+	for (struct smb2_open **pp = &s->opens[open_bucket(op->volatile_id)]; *pp; pp = &(*pp)->next)
+		if (*pp == op) {
+			*pp = op->next;
+			break;
+		}
+	op->next = NULL;
+	op->sess = NULL;
+	op->tree = NULL;
+	if (--s->nopens == 0)
+		pin_channels(s, false);
+}
+
 struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, uint64_t volatile_id)
 {
 	for (struct smb2_open *op = s->opens[open_bucket(volatile_id)]; op; op = op->next)
@@ -198,18 +242,19 @@ struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, ui
 	return NULL;
 }
 
-/* Close the file behind an open: watch and oplock released, watchers told of a deletion. */
-static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+/* Close the file behind an open whose watch and waiting LOCKs are gone: oplock released,
+ * watchers told of a deletion, directory leases of other clients than `client_guid`'s (NULL:
+ * the server closes a disconnected open) broken. */
+static void close_vfs(struct smb2_server *srv, const uint8_t *client_guid, struct smb2_open *op,
+		      struct vfs_meta *meta)
 {
-	smb2_notify_release(c, op);
-	smb2_lock_release(c, op);
 	/* The last close of a delete-pending file deletes it: tell the watchers. */
 	bool deleting = vfs_open_delete_pending(op->vfs) && vfs_open_file_opens(op->vfs) == 1;
 	char *path = deleting ? strdup(vfs_open_path(op->vfs)) : NULL;
 	/* Directory leases: the parent's listing changes with the deletion (delete-on-close from
 	 * the CREATE included), or with a written file's size and times, from this close on. */
 	char *changed_path = NULL;
-	if (smb2_oplocks_dir_leased(c->srv->oplocks) &&
+	if (smb2_oplocks_dir_leased(srv->oplocks) &&
 	    ((vfs_open_deletes_on_close(op->vfs) && vfs_open_file_opens(op->vfs) == 1) ||
 	     atomic_load_explicit(&op->written, memory_order_relaxed)))
 		changed_path = strdup(vfs_open_path(op->vfs));
@@ -218,15 +263,36 @@ static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_met
 	vfs_close(op->vfs, meta);
 	/* After the close: the CREATEs it wakes must find its share modes gone (smb2.oplock.batch3:
 	 * a batch holder that closes on the break lets a conflicting open through). */
-	smb2_oplock_release(c, op);
+	smb2_oplock_release(srv, op);
 	if (changed_path)
-		smb2_dirlease_entry_changed(c, op, share, changed_path, NULL);
+		smb2_dirlease_entry_changed(srv, client_guid, op, share, changed_path, NULL);
 	free(changed_path);
 	if (path) {
-		smb2_notify_event(c->srv, share, path, FILE_ACTION_REMOVED,
+		smb2_notify_event(srv, share, path, FILE_ACTION_REMOVED,
 				  is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
 		free(path);
 	}
+}
+
+/* Close the file behind an open: watch, waiting LOCKs and oplock released. */
+static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+{
+	smb2_notify_release(c, op);
+	smb2_lock_release(c, op);
+	close_vfs(c->srv, c->client_guid, op, meta);
+}
+
+void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op)
+{
+	smb2_open_table_remove(srv, op);
+	close_vfs(srv, NULL, op, NULL);
+	if (op->charged)
+		smb2_open_uncharge(srv, op->owner);
+	free(op->dir_pattern);
+	op->dir_pattern = NULL;
+	op->vfs = NULL;
+	atomic_store(&op->closed, true);
+	smb2_open_put(op);   /* the reference the session's table held */
 }
 
 void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)

@@ -193,6 +193,33 @@ static bool same_user(const struct smb2_session *s, const struct auth_result *re
 }
 
 /*
+ * MS-SMB2 3.3.5.5.3: a new session naming a PreviousSessionId of the same user ends that one,
+ * as a lost connection would (its durable opens wait for a reconnect; smbtorture
+ * session.reconnect1, durable-open.reopen1a). It may be bound to another connection, whose
+ * requests then find it gone. The new session's lock is let go meanwhile (a thread holds one
+ * session lock at most); the new session is on this connection only, so nothing else uses it.
+ */
+static void previous_session_end(struct smb2_req *req, struct smb2_session *s, uint64_t prev_id)
+{
+	struct smb2_session *old = prev_id && prev_id != s->id && !s->anonymous && !s->guest
+					   ? smb2_session_get(req->conn->srv, prev_id) : NULL;
+
+	if (!old)
+		return;
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&old->lock);
+	if (!old->unlinked && old->state == SESSION_VALID && !old->anonymous && !old->guest &&
+	    strcasecmp(old->user, s->user) == 0 && strcasecmp(old->domain, s->domain) == 0) {
+		log_info("%s: session %llx replaces session %llx", req->conn->peer,
+			 (unsigned long long)s->id, (unsigned long long)old->id);
+		smb2_session_destroy(req->conn, old);
+	}
+	pthread_mutex_unlock(&old->lock);
+	smb2_session_put(old);
+	pthread_mutex_lock(&s->lock);
+}
+
+/*
  * A SESSION_SETUP with SMB2_SESSION_FLAG_BINDING: authenticate the session's user again on this
  * connection and give it a channel with its own signing key (3.3.5.5.2, 3.3.5.5.3). A failure
  * leaves the session as it was on its other connections.
@@ -381,6 +408,8 @@ NTSTATUS smb2_session_setup(struct smb2_req *req)
 		auth_ctx_free(s->auth);
 		s->auth = NULL;
 		s->reauth_in_progress = false;
+		if (!reauth)
+			previous_session_end(req, s, in.previous_session_id);
 	} else {
 		goto fail;
 	}

@@ -51,7 +51,7 @@ static NTSTATUS set_rename(struct smb2_req *req, struct smb2_open *op, const str
 	st = vfs_rename(op->vfs, target, rn->replace_if_exists);
 	if (st == STATUS_SUCCESS) {
 		/* out of the old directory, into the new one (one break when they are the same) */
-		smb2_dirlease_entry_changed(req->conn, op, vfs_open_share(op->vfs), old,
+		smb2_dirlease_entry_changed(req->conn->srv, req->conn->client_guid, op, vfs_open_share(op->vfs), old,
 					    vfs_open_path(op->vfs));
 		uint32_t f = vfs_open_is_dir(op->vfs) ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME;
 		struct vfs_share *share = vfs_open_share(op->vfs);
@@ -83,7 +83,7 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 			return st;
 		st = vfs_set_basic(op->vfs, b.btime, b.atime, b.mtime, b.ctime, b.attrs);
 		if (st == STATUS_SUCCESS && (b.btime || b.atime || b.mtime || b.ctime || b.attrs))
-			smb2_dirlease_entry_changed(req->conn, op, vfs_open_share(op->vfs),
+			smb2_dirlease_entry_changed(req->conn->srv, req->conn->client_guid, op, vfs_open_share(op->vfs),
 						    vfs_open_path(op->vfs), NULL);
 		if (st == STATUS_SUCCESS)
 			smb2_notify_event(req->conn->srv, vfs_open_share(op->vfs), vfs_open_path(op->vfs),
@@ -104,7 +104,7 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 		smb2_oplock_break_level2(req->conn, op);
 		st = vfs_set_eof(op->vfs, eof);
 		if (st == STATUS_SUCCESS)
-			smb2_dirlease_entry_changed(req->conn, op, vfs_open_share(op->vfs),
+			smb2_dirlease_entry_changed(req->conn->srv, req->conn->client_guid, op, vfs_open_share(op->vfs),
 						    vfs_open_path(op->vfs), NULL);
 		if (st == STATUS_SUCCESS)
 			smb2_notify_event(req->conn->srv, vfs_open_share(op->vfs), vfs_open_path(op->vfs),
@@ -121,7 +121,7 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 		smb2_oplock_break_level2(req->conn, op);
 		st = vfs_set_allocation(op->vfs, alloc);
 		if (st == STATUS_SUCCESS)
-			smb2_dirlease_entry_changed(req->conn, op, vfs_open_share(op->vfs),
+			smb2_dirlease_entry_changed(req->conn->srv, req->conn->client_guid, op, vfs_open_share(op->vfs),
 						    vfs_open_path(op->vfs), NULL);
 		return st;
 	}

@@ -1,7 +1,7 @@
 // layer: wire
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Fuzz the CREATE request decoder, its create-context chain parser and every context body
- * decoder; then rebuild the parsed chain with the response builder and parse it again.
+/* Fuzz the CREATE request decoder, its create-context chain parser, every context body
+ * decoder and the durable contexts' combined decoder; then rebuild the parsed chain with the response builder and parse it again.
  * Input: the request body. */
 #include "fuzz_wire.h"
 
@@ -23,6 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (req.name_len)
 			fuzz_sink += req.name[req.name_len - 1];
+		struct smb2_durable_ctx dur;
+		fuzz_sink += smb2_create_ctx_durable_decode(&req.contexts, &dur);
 		wr_init(&w, 256);
 		smb2_create_ctx_builder_init(&b, &w);
 		for (size_t i = 0; i < req.contexts.count; i++) {
@@ -38,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (c->data_len)
 				fuzz_sink += c->data[c->data_len - 1];
 			fuzz_sink += smb2_create_ctx_lease_decode(c, &l) + smb2_create_ctx_dh2q_decode(c, &d) +
-				     smb2_create_ctx_dh2c_decode(c, &rc) + smb2_create_ctx_dhnc_decode(c, &f) +
+				     smb2_create_ctx_dh2c_decode(c, &rc) + smb2_create_ctx_dhnc_decode(c, &f) + smb2_create_ctx_dhnq_decode(c) +
 				     smb2_create_ctx_u64_decode(c, &v) + smb2_create_ctx_mxac_decode(c, &ts, &v);
 			smb2_create_ctx_add(&b, c->name, c->name_len, c->data, c->data_len);
 			small = small && c->name_len <= 1024;   /* DataOffset is a u16 */

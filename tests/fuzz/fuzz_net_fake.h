@@ -94,6 +94,12 @@ void net_conn_close(struct net_conn *c)
 	c->closed = true;
 }
 
+bool net_conn_gone(struct net_conn *c)
+{
+	(void)c;
+	return false;
+}
+
 void net_conn_set_pinned(struct net_conn *c, bool pinned)
 {
 	(void)c;

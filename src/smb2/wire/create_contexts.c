@@ -129,6 +129,57 @@ NTSTATUS smb2_create_ctx_dhnc_decode(const struct smb2_create_ctx *c, struct smb
 	return STATUS_SUCCESS;
 }
 
+NTSTATUS smb2_create_ctx_dhnq_decode(const struct smb2_create_ctx *c)
+{
+	return c->data_len == 16 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+}
+
+NTSTATUS smb2_create_ctx_durable_decode(const struct smb2_create_ctx_list *l,
+					struct smb2_durable_ctx *out)
+{
+	const struct smb2_create_ctx *dhnq = smb2_create_ctx_find(l, SMB2_CREATE_DURABLE_HANDLE_REQUEST);
+	const struct smb2_create_ctx *dhnc = smb2_create_ctx_find(l, SMB2_CREATE_DURABLE_HANDLE_RECONNECT);
+	const struct smb2_create_ctx *dh2q = smb2_create_ctx_find(l, SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2);
+	const struct smb2_create_ctx *dh2c = smb2_create_ctx_find(l, SMB2_CREATE_DURABLE_HANDLE_RECONNECT_V2);
+	NTSTATUS st;
+
+	memset(out, 0, sizeof(*out));
+	if ((dh2q || dh2c) && (dhnq || dhnc))
+		return STATUS_INVALID_PARAMETER;
+	if (dh2q && dh2c)
+		return STATUS_INVALID_PARAMETER;
+	if (dh2c) {
+		struct smb2_durable_v2_reconnect rc;
+		st = smb2_create_ctx_dh2c_decode(dh2c, &rc);
+		if (st != STATUS_SUCCESS)
+			return st;
+		out->reconnect = out->v2 = true;
+		out->file_id = rc.file_id;
+		memcpy(out->create_guid, rc.create_guid, 16);
+		out->flags = rc.flags;
+	} else if (dh2q) {
+		struct smb2_durable_v2_req rq;
+		st = smb2_create_ctx_dh2q_decode(dh2q, &rq);
+		if (st != STATUS_SUCCESS)
+			return st;
+		out->request = out->v2 = true;
+		out->timeout = rq.timeout;
+		out->flags = rq.flags;
+		memcpy(out->create_guid, rq.create_guid, 16);
+	} else if (dhnc) {
+		st = smb2_create_ctx_dhnc_decode(dhnc, &out->file_id);
+		if (st != STATUS_SUCCESS)
+			return st;
+		out->reconnect = true;
+	} else if (dhnq) {
+		st = smb2_create_ctx_dhnq_decode(dhnq);
+		if (st != STATUS_SUCCESS)
+			return st;
+		out->request = true;
+	}
+	return STATUS_SUCCESS;
+}
+
 NTSTATUS smb2_create_ctx_u64_decode(const struct smb2_create_ctx *c, uint64_t *out)
 {
 	struct rd r = rd_init(c->data, c->data_len);

@@ -111,6 +111,26 @@ NTSTATUS smb2_create_ctx_dh2c_decode(const struct smb2_create_ctx *c,
 
 /* DHnC (2.2.13.2.4, 16 bytes): the FileId to reconnect. */
 NTSTATUS smb2_create_ctx_dhnc_decode(const struct smb2_create_ctx *c, struct smb2_fileid *out);
+/* DHnQ (2.2.13.2.3): 16 reserved bytes, not looked at. */
+NTSTATUS smb2_create_ctx_dhnq_decode(const struct smb2_create_ctx *c);
+
+/*
+ * The durable-handle contexts of one CREATE (DHnQ, DHnC, DH2Q, DH2C), decoded and checked
+ * together. MS-SMB2 3.3.5.9.10, 3.3.5.9.12 (smbtorture durable-v2-open.create-blob): a v2
+ * context beside a v1 one, or DH2Q beside DH2C, is STATUS_INVALID_PARAMETER; DHnQ beside DHnC
+ * is not (the request is ignored, 3.3.5.9.6). A reconnect takes precedence over a request:
+ * `request` is cleared when `reconnect` is set.
+ */
+struct smb2_durable_ctx {
+	bool request, reconnect;     /* DHnQ/DH2Q; DHnC/DH2C */
+	bool v2;
+	struct smb2_fileid file_id;  /* reconnect */
+	uint8_t create_guid[16];     /* v2 */
+	uint32_t timeout;            /* DH2Q, milliseconds; 0: the server's default */
+	uint32_t flags;              /* DH2Q/DH2C: SMB2_DHANDLE_FLAG_PERSISTENT */
+};
+NTSTATUS smb2_create_ctx_durable_decode(const struct smb2_create_ctx_list *l,
+					struct smb2_durable_ctx *out);
 
 /* AlSi (2.2.13.2.6), TWrp (2.2.13.2.7): one u64. MxAc (2.2.13.2.5): empty or a u64
  * Timestamp; *has_ts says which. */

@@ -108,7 +108,8 @@ static void test_every_key(void **state)
 		"  browseable = no\n"
 		"  guest ok = yes\n"
 		"  oplocks = no\n"
-		"  leases = no\n");
+		"  leases = no\n"
+		"  durable handle timeout = 0\n");
 
 	if (!c)
 		fail_msg("%s", err);
@@ -148,6 +149,7 @@ static void test_every_key(void **state)
 	assert_true(s->guest_ok);
 	assert_false(s->oplocks);
 	assert_false(s->leases);
+	assert_int_equal(s->durable_timeout, 0);
 	assert_int_equal(s->line, 22);
 	cfg_free(c);
 }
@@ -170,6 +172,7 @@ static void test_share_defaults_and_lookup(void **state)
 	assert_false(s->guest_ok);
 	assert_true(s->oplocks);
 	assert_true(s->leases);
+	assert_int_equal(s->durable_timeout, 60);
 	assert_int_equal(s->n_valid_users, 0);
 	assert_true(cfg_share_user_allowed(s, "anyone"));
 	assert_string_equal(cfg_find_share(c, "Other")->path, "/srv");
@@ -228,6 +231,8 @@ static void test_booleans(void **state)
 		     "t.conf:3: bad value '2' for 'read only': expected yes or no");
 	expect_error("[s]\npath=/s\nread only =\n",
 		     "t.conf:3: bad value '' for 'read only': expected yes or no");
+	expect_error("[s]\npath=/s\ndurable handle timeout = 3601\n",
+		     "t.conf:3: bad value '3601' for 'durable handle timeout': expected a number from 0 to 3600");
 }
 
 static void test_signing_values(void **state)

@@ -12,6 +12,7 @@
 
 void net_conn_set_pinned(struct net_conn *c, bool pinned) { (void)c; (void)pinned; }
 void net_conn_set_authenticated(struct net_conn *c) { (void)c; }
+bool net_conn_gone(struct net_conn *c) { (void)c; return false; }
 void net_conn_post(struct net_conn *c, net_task_fn fn, void *arg) { fn(c, NULL, arg); }
 void net_conn_ref(struct net_conn *c) { (void)c; }
 void net_conn_unref(struct net_conn *c) { (void)c; }
