@@ -382,6 +382,11 @@ void smb2_session_unlink(struct smb2_session *s);
  * session has SMB2_MAX_CHANNELS_PER_SESSION channels or memory is short. */
 struct smb2_channel *smb2_channel_attach(struct smb2_conn *c, struct smb2_session *s);
 void smb2_channel_detach(struct smb2_conn *c, struct smb2_channel *ch);
+/* Where breaks for the session's opens go (MS-SMB2 3.3.4.6/3.3.4.7 leave the channel to the
+ * server): its oldest working channel, as Samba, so that a break lost on one channel is tried
+ * on the next in the order they were bound (smb2.multichannel.leases.test2); NULL if none.
+ * Session lock held. */
+struct smb2_channel *smb2_session_break_channel(struct smb2_session *s);
 /* c's channel of the session with this id / of this session (c's strand; no lock needed). */
 struct smb2_channel *smb2_channel_find(struct smb2_conn *c, uint64_t session_id);
 struct smb2_channel *smb2_channel_of(struct smb2_conn *c, const struct smb2_session *s);
@@ -567,7 +572,11 @@ void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op);
 /* A rename through `op`: the handle caching of other lease keys on the file is broken first;
  * STATUS_PENDING: the request is parked until their holders answer (it runs again then). */
 NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op);
-/* A channel of `s` went: its grants' breaks go to the connection `to` of another channel. */
+/* FSCTL_QUERY_NETWORK_INTERFACE_INFO's output (ifaces.c): the addresses of this host a client
+ * may add channels on; STATUS_NOT_SUPPORTED when there is none. */
+NTSTATUS smb2_net_ifaces_query(const struct smb2_server *srv, struct wr *out);
+/* A channel of `s` went: its grants' breaks go to the connection `to` of another channel (a break
+ * in flight, oplock or lease, is sent again there). */
 void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 			 struct net_conn *gone, struct net_conn *to);
 
