@@ -349,11 +349,62 @@ fail:
 	return false;
 }
 
+/* A network interface name as Linux allows it (IFNAMSIZ - 1 = 15 bytes, no '/', ':' or blank,
+ * not "." or ".."). */
+static bool valid_iface_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len == 0 || len > 15 || !strcmp(n, ".") || !strcmp(n, ".."))
+		return false;
+	for (const char *c = n; *c; c++)
+		if (*c == '/' || *c == ':' || !isgraph((unsigned char)*c))
+			return false;
+	return true;
+}
+
+/* `interfaces`: interface names separated by commas and/or blanks; empty = all of them. */
+static bool parse_ifaces(struct parse *p, const char *label, const char *v, char ***out,
+			 size_t *nout)
+{
+	char **list = NULL;
+	size_t n = 0;
+
+	for (const char *s = v; *s;) {
+		if (*s == ',' || isspace((unsigned char)*s)) {
+			s++;
+			continue;
+		}
+		const char *start = s;
+		while (*s && *s != ',' && !isspace((unsigned char)*s))
+			s++;
+		char *tok = strndup(start, (size_t)(s - start));
+		char **nl = tok ? realloc(list, (n + 1) * sizeof(*list)) : NULL;
+		if (!nl) {
+			free(tok);
+			free_users(list, n);
+			perr(p, p->lineno, "out of memory");
+			return false;
+		}
+		list = nl;
+		list[n++] = tok;
+		if (!valid_iface_name(tok)) {
+			perr(p, p->lineno, "invalid interface name '%s' in '%s'", tok, label);
+			free_users(list, n);
+			return false;
+		}
+	}
+	free_users(*out, *nout);
+	*out = list;
+	*nout = n;
+	return true;
+}
+
 /* ---- key table ------------------------------------------------------------------------- */
 
 enum key_type {
 	K_ADDR, K_PORT, K_SIGNING, K_LOGLEVEL, K_ABSPATH, K_NBNAME, K_HOSTNAME, K_MINPROTO,
-	K_MAXPROTO, K_UINT, K_BOOL, K_NOTBOOL, K_STR, K_GUEST, K_USERS, K_ENCRYPT, K_ADMINS,
+	K_MAXPROTO, K_UINT, K_BOOL, K_NOTBOOL, K_STR, K_GUEST, K_USERS, K_ENCRYPT, K_ADMINS, K_IFACES,
 };
 
 struct key_def {
@@ -409,6 +460,7 @@ static const struct key_def global_keys[] = {
 	/* Milliseconds; at most a minute, so a typo cannot lock every client out for hours. */
 	{ "failedlogondelay", "failed logon delay", K_UINT, G(failed_logon_delay), 0, 60000 },
 	{ "serveradmins", "server admins", K_ADMINS, G(server_admins), 0, 0 },
+	{ "interfaces", "interfaces", K_IFACES, G(interfaces), 0, 0 },
 };
 
 static const struct key_def share_keys[] = {
@@ -547,6 +599,10 @@ static bool apply(struct parse *p, const struct key_def *k, void *base, const ch
 	case K_ADMINS: {
 		struct cfg_global *g = base;
 		return parse_users(p, k->label, v, &g->server_admins, &g->n_server_admins);
+	}
+	case K_IFACES: {
+		struct cfg_global *g = base;
+		return parse_ifaces(p, k->label, v, &g->interfaces, &g->n_interfaces);
 	}
 	}
 	return false;
@@ -838,6 +894,7 @@ void cfg_free(struct cfg *c)
 	free(c->g.workgroup);
 	free(c->g.guest_account);
 	free_users(c->g.server_admins, c->g.n_server_admins);
+	free_users(c->g.interfaces, c->g.n_interfaces);
 	for (size_t i = 0; i < c->nshares; i++)
 		share_free(&c->shares[i]);
 	free(c->shares);

@@ -77,6 +77,8 @@ struct cfg_global {
 	unsigned failed_logon_delay;   /* ms before a failed logon is answered, 0 = none; 2000 */
 	char **server_admins;  /* may read share paths (srvsvc levels 2, 502); empty = nobody */
 	size_t n_server_admins;
+	char **interfaces;     /* offered to multichannel clients; empty = every one (ifaces.c) */
+	size_t n_interfaces;
 };
 
 struct cfg {

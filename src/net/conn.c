@@ -526,6 +526,7 @@ static bool flush_locked(struct net_conn *c)
 		}
 		o->sent += (size_t)n;
 		c->outq_bytes -= (size_t)n;
+		c->sent_total += (uint64_t)n;
 		if (o->sent < o->len)
 			continue;
 		c->outq_head = o->next;
@@ -537,16 +538,17 @@ static bool flush_locked(struct net_conn *c)
 	return true;
 }
 
-void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
+uint64_t net_conn_queue(struct net_conn *c, uint8_t *buf, size_t len)
 {
 	struct net_out *o = malloc(sizeof(*o));
 	bool ok, update = false;
+	uint64_t end;
 
 	if (!o || len > 0xFFFFFF) {
 		free(o);
 		free(buf);
 		net_conn_close(c);
-		return;
+		return 0;
 	}
 	buf[0] = 0;
 	buf[1] = (uint8_t)(len >> 16);
@@ -556,6 +558,8 @@ void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
 
 	pthread_mutex_lock(&c->send_lock);
 	c->outq_bytes += o->len;
+	c->queued_total += o->len;
+	end = c->queued_total;
 	if (c->outq_tail)
 		c->outq_tail->next = o;
 	else
@@ -569,6 +573,12 @@ void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
 		net_conn_close(c);
 	else if (update)
 		net_conn_update_events(c);
+	return ok ? end : 0;
+}
+
+void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
+{
+	net_conn_queue(c, buf, len);
 }
 
 bool net_conn_on_writable(struct net_conn *c)

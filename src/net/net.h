@@ -65,6 +65,18 @@ void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len);
  * holding no thread, and frames queued after it may go first. Thread-safe.
  */
 void net_conn_send_at(struct net_conn *c, uint8_t *buf, size_t len, uint64_t due_ms);
+/*
+ * The same as net_conn_send, for a frame the peer must be seen to receive (an oplock or lease
+ * break, MS-SMB2 3.3.4.6/3.3.4.7). Its delivery is watched: once the peer's TCP has acknowledged
+ * its last byte (SIOCOUTQ) all is well; if it acknowledges nothing at all for six retransmission
+ * timeouts (TCP_INFO's, clamped to 0.2..1 s) before that, the peer is taken to be gone and the
+ * connection is closed, so that its teardown releases (or moves to another channel) what it held
+ * instead of others waiting for a vanished client. Thread-safe.
+ */
+void net_conn_send_tracked(struct net_conn *c, uint8_t *buf, size_t len);
+/* Test hook (smbtorture's FSCTL_SMBTORTURE_FORCE_UNACKED_TIMEOUT): from now on the peer is taken
+ * to acknowledge nothing, so the next tracked frame ends the connection. One way; thread-safe. */
+void net_conn_set_never_acked(struct net_conn *c);
 /* Frames of this connection still waiting to be sent by net_conn_send_at. */
 unsigned net_conn_delayed(const struct net_conn *c);
 /* CLOCK_MONOTONIC in milliseconds. */
@@ -77,9 +89,6 @@ void net_conn_close(struct net_conn *c);
  * stops applying. Thread-safe, idempotent, one way.
  */
 void net_conn_set_authenticated(struct net_conn *c);
-/* The peer is gone (EOF or error seen) though the connection's teardown (on_close) may not
- * have run yet. Thread-safe. */
-bool net_conn_gone(struct net_conn *c);
 /* A pinned connection (e.g. with open files) is not dropped for being idle. */
 void net_conn_set_pinned(struct net_conn *c, bool pinned);
 /*

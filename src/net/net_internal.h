@@ -113,6 +113,11 @@ struct net_conn {
 	struct net_out *outq_head, *outq_tail;
 	size_t outq_bytes;  /* not yet sent */
 	bool want_write;
+	/* Byte counts of the stream since the connect (send_lock): queued for sending, and handed
+	 * to the kernel; with SIOCOUTQ they tell what the peer has acknowledged (delivery.c). */
+	uint64_t queued_total, sent_total;
+	struct net_delivery *delivery;   /* the watch of tracked frames, NULL if none (send_lock) */
+	atomic_bool never_acked;         /* test hook: nothing counts as acknowledged */
 
 	atomic_llong last_active;   /* monotonic seconds */
 	atomic_bool pinned;
@@ -203,6 +208,9 @@ void net_pool_stop(struct net_server *s);
 void net_pool_schedule(struct net_server *s, struct net_conn *c);
 /* Run one batch of a claimed strand on the calling thread (a worker, or a loop for small frames). */
 void net_strand_run(struct net_server *s, struct net_conn *c);
+/* Queue a frame (net_conn_send); returns the stream offset just past it, 0 if it was not
+ * queued (the connection is being closed). */
+uint64_t net_conn_queue(struct net_conn *c, uint8_t *buf, size_t len);
 /* Response bytes queued on the connection and not yet sent (takes send_lock). */
 size_t net_conn_send_backlog(struct net_conn *c);
 

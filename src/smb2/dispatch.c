@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "net/net.h"
 #include "smb2/async.h"
@@ -21,6 +22,8 @@
 #include "smb2/session.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/error.h"
+#include "smb2/wire/fsctl.h"
+#include "smb2/wire/ioctl.h"
 #include "smb2/wire/transform.h"
 #include "vfs/vfs.h"
 
@@ -196,6 +199,19 @@ static NTSTATUS check_transform_session(const struct msg_run *m)
 	return STATUS_ACCESS_DENIED;
 }
 
+/* Samba's test hook FSCTL_SMBTORTURE_FORCE_UNACKED_TIMEOUT comes on a connection with no
+ * session (smbtorture's block.c): with "smbtorture hooks" on it runs without session and tree,
+ * as on Samba; its handler only marks the connection. */
+static bool sessionless_test_hook(const struct smb2_req *req)
+{
+	struct smb2_ioctl_req in;
+
+	return req->hdr.command == SMB2_IOCTL && req->hdr.session_id == 0 &&
+	       req->conn->srv->cfg->g.smbtorture_hooks &&
+	       smb2_ioctl_req_decode(req->msg, req->len, &in) == STATUS_SUCCESS &&
+	       in.ctl_code == FSCTL_SMBTORTURE_FORCE_UNACKED_TIMEOUT;
+}
+
 /* 3.3.5.2.9: find the session the request names, taking a reference and its lock
  * (smb2_req_session) until process_message lets go of it. CANCEL too: it names the session of
  * the request it cancels, and must prove it (3.3.5.16, 3.3.5.2.4) like any other request of
@@ -206,7 +222,7 @@ static NTSTATUS find_session(const struct msg_run *m)
 	const struct smb2_hdr *h = &req->hdr;
 	bool names_session = m->ci->needs_session || (h->session_id && h->command != SMB2_NEGOTIATE);
 
-	if (!names_session)
+	if (!names_session || sessionless_test_hook(req))
 		return STATUS_SUCCESS;
 	req->sess = smb2_req_session(req, h->session_id);
 	/* A request names a session of this connection; only SESSION_SETUP may name one bound
@@ -291,7 +307,7 @@ static NTSTATUS find_tree(const struct msg_run *m)
 	struct smb2_req *req = m->req;
 	uint32_t tree_id = req->hdr.tree_id;
 
-	if (!m->ci->needs_tree)
+	if (!m->ci->needs_tree || (!req->sess && sessionless_test_hook(req)))
 		return STATUS_SUCCESS;
 	req->tree = req->sess ? smb2_tree_find(req->sess, tree_id) : NULL;
 	if (!req->tree)

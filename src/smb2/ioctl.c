@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* IOCTL (MS-SMB2 3.3.5.15): FSCTL_VALIDATE_NEGOTIATE_INFO, DFS referrals refused; others not
- * supported on this server yet. */
+/* IOCTL (MS-SMB2 3.3.5.15): FSCTL_VALIDATE_NEGOTIATE_INFO, FSCTL_QUERY_NETWORK_INTERFACE_INFO,
+ * DFS referrals refused, Samba's test hooks; the FSCTLs on a handle; others not supported. */
 #include <string.h>
 
 #include "core/buf.h"
@@ -126,6 +126,26 @@ NTSTATUS smb2_ioctl(struct smb2_req *req)
 			st = STATUS_INVALID_PARAMETER;
 		else
 			req->conn->read_body_padding = 8;
+		break;
+	case FSCTL_QUERY_NETWORK_INTERFACE_INFO:
+		/* 3.3.5.15.11: 3.x with multichannel only; not on a file */
+		if (!(smb2_server_caps(req->conn, req->conn->dialect) & SMB2_GLOBAL_CAP_MULTI_CHANNEL))
+			st = STATUS_NOT_SUPPORTED;
+		else if (in.file_id.persistent != UINT64_MAX || in.file_id.volatile_ != UINT64_MAX)
+			st = STATUS_INVALID_PARAMETER;
+		else
+			st = smb2_net_ifaces_query(req->conn->srv, &out);
+		break;
+	case FSCTL_SMBTORTURE_FORCE_UNACKED_TIMEOUT:
+		/* A test hook, off unless "smbtorture hooks = yes", sent without a session (the
+		 * dispatcher lets it through): from now on this connection's breaks count as never
+		 * acknowledged by TCP, as if the client had vanished (smb2.oplock.batch22b). */
+		if (!req->conn->srv->cfg->g.smbtorture_hooks)
+			st = STATUS_NOT_SUPPORTED;
+		else if (in.input_len != 0)
+			st = STATUS_INVALID_PARAMETER;
+		else
+			net_conn_set_never_acked(req->conn->net);
 		break;
 	case FSCTL_DFS_GET_REFERRALS:
 	case FSCTL_DFS_GET_REFERRALS_EX:

@@ -147,7 +147,7 @@ bool smb2_lease_upgrade(struct smb2_lease *l, uint32_t requested,
 	return true;
 }
 
-static void msg_fill(const struct smb2_lease *l, uint32_t from, uint32_t to, bool ack,
+static void msg_fill(struct smb2_lease *l, uint32_t from, uint32_t to, bool ack,
 		     struct smb2_lease_break_msg *msg)
 {
 	memcpy(msg->key, l->key, sizeof(msg->key));
@@ -156,6 +156,10 @@ static void msg_fill(const struct smb2_lease *l, uint32_t from, uint32_t to, boo
 	msg->to = to;
 	msg->epoch = l->v2 ? l->epoch : 0;
 	msg->ack_required = ack;
+	l->unconfirmed = ack;
+	l->unconfirmed_from = from;
+	l->unconfirmed_to = to;
+	l->unconfirmed_epoch = msg->epoch;
 }
 
 /* MS-SMB2 3.3.4.7: a lease caching writes or handles must acknowledge its break; one caching
@@ -187,6 +191,19 @@ bool smb2_lease_break_start(struct smb2_lease *l, uint32_t to, struct smb2_lease
 	return true;
 }
 
+bool smb2_lease_break_again(const struct smb2_lease *l, struct smb2_lease_break_msg *msg)
+{
+	if (!l->unconfirmed)
+		return false;
+	memcpy(msg->key, l->key, sizeof(msg->key));
+	memcpy(msg->client_guid, l->client_guid, sizeof(msg->client_guid));
+	msg->from = l->unconfirmed_from;
+	msg->to = l->unconfirmed_to;
+	msg->epoch = l->unconfirmed_epoch;
+	msg->ack_required = true;
+	return true;
+}
+
 NTSTATUS smb2_lease_ack(struct smb2_lease *l, uint32_t acked, struct smb2_lease_break_msg *next,
 			bool *send_next)
 {
@@ -199,6 +216,7 @@ NTSTATUS smb2_lease_ack(struct smb2_lease *l, uint32_t acked, struct smb2_lease_
 		return STATUS_REQUEST_NOT_ACCEPTED;
 	l->state = acked;
 	l->breaking = false;
+	l->unconfirmed = false;
 	if ((acked & ~l->break_required) == 0)
 		return STATUS_SUCCESS;
 	/* Conflicts that came during the break need more: break again, H before R

@@ -55,6 +55,11 @@ struct smb2_lease {
 	uint16_t epoch;                 /* [L] Lease.Epoch (v2) */
 	unsigned opens;                 /* [L] opens holding the lease */
 	unsigned refs;                  /* [L] other holders (timers) */
+	/* [L] The last notification that asked for an acknowledgement and got none (also after its
+	 * timeout): sent again if the channel it went to is lost (smb2_lease_break_again). */
+	bool unconfirmed;
+	uint32_t unconfirmed_from, unconfirmed_to;
+	uint16_t unconfirmed_epoch;
 	uint64_t timer;                 /* [L] the break's timeout timer, 0 for none */
 	void *timer_arg;                /* [L] its argument, freed by whoever stops it */
 };
@@ -173,6 +178,11 @@ bool smb2_lease_upgrade(struct smb2_lease *l, uint32_t requested,
  */
 bool smb2_lease_break_start(struct smb2_lease *l, uint32_t to, struct smb2_lease_break_msg *msg);
 
+/* The last notification that needed an acknowledgement and got none (the break in flight, or
+ * one that timed out), unchanged (same epoch), to send again on another channel when the one it
+ * went to is lost (MS-SMB2 3.3.4.7, as Samba retries); false when there is none. */
+bool smb2_lease_break_again(const struct smb2_lease *l, struct smb2_lease_break_msg *msg);
+
 /*
  * A lease break acknowledgement (MS-SMB2 3.3.5.22.2) for `l`, NULL when the client's key is not
  * in the table: STATUS_OBJECT_NAME_NOT_FOUND; no break in flight: STATUS_UNSUCCESSFUL; a state
@@ -241,13 +251,18 @@ bool smb2_lease_create_request(uint16_t dialect, bool share_leases, uint8_t requ
 			       const struct smb2_create_ctx_list *contexts, struct smb2_lease_req *out,
 			       NTSTATUS *st);
 
-/* Send a Lease Break Notification (2.2.23.2) on `nc`. */
-void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m);
+/* Send a Lease Break Notification (2.2.23.2) on `nc`, sealed for `enc` if not NULL. */
+struct smb2_session;
+void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m,
+			   struct smb2_session *enc);
 /* The unsolicited OPLOCK_BREAK both notifications are (MS-SMB2 2.2.23): begin writes its header
- * (MessageId all ones, no session, never signed) with room for a body of body_size; the caller
- * encodes the body at offset 4 and smb2_break_send sends it (or drops it if encoding failed). */
+ * (MessageId all ones, never signed; SessionId 0 unless sealed) with room for a body of
+ * body_size; the caller
+ * encodes the body at offset 4 and smb2_break_send sends it (or drops it if encoding failed),
+ * its delivery watched (net_conn_send_tracked). `enc`, when not NULL, is the session whose keys
+ * seal it (a session or share that encrypts, MS-SMB2 3.3.4.1.4); the caller keeps it alive. */
 struct wr;
-void smb2_break_begin(struct wr *w, size_t body_size);
-void smb2_break_send(struct net_conn *nc, struct wr *w);
+void smb2_break_begin(struct wr *w, size_t body_size, const struct smb2_session *enc);
+void smb2_break_send(struct net_conn *nc, struct wr *w, struct smb2_session *enc);
 
 #endif

@@ -8,11 +8,15 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/log.h"
+#include "crypto/crypto.h"
 #include "net/net.h"
 #include "smb2/lease.h"
+#include "smb2/session.h"
 #include "smb2/wire/header.h"
 #include "smb2/wire/negotiate.h"
 #include "smb2/wire/oplock_break.h"
+#include "smb2/wire/transform.h"
 #include "smb2/wire/types.h"
 
 bool smb2_lease_create_request(uint16_t dialect, bool share_leases, uint8_t requested_oplock_level,
@@ -43,7 +47,7 @@ bool smb2_lease_create_request(uint16_t dialect, bool share_leases, uint8_t requ
 	return true;
 }
 
-void smb2_break_begin(struct wr *w, size_t body_size)
+void smb2_break_begin(struct wr *w, size_t body_size, const struct smb2_session *enc)
 {
 	wr_init(w, 4 + SMB2_HDR_SIZE + body_size);
 	wr_zero(w, 4);
@@ -51,27 +55,57 @@ void smb2_break_begin(struct wr *w, size_t body_size)
 		.command = SMB2_OPLOCK_BREAK,
 		.flags = SMB2_FLAGS_SERVER_TO_REDIR,
 		.message_id = UINT64_MAX,
+		.session_id = enc ? enc->id : 0,   /* the session whose keys seal it */
 	};
 	smb2_hdr_encode(w, &h);
 }
 
-void smb2_break_send(struct net_conn *nc, struct wr *w)
+/* MS-SMB2 3.3.4.1.4: sealed in a TRANSFORM with the session's keys. False (nothing sent) when
+ * it cannot be sealed. */
+static bool send_sealed(struct net_conn *nc, struct wr *w, struct smb2_session *enc)
+{
+	uint8_t nonce[SMB2_NONCE_FIELD_SIZE];
+	size_t plen = w->len - 4;
+	uint8_t *buf;
+
+	buf = malloc(4 + SMB2_TRANSFORM_HDR_SIZE + plen);
+	if (!buf || !smb2_nonce_next(&enc->nonces, enc->cipher, nonce) ||
+	    !smb2_encrypt(enc->cipher, enc->enc_key, enc->id, nonce, w->buf + 4, plen, buf + 4)) {
+		free(buf);
+		return false;
+	}
+	net_conn_send_tracked(nc, buf, SMB2_TRANSFORM_HDR_SIZE + plen);
+	return true;
+}
+
+void smb2_break_send(struct net_conn *nc, struct wr *w, struct smb2_session *enc)
 {
 	if (w->failed) {
 		wr_free(w);
 		return;
 	}
+	if (enc) {
+		if (!send_sealed(nc, w, enc)) {
+			/* never in clear what the session wants sealed */
+			log_err("%s: cannot encrypt a break; dropping the connection", net_conn_peer(nc));
+			net_conn_close(nc);
+		}
+		wr_free(w);
+		return;
+	}
 	size_t len;
 	uint8_t *buf = wr_steal(w, &len);
-	net_conn_send(nc, buf, len - 4);
+	/* delivery watched: a client that has vanished must not hold up the opener for 35 s */
+	net_conn_send_tracked(nc, buf, len - 4);
 }
 
-/* MS-SMB2 2.2.23.2: unsolicited, MessageId all ones, no session, not signed (3.3.4.7). */
-void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m)
+/* MS-SMB2 2.2.23.2: unsolicited, MessageId all ones, not signed (3.3.4.7). */
+void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_msg *m,
+			   struct smb2_session *enc)
 {
 	struct wr w;
 
-	smb2_break_begin(&w, SMB2_LEASE_BREAK_NOTIFY_SS);
+	smb2_break_begin(&w, SMB2_LEASE_BREAK_NOTIFY_SS, enc);
 	struct smb2_lease_break_notify n = {
 		.new_epoch = m->epoch,
 		.flags = m->ack_required ? SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED : 0,
@@ -80,5 +114,5 @@ void smb2_lease_send_break(struct net_conn *nc, const struct smb2_lease_break_ms
 	};
 	memcpy(n.lease_key, m->key, sizeof(n.lease_key));
 	smb2_lease_break_notify_encode(&w, 4, &n);
-	smb2_break_send(nc, &w);
+	smb2_break_send(nc, &w, enc);
 }

@@ -26,6 +26,7 @@
 #include "smb2/oplock_decide.h"
 #include "smb2/req.h"
 #include "smb2/server.h"
+#include "smb2/session.h"
 #include "smb2/wire/oplock_break.h"
 #include "smb2/wire/types.h"
 #include "vfs/vfs.h"
@@ -40,13 +41,19 @@ struct oplock_grant {
 	struct oplock_grant *next;
 	struct oplock_file *file;
 	uint64_t id;
-	struct net_conn *nc;          /* referenced: where breaks go (another channel's once its
-					 own is gone, smb2_oplocks_rehome) */
-	const struct smb2_session *sess;        /* identity only, for the re-homing */
+	struct net_conn *nc;          /* referenced: where breaks go, the session's oldest channel
+					 (smb2_session_break_channel); the next once it is gone
+					 (smb2_oplocks_rehome) */
+	/* The open's session: it outlives the grant (its opens, and so their grants, go before
+	 * it). Read for the re-homing, and for the keys that seal its breaks when `seal`. */
+	struct smb2_session *sess;
+	bool seal;                    /* the session or the open's share encrypts (3.3.4.1.4) */
 	struct smb2_open *open;       /* NULL until smb2_oplock_attach; then only an identity */
 	struct smb2_fileid fid;
 	uint8_t level;
 	bool breaking;                /* a break to break_to waits for its acknowledgement */
+	bool unconfirmed;             /* that break got no acknowledgement (also after its timeout):
+					 sent again if its channel is lost */
 	uint8_t break_to;
 	bool unsent;                  /* a break decided before the open had its FileId */
 	struct break_timer *timer;    /* the pending timeout of a break, NULL if none */
@@ -206,7 +213,14 @@ static void set_level(struct smb2_oplocks *ol, struct oplock_grant *g, uint8_t l
 		g->open->oplock_level = level;
 }
 
-/* MS-SMB2 2.2.23.1, 3.3.4.6: unsolicited, MessageId all ones, no session, never signed. */
+/* The session whose keys seal the grant's breaks, NULL to send them in clear. */
+static struct smb2_session *grant_seal(const struct oplock_grant *g)
+{
+	return g->seal ? g->sess : NULL;
+}
+
+/* MS-SMB2 2.2.23.1, 3.3.4.6: unsolicited, MessageId all ones, never signed; sealed on a session
+ * or share that encrypts. */
 static void send_break(struct oplock_grant *g, uint8_t level)
 {
 	struct wr w;
@@ -215,9 +229,9 @@ static void send_break(struct oplock_grant *g, uint8_t level)
 		g->unsent = true;   /* smb2_oplock_attach sends it */
 		return;
 	}
-	smb2_break_begin(&w, SMB2_OPLOCK_BREAK_SS);
+	smb2_break_begin(&w, SMB2_OPLOCK_BREAK_SS, grant_seal(g));
 	smb2_oplock_break_encode(&w, 4, level, &g->fid);
-	smb2_break_send(g->nc, &w);
+	smb2_break_send(g->nc, &w, grant_seal(g));
 }
 
 /* Wake every CREATE waiting on the file: each runs again and decides afresh. */
@@ -302,6 +316,7 @@ static void break_exclusive(struct smb2_oplocks *ol, struct oplock_grant *g, uin
 			    struct net_conn *any)
 {
 	g->breaking = true;
+	g->unconfirmed = true;
 	g->break_to = level;
 	send_break(g, level);
 	struct break_timer *t = malloc(sizeof(*t));
@@ -452,7 +467,7 @@ static void lease_break(struct smb2_oplocks *ol, struct oplock_grant *g, struct 
 
 	if (!smb2_lease_break_start(l, to, &msg))
 		return;
-	smb2_lease_send_break(g->nc, &msg);
+	smb2_lease_send_break(g->nc, &msg, grant_seal(g));
 	if (msg.ack_required)
 		lease_timer_start(ol, l, g->nc);
 }
@@ -686,9 +701,12 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	}
 	g->file = gf;
 	g->id = ++ol->next_grant_id;
-	net_conn_ref(req->conn->net);
-	g->nc = req->conn->net;
+	struct smb2_channel *to = smb2_session_break_channel(req->sess);   /* session lock held */
+	g->nc = to ? to->conn->net : req->conn->net;
+	net_conn_ref(g->nc);
 	g->sess = req->sess;
+	g->seal = req->sess->cipher_keys_valid &&
+		  (req->sess->encrypt_data || (req->tree && req->tree->encrypt_data));
 	g->next = gf->grants;
 	gf->grants = g;
 	if (!g->lease)
@@ -783,23 +801,47 @@ void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op)
 	pthread_mutex_unlock(&ol->lock);
 }
 
+#define REHOME_LEASES_SEEN 64
+
 void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 			 struct net_conn *gone, struct net_conn *to)
 {
+	const struct smb2_lease *seen[REHOME_LEASES_SEEN];
+	size_t nseen = 0;
+
 	if (atomic_load(&ol->files) == 0)
 		return;
 	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
 	for (unsigned b = 0; b < OPLOCK_BUCKETS; b++)
 		for (struct oplock_file *f = ol->buckets[b]; f; f = f->next)
-			for (struct oplock_grant *g = f->grants; g; g = g->next)
-				if (g->sess == s && g->nc == gone) {
-					net_conn_ref(to);
-					net_conn_unref(g->nc);
-					g->nc = to;
-					/* a break the lost channel may not have delivered */
-					if (g->breaking)
-						send_break(g, g->break_to);
+			for (struct oplock_grant *g = f->grants; g; g = g->next) {
+				if (g->sess != s || g->nc != gone)
+					continue;
+				net_conn_ref(to);
+				net_conn_unref(g->nc);
+				g->nc = to;
+				/* MS-SMB2 3.3.4.6/3.3.4.7: a break the lost channel may not have
+				 * delivered (no acknowledgement came, even if it timed out since)
+				 * goes out again on this one, as Samba retries: a lease's once,
+				 * whatever number of its opens moved (past the array, maybe twice) */
+				if (g->unconfirmed) {
+					send_break(g, g->break_to);
+					continue;
 				}
+				struct smb2_lease_break_msg msg;
+				if (!g->lease || !smb2_lease_break_again(g->lease, &msg))
+					continue;
+				bool sent = false;
+				for (size_t i = 0; i < nseen && !sent; i++)
+					sent = seen[i] == g->lease;
+				if (sent)
+					continue;
+				if (nseen < REHOME_LEASES_SEEN)
+					seen[nseen++] = g->lease;
+				smb2_lease_send_break(to, &msg, grant_seal(g));
+			}
+	pthread_mutex_unlock(&ol->leases.lock);
 	pthread_mutex_unlock(&ol->lock);
 }
 
@@ -849,12 +891,19 @@ static NTSTATUS lease_break_ack(struct smb2_req *req, const struct smb2_oplock_b
 	struct oplock_file *f = NULL;
 	if (st == STATUS_SUCCESS) {
 		lease_timer_stop(ol, l, req->conn->net);
-		if (send_next) {
-			smb2_lease_send_break(req->conn->net, &next);
-			if (next.ack_required)
-				lease_timer_start(ol, l, req->conn->net);
-		}
 		f = lease_file(ol, l);
+		if (send_next) {
+			/* where the lease's breaks go (sealed as its opens' session wants), the
+			 * acknowledging connection's grant first */
+			struct oplock_grant *to = NULL;
+			for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next)
+				if (g->lease == l && (!to || g->nc == req->conn->net))
+					to = g;
+			struct net_conn *nc = to ? to->nc : req->conn->net;
+			smb2_lease_send_break(nc, &next, to ? grant_seal(to) : NULL);
+			if (next.ack_required)
+				lease_timer_start(ol, l, nc);
+		}
 	}
 	pthread_mutex_unlock(&ol->leases.lock);
 	if (f)
@@ -928,6 +977,7 @@ NTSTATUS smb2_oplock_break(struct smb2_req *req)
 	} else {
 		timer_cancel(g);
 		g->breaking = false;
+		g->unconfirmed = false;
 		set_level(ol, g, in.oplock_level);
 		wake_waiters(g->file);
 	}

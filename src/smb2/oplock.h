@@ -79,7 +79,8 @@ void smb2_oplock_dir_changed(struct smb2_oplocks *ol, const struct smb2_dir_chan
 void smb2_dirlease_entry_changed(struct smb2_server *srv, const uint8_t *client_guid,
 				 const struct smb2_open *by, struct vfs_share *share,
 				 const char *path, const char *new_path);
-/* A channel of `s` went: its grants' breaks go to the connection `to` of another channel. */
+/* A channel of `s` went: its grants' breaks go to the connection `to` of another channel (a break
+ * in flight, oplock or lease, is sent again there). */
 void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 			 struct net_conn *gone, struct net_conn *to);
 

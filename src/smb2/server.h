@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "auth/auth.h"
+#include "core/ntstatus.h"
 #include "core/ratelimit.h"
 
 struct cfg;
@@ -100,5 +101,10 @@ uint32_t smb2_server_caps(const struct smb2_conn *c, uint16_t dialect);
 
 /* Current time as NT time. */
 uint64_t smb2_nttime_now(void);
+
+/* FSCTL_QUERY_NETWORK_INTERFACE_INFO's output (ifaces.c): the addresses of this host a client
+ * may add channels on; STATUS_NOT_SUPPORTED when there is none. */
+struct wr;
+NTSTATUS smb2_net_ifaces_query(const struct smb2_server *srv, struct wr *out);
 
 #endif

@@ -129,6 +129,11 @@ void smb2_session_unlink(struct smb2_session *s);
  * session has SMB2_MAX_CHANNELS_PER_SESSION channels or memory is short. */
 struct smb2_channel *smb2_channel_attach(struct smb2_conn *c, struct smb2_session *s);
 void smb2_channel_detach(struct smb2_conn *c, struct smb2_channel *ch);
+/* Where breaks for the session's opens go (MS-SMB2 3.3.4.6/3.3.4.7 leave the channel to the
+ * server): its oldest working channel, as Samba, so that a break lost on one channel is tried
+ * on the next in the order they were bound (smb2.multichannel.leases.test2); NULL if none.
+ * Session lock held. */
+struct smb2_channel *smb2_session_break_channel(struct smb2_session *s);
 /* c's channel of the session with this id / of this session (c's strand; no lock needed). */
 struct smb2_channel *smb2_channel_find(struct smb2_conn *c, uint64_t session_id);
 struct smb2_channel *smb2_channel_of(struct smb2_conn *c, const struct smb2_session *s);

@@ -163,8 +163,9 @@ void smb2_channel_detach(struct smb2_conn *c, struct smb2_channel *ch)
 	if (s->nopens)
 		smb2_conn_pin(c, false);
 	/* MS-SMB2 3.3.4.6: breaks for the session's opens go to another of its channels now. */
-	if (s->nopens && s->channels)
-		smb2_oplocks_rehome(c->srv->oplocks, s, c->net, s->channels->conn->net);
+	struct smb2_channel *next = s->nopens ? smb2_session_break_channel(s) : NULL;
+	if (next)
+		smb2_oplocks_rehome(c->srv->oplocks, s, c->net, next->conn->net);
 	auth_ctx_free(ch->bind_auth);
 	explicit_bzero(ch, sizeof(*ch));
 	free(ch);
@@ -173,6 +174,17 @@ void smb2_channel_detach(struct smb2_conn *c, struct smb2_channel *ch)
 	 * than a use after free in the caller's unlock. */
 	if (atomic_fetch_sub(&s->refs, 1) == 1)
 		log_err("session %llx: its last reference was a channel's", (unsigned long long)s->id);
+}
+
+struct smb2_channel *smb2_session_break_channel(struct smb2_session *s)
+{
+	struct smb2_channel *oldest = NULL;
+
+	/* the list is newest first: the last working one is the oldest */
+	for (struct smb2_channel *ch = s->channels; ch; ch = ch->sess_next)
+		if (!ch->binding)
+			oldest = ch;
+	return oldest;
 }
 
 struct smb2_channel *smb2_channel_find(struct smb2_conn *c, uint64_t session_id)

@@ -33,3 +33,35 @@ void smb2_object_id_encode(struct wr *w, const uint8_t object_id[16], const uint
 	wr_bytes(w, object_id, 16);   /* BirthObjectId: the id never changes */
 	wr_zero(w, 16);               /* DomainId: unused */
 }
+
+/* SockAddr_Storage (2.2.32.5.1): Family, then SOCKADDR_IN (Port, IPv4Address, Reserved) or
+ * SOCKADDR_IN6 (Port, FlowInfo, IPv6Address, ScopeId), zero-padded to 128 bytes. */
+#define SOCKADDR_STORAGE_SIZE 128
+#define FAMILY_INTERNETWORK   0x0002
+#define FAMILY_INTERNETWORKV6 0x0017
+
+void smb2_net_iface_info_encode(struct wr *w, const struct smb2_net_iface *ifs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct smb2_net_iface *f = &ifs[i];
+		wr_u32(w, i + 1 < n ? SMB2_NET_IFACE_INFO_SIZE : 0);
+		wr_u32(w, f->if_index);
+		wr_u32(w, f->capability);
+		wr_u32(w, 0);
+		wr_u64(w, f->link_speed);
+		size_t sa = w->len;
+		if (f->ipv6) {
+			wr_u16(w, FAMILY_INTERNETWORKV6);
+			wr_u16(w, 0);        /* Port */
+			wr_u32(w, 0);        /* FlowInfo */
+			wr_bytes(w, f->addr, 16);
+			wr_u32(w, f->scope_id);
+		} else {
+			wr_u16(w, FAMILY_INTERNETWORK);
+			wr_u16(w, 0);        /* Port */
+			wr_bytes(w, f->addr, 4);
+			wr_zero(w, 8);
+		}
+		wr_zero(w, SOCKADDR_STORAGE_SIZE - (w->len - sa));
+	}
+}

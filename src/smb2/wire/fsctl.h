@@ -3,6 +3,7 @@
 #ifndef SKIFF_WIRE_FSCTL_H
 #define SKIFF_WIRE_FSCTL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,7 +17,8 @@
 #define FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
 
 #define FSCTL_GET_OBJECT_ID                0x0009009Cu
-/* Samba's test-only FSCTL (FSCTL_SMBTORTURE | FSCTL_ACCESS_WRITE | 0x20 | METHOD_NEITHER). */
+/* Samba's test-only FSCTLs (FSCTL_SMBTORTURE | FSCTL_ACCESS_WRITE | n | METHOD_NEITHER). */
+#define FSCTL_SMBTORTURE_FORCE_UNACKED_TIMEOUT 0x83848003u
 #define FSCTL_SMBTORTURE_GLOBAL_READ_RESPONSE_BODY_PADDING8 0x83848023u
 #define FSCTL_CREATE_OR_GET_OBJECT_ID      0x000900C0u
 
@@ -45,5 +47,20 @@ struct smb2_validate_negotiate_rsp {
 };
 
 void smb2_validate_negotiate_encode(struct wr *w, const struct smb2_validate_negotiate_rsp *rsp);
+
+/* NETWORK_INTERFACE_INFO (MS-SMB2 2.2.32.5): one per address of an interface. */
+#define SMB2_NET_IFACE_RSS_CAPABLE  0x00000001u
+#define SMB2_NET_IFACE_RDMA_CAPABLE 0x00000002u
+#define SMB2_NET_IFACE_INFO_SIZE    152u   /* 24 bytes, then a 128-byte SockAddr_Storage */
+struct smb2_net_iface {
+	uint32_t if_index;         /* never 0 (3.3.5.15.11) */
+	uint32_t capability;       /* SMB2_NET_IFACE_* */
+	uint64_t link_speed;       /* bits per second */
+	bool ipv6;
+	uint8_t addr[16];          /* network order; the first 4 bytes for IPv4 */
+	uint32_t scope_id;         /* IPv6 only */
+};
+/* The list, chained by Next (0 on the last entry). */
+void smb2_net_iface_info_encode(struct wr *w, const struct smb2_net_iface *ifs, size_t n);
 
 #endif

@@ -554,6 +554,34 @@ static void test_identity_keys(void **state)
 		     "t.conf:3: 'server admins' is only valid in [global], not in [s]");
 }
 
+/* `interfaces`: the names offered to multichannel clients (FSCTL_QUERY_NETWORK_INTERFACE_INFO). */
+static void test_interfaces(void **state)
+{
+	struct cfg *c = load("");
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(c->g.n_interfaces, 0);   /* every interface */
+	cfg_free(c);
+
+	c = load("[global]\ninterfaces = eth0, bond0.10 wlp2s0\n");
+	assert_non_null(c);
+	assert_int_equal(c->g.n_interfaces, 3);
+	assert_string_equal(c->g.interfaces[0], "eth0");
+	assert_string_equal(c->g.interfaces[1], "bond0.10");
+	assert_string_equal(c->g.interfaces[2], "wlp2s0");
+	cfg_free(c);
+
+	expect_error("[global]\ninterfaces = eth0 0123456789abcdef\n",
+		     "t.conf:2: invalid interface name '0123456789abcdef' in 'interfaces'");
+	expect_error("[global]\ninterfaces = ../lo\n",
+		     "t.conf:2: invalid interface name '../lo' in 'interfaces'");
+	expect_error("[global]\ninterfaces = eth0:1\n",
+		     "t.conf:2: invalid interface name 'eth0:1' in 'interfaces'");
+	expect_error("[s]\npath = /tmp\ninterfaces = lo\n",
+		     "t.conf:3: 'interfaces' is only valid in [global], not in [s]");
+}
+
 static void test_user_names(void **state)
 {
 	assert_true(cfg_valid_user_name("alice"));
@@ -593,6 +621,7 @@ int main(void)
 		cmocka_unit_test(test_structure_errors),
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_user_names),
 		cmocka_unit_test(test_identity_keys),
 	};

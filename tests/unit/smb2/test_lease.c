@@ -10,11 +10,14 @@
 
 #include <cmocka.h>
 
+#include "crypto/crypto.h"
 #include "net/net.h"
 #include "smb2/lease.h"
+#include "smb2/session.h"
 #include "smb2/wire/header.h"
 #include "smb2/wire/negotiate.h"
 #include "smb2/wire/oplock_break.h"
+#include "smb2/wire/transform.h"
 #include "smb2/wire/types.h"
 #include "vfs/vfs.h"
 
@@ -28,6 +31,24 @@ void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
 	free(sent);
 	sent = buf;
 	sent_len = len;
+}
+
+void net_conn_send_tracked(struct net_conn *c, uint8_t *buf, size_t len)
+{
+	net_conn_send(c, buf, len);
+}
+
+static bool closed;
+void net_conn_close(struct net_conn *c)
+{
+	(void)c;
+	closed = true;
+}
+
+const char *net_conn_peer(const struct net_conn *c)
+{
+	(void)c;
+	return "test";
 }
 
 #define R SMB2_LEASE_R
@@ -500,7 +521,7 @@ static void break_notification_bytes(void **state)
 					  .ack_required = true };
 	m.key[0] = 0x0D;
 	m.key[15] = 0xBA;
-	smb2_lease_send_break(NULL, &m);
+	smb2_lease_send_break(NULL, &m, NULL);
 	assert_non_null(sent);
 	/* after the 4-byte transport header: the SMB2 header, then the 44-byte body */
 	assert_int_equal(sent_len, SMB2_HDR_SIZE + SMB2_LEASE_BREAK_NOTIFY_SS);
@@ -519,8 +540,45 @@ static void break_notification_bytes(void **state)
 	assert_int_equal(get32(b + 24), st("RHW"));
 	assert_int_equal(get32(b + 28), st("RH"));
 	m.ack_required = false;
-	smb2_lease_send_break(NULL, &m);
+	smb2_lease_send_break(NULL, &m, NULL);
 	assert_int_equal(get32(sent + 4 + SMB2_HDR_SIZE + 4), 0);
+	free(sent);
+	sent = NULL;
+}
+
+/* MS-SMB2 3.3.4.1.4: a break to a session (or share) that encrypts goes out in a TRANSFORM
+ * sealed with the session's key, the inner header naming the session. */
+static void sealed_break(void **state)
+{
+	(void)state;
+	static struct smb2_session s;   /* static: large, and zeroed */
+	assert_true(crypto_init());
+	s.id = 0x1122334455667788ull;
+	s.cipher = SMB2_CIPHER_AES128_CCM;
+	for (int i = 0; i < 16; i++)
+		s.enc_key[i] = (uint8_t)(0x40 + i);
+	smb2_nonce_init(&s.nonces);
+	struct smb2_lease_break_msg m = { .from = st("RH"), .to = st("R"), .epoch = 3,
+					  .ack_required = true };
+	m.key[0] = 0x5A;
+	closed = false;
+	smb2_lease_send_break(NULL, &m, &s);
+	assert_false(closed);
+	assert_non_null(sent);
+	assert_int_equal(sent_len, SMB2_TRANSFORM_HDR_SIZE + SMB2_HDR_SIZE + SMB2_LEASE_BREAK_NOTIFY_SS);
+	assert_memory_equal(sent + 4, "\xfdSMB", 4);
+	uint8_t plain[SMB2_HDR_SIZE + SMB2_LEASE_BREAK_NOTIFY_SS];
+	size_t plen = 0;
+	assert_true(smb2_decrypt(s.cipher, s.enc_key, sent + 4, sent_len, plain, &plen));
+	assert_int_equal(plen, sizeof(plain));
+	assert_memory_equal(plain, "\xfeSMB", 4);
+	assert_int_equal(plain[12] | plain[13] << 8, SMB2_OPLOCK_BREAK);
+	assert_int_equal(get32(plain + 40) | (uint64_t)get32(plain + 44) << 32, s.id);
+	assert_int_equal(plain[SMB2_HDR_SIZE + 8], 0x5A);
+	assert_int_equal(get32(plain + SMB2_HDR_SIZE + 28), st("R"));
+	/* a wrong key does not open it: it is sealed, not merely wrapped */
+	s.enc_key[0] ^= 1;
+	assert_false(smb2_decrypt(s.cipher, s.enc_key, sent + 4, sent_len, plain, &plen));
 	free(sent);
 	sent = NULL;
 }
@@ -868,6 +926,7 @@ int main(void)
 		cmocka_unit_test(timeout_drops_everything),
 		cmocka_unit_test(response_fields),
 		cmocka_unit_test(break_notification_bytes),
+		cmocka_unit_test(sealed_break),
 		cmocka_unit_test(create_request_gating),
 		cmocka_unit_test_setup_teardown(table_key_per_file, table_setup, table_teardown),
 		cmocka_unit_test_setup_teardown(table_refs, table_setup, table_teardown),

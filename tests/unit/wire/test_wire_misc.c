@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Tests for CHANGE_NOTIFY (+FILE_NOTIFY_INFORMATION), LOCK, OPLOCK_BREAK and the TRANSFORM
- * header (src/smb2/wire/{change_notify,lock,oplock_break,transform}.c). */
+/* Tests for CHANGE_NOTIFY (+FILE_NOTIFY_INFORMATION), LOCK, OPLOCK_BREAK, the TRANSFORM
+ * header and NETWORK_INTERFACE_INFO (src/smb2/wire/{change_notify,lock,oplock_break,transform,
+ * fsctl}.c). */
 #include "wire_test.h"
 
 #include "smb2/wire/change_notify.h"
+#include "smb2/wire/fsctl.h"
 #include "smb2/wire/lock.h"
 #include "smb2/wire/oplock_break.h"
 #include "smb2/wire/transform.h"
@@ -215,6 +217,44 @@ static void test_oplock_break(void **state)
 	wr_free(&w);
 }
 
+/* MS-SMB2 2.2.32.5: 152-byte entries chained by Next, SockAddr_Storage with the family's
+ * SOCKADDR_IN / SOCKADDR_IN6 (port 0, address in network order) zero-padded to 128 bytes. */
+static void test_net_iface_info(void **state)
+{
+	struct smb2_net_iface ifs[2] = {
+		{ .if_index = 2, .capability = SMB2_NET_IFACE_RSS_CAPABLE, .link_speed = 10000000000ull,
+		  .addr = { 192, 0, 2, 7 } },
+		{ .if_index = 3, .link_speed = 1000000000ull, .ipv6 = true, .scope_id = 5,
+		  .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 } },
+	};
+	struct wr w;
+
+	(void)state;
+	wr_init(&w, 64);
+	smb2_net_iface_info_encode(&w, ifs, 2);
+	assert_false(w.failed);
+	assert_int_equal(w.len, 2 * SMB2_NET_IFACE_INFO_SIZE);
+	const uint8_t *a = w.buf, *b = w.buf + SMB2_NET_IFACE_INFO_SIZE;
+	assert_int_equal(le32(a), SMB2_NET_IFACE_INFO_SIZE);   /* Next */
+	assert_int_equal(le32(a + 4), 2);
+	assert_int_equal(le32(a + 8), SMB2_NET_IFACE_RSS_CAPABLE);
+	assert_int_equal(le64(a + 16), 10000000000ull);
+	assert_int_equal(le16(a + 24), 0x0002);                   /* InterNetwork */
+	assert_int_equal(le16(a + 26), 0);                        /* Port */
+	assert_memory_equal(a + 28, "\xc0\x00\x02\x07", 4);
+	for (size_t i = 32; i < SMB2_NET_IFACE_INFO_SIZE; i++)
+		assert_int_equal(a[i], 0);
+	assert_int_equal(le32(b), 0);                             /* the last */
+	assert_int_equal(le32(b + 4), 3);
+	assert_int_equal(le16(b + 24), 0x0017);                   /* InterNetworkV6 */
+	assert_int_equal(le32(b + 28), 0);                        /* FlowInfo */
+	assert_memory_equal(b + 32, ifs[1].addr, 16);
+	assert_int_equal(le32(b + 48), 5);                        /* ScopeId */
+	for (size_t i = 52; i < SMB2_NET_IFACE_INFO_SIZE; i++)
+		assert_int_equal(b[i], 0);
+	wr_free(&w);
+}
+
 static void test_transform(void **state)
 {
 	struct wr w;
@@ -257,6 +297,7 @@ int main(void)
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_oplock_break),
 		cmocka_unit_test(test_transform),
+		cmocka_unit_test(test_net_iface_info),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
