@@ -89,6 +89,9 @@ void net_conn_close(struct net_conn *c);
  * stops applying. Thread-safe, idempotent, one way.
  */
 void net_conn_set_authenticated(struct net_conn *c);
+/* The peer is gone (EOF or error seen) though the connection's teardown (on_close) may not
+ * have run yet. Thread-safe. */
+bool net_conn_gone(struct net_conn *c);
 /* A pinned connection (e.g. with open files) is not dropped for being idle. */
 void net_conn_set_pinned(struct net_conn *c, bool pinned);
 /*
@@ -105,7 +108,8 @@ void net_conn_unref(struct net_conn *c);
 
 /*
  * Timers of the transport (one thread, a min-heap of deadlines): fn(arg, false) runs on the
- * timer thread once due_ms (a net_now_ms time) has come, or fn(arg, true) if the server stops
+ * timer thread once due_ms (a net_now_ms time) has passed (never early: a timer set at
+ * net_now_ms() + d runs after at least d ms of real time), or fn(arg, true) if the server stops
  * first, so that it can release arg. fn must be short (post to a strand, queue a frame). `c` only
  * names the server; the timer does not hold it. Returns an id for net_timer_cancel, 0 when no
  * timer can be set (out of memory, no timer thread, stopping). Thread-safe.

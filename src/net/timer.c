@@ -85,9 +85,13 @@ static void *timer_main(void *arg)
 			pthread_cond_wait(&t->cond, &t->lock);
 			continue;
 		}
+		/* The clock counts whole milliseconds: a timer set at "now + d" may have been set up
+		 * to 1 ms after `now` began, so it fires only once the clock is past its due
+		 * millisecond, never before d has passed (smb2.multichannel.oplocks.test3_specification
+		 * measures the 35 s break timeout as strictly more than 35 s). */
 		uint64_t now = net_now_ms();
-		if (t->heap[0].due_ms > now) {
-			uint64_t due = t->heap[0].due_ms;
+		if (t->heap[0].due_ms >= now) {
+			uint64_t due = t->heap[0].due_ms + 1;
 			struct timespec ts = { .tv_sec = (time_t)(due / 1000),
 					       .tv_nsec = (long)(due % 1000) * 1000000L };
 			pthread_cond_timedwait(&t->cond, &t->lock, &ts);

@@ -122,6 +122,53 @@ static void test_cancel_by_id(void **state)
 	assert_int_equal(fired.cancelled, 0);
 }
 
+/* A timer set at net_now_ms() + d runs after at least d ms of real time, whatever part of the
+ * current millisecond it was set in (the clock counts whole milliseconds; smbtorture measures
+ * a 35 s break timeout as strictly more than 35 s). */
+static uint64_t real_fired_ns;
+static pthread_mutex_t real_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void record_real(void *arg, bool cancelled)
+{
+	(void)arg;
+	pthread_mutex_lock(&real_lock);
+	real_fired_ns = cancelled ? 1 : mono_ns();
+	pthread_mutex_unlock(&real_lock);
+}
+
+static void test_never_early_in_real_time(void **state)
+{
+	struct net_timers *t = net_timers_start();
+
+	(void)state;
+	assert_non_null(t);
+	for (int i = 0; i < 30; i++) {
+		pthread_mutex_lock(&real_lock);
+		real_fired_ns = 0;
+		pthread_mutex_unlock(&real_lock);
+		pause_ms(i % 3);   /* different phases within the millisecond */
+		uint64_t set_ns = mono_ns();
+		assert_true(net_timers_add(t, net_now_ms() + 3, record_real, NULL));
+		uint64_t fired_ns = 0;
+		for (int w = 0; w < 200 && fired_ns == 0; w++) {
+			pause_ms(1);
+			pthread_mutex_lock(&real_lock);
+			fired_ns = real_fired_ns;
+			pthread_mutex_unlock(&real_lock);
+		}
+		assert_true(fired_ns > 1);
+		assert_true(fired_ns - set_ns >= 3000000u);
+	}
+	net_timers_stop(t);
+}
+
 /* ---- net_conn_send_at over a socket ------------------------------------------------------ */
 
 #define DELAY_MS 400
@@ -225,6 +272,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_and_cancel),
 		cmocka_unit_test(test_cancel_by_id),
+		cmocka_unit_test(test_never_early_in_real_time),
 		cmocka_unit_test(test_send_at),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
