@@ -55,7 +55,8 @@ struct auth_throttle;
 
 struct smb2_share {
 	const struct cfg_share *cfg;    /* NULL for IPC$ */
-	struct vfs_share *vfs;          /* NULL for IPC$ */
+	struct vfs_share *vfs;          /* NULL for IPC$ and for a path with variables */
+	struct vfs_share_pool *pool;    /* a path with variables: one vfs_share per path */
 	bool ipc;
 };
 
@@ -111,6 +112,8 @@ struct smb2_tree {
 	struct smb2_tree *next;
 	uint32_t id;
 	struct smb2_share *share;
+	struct vfs_share *vfs;          /* the share's, or its pool's entry for this tree's path
+					 * (a reference, put when the tree goes); NULL for IPC$ */
 	uint32_t maximal_access;
 	bool read_only;
 	bool encrypt_data;              /* SMB2_SHAREFLAG_ENCRYPT_DATA */
@@ -546,6 +549,7 @@ struct smb2_oplock_admission {
 	/* RequestedOplockLevel LEASE with an RqLs acted on (smb2_lease_create_request) */
 	bool want_lease;
 	struct smb2_lease_req lease_req;
+	struct smb2_lease_name lease_name;      /* with want_lease (smb2_lease_match) */
 	/* set by the admission */
 	struct smb2_oplock_key key;
 	bool keyed;
