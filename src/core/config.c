@@ -482,6 +482,7 @@ static const struct key_def share_keys[] = {
 	{ "public", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
 	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
+	{ "createpath", "create path", K_BOOL, S(create_path), 0, 0 },
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
@@ -815,9 +816,18 @@ static void finish(struct parse *p)
 {
 	struct cfg *c = p->c;
 
-	for (size_t i = 0; i < c->nshares && !p->failed; i++)
-		if (!c->shares[i].path)
-			perr(p, c->shares[i].line, "share [%s] has no 'path'", c->shares[i].name);
+	for (size_t i = 0; i < c->nshares && !p->failed; i++) {
+		struct cfg_share *s = &c->shares[i];
+		char bad = 0;
+		if (!s->path)
+			perr(p, s->line, "share [%s] has no 'path'", s->name);
+		else if (!cfg_path_check_vars(s->path, &bad))
+			perr(p, s->line, "share [%s]: path %s: skiffd cannot fill Samba's %%%c (it fills "
+			     "%%U %%u %%G %%g %%I %%t %%T and %%%%)", s->name, s->path, bad);
+		else if (!(s->path_has_vars = cfg_path_has_vars(s->path)) && s->create_path)
+			perr(p, s->line, "share [%s]: 'create path' needs a path with variables",
+			     s->name);
+	}
 	if (!p->failed && c->g.min_protocol > c->g.max_protocol)
 		perr(p, p->min_line > p->max_line ? p->min_line : p->max_line,
 		     "server min protocol %s is above server max protocol %s",

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define SKIFF_DEFAULT_CONFIG "/etc/skiff/skiff.conf"
 
@@ -50,6 +51,8 @@ struct cfg_share {
 	size_t n_valid_users;
 	int line;              /* line of the [section] header, for messages */
 	int encrypt;           /* enum cfg_encrypt; CFG_ENCRYPT_INHERIT = the global value */
+	bool path_has_vars;    /* `path` has variables: substituted at each TREE_CONNECT */
+	bool create_path;      /* `create path`: make the missing directories of such a path */
 };
 
 struct cfg_global {
@@ -110,6 +113,33 @@ bool cfg_is_server_admin(const struct cfg *c, const char *user);
 bool cfg_valid_user_name(const char *name);
 /* "SMB3_11" for 0x0311 ..., "SMB2_FF" for the wildcard, "unknown" otherwise. */
 const char *cfg_dialect_name(uint16_t dialect);
+
+/* ---- Variables in share paths (config_vars.c, docs/CONFIG.md) ---- */
+/* What a TREE_CONNECT fills in; NULL when unknown (the connect is then refused). */
+struct cfg_path_vars {
+	const char *user;          /* %U: the user name the client logged on with */
+	const char *unix_user;     /* %u: the Unix account it maps to */
+	const char *group;         /* %G, %g: that account's primary group */
+	const char *client_addr;   /* %I: the client's IP address */
+	time_t now;                /* %t, %T: the time of the TREE_CONNECT (local time) */
+};
+/* False with the letter in *bad when `tmpl` has one of Samba's variables that skiffd cannot
+ * fill (%S, %H, %P ...); a '%' before any other character than %U %u %G %g %I %t %T %% is
+ * kept as it is. */
+bool cfg_path_check_vars(const char *tmpl, char *bad);
+bool cfg_path_has_vars(const char *tmpl);
+/* The length of the directory every substitution of `tmpl` lies below ("/srv/dyn" of
+ * "/srv/dyn/%t"); the whole path when it has no '%'. */
+size_t cfg_path_anchor_len(const char *tmpl);
+/*
+ * The path of one tree connect into out: each value is one name ('/' in it becomes '_'), "%%"
+ * a '%'. *anchor_len: the length of the leading directory with no variable in it (the whole path
+ * when there is none); *rest: the part below it (in out). False when out is too small, a value
+ * is missing, or a component below the anchor comes out empty, "." or "..", so that no value can
+ * move the path elsewhere.
+ */
+bool cfg_path_substitute(const char *tmpl, const struct cfg_path_vars *v, char *out, size_t outlen,
+			 size_t *anchor_len, const char **rest);
 
 /* `event threads` / `worker threads` with 0 resolved to 1 x / 4 x the online CPUs. */
 unsigned cfg_event_threads(const struct cfg *c);

@@ -101,7 +101,15 @@ char *cfg_systemd_drop_in(const struct cfg *c, unsigned *unexpressed)
 	for (size_t i = 0; i < c->nshares; i++) {
 		const struct cfg_share *s = &c->shares[i];
 		snprintf(what, sizeof(what), "[%s]", s->name);
-		put_dir(f, what, s->path, !s->read_only, unexpressed);
+		/* a path with variables: the directory all of its paths are under */
+		char *dir = strndup(s->path, cfg_path_anchor_len(s->path));
+		if (!dir) {
+			fclose(f);
+			free(text);
+			return NULL;
+		}
+		put_dir(f, what, dir, !s->read_only, unexpressed);
+		free(dir);
 	}
 	if (fclose(f) != 0) {
 		free(text);

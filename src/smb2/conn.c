@@ -82,6 +82,16 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 		goto fail;
 	for (size_t i = 0; i < cfg->nshares; i++) {
 		const struct cfg_share *cs = &cfg->shares[i];
+		if (cs->path_has_vars) {   /* opened per path at TREE_CONNECT (tree_connect.c) */
+			s->shares[i].pool = vfs_share_pool_new();
+			if (!s->shares[i].pool)
+				goto fail;
+			s->shares[i].cfg = cs;
+			s->nshares++;
+			log_info("share [%s]: path %s is resolved at each tree connect", cs->name,
+				 cs->path);
+			continue;
+		}
 		NTSTATUS st = vfs_share_open(cs->name, cs->path, cs->read_only, &s->shares[i].vfs);
 		if (st != STATUS_SUCCESS) {
 			log_err("share [%s]: cannot use path %s (%s)", cs->name, cs->path, nt_status_name(st));
@@ -106,11 +116,13 @@ void smb2_server_free(struct smb2_server *s)
 	 * which clang's analyzer cannot see across smb2_sessions_init(s). */
 	for (size_t i = 0; s->shares && i < s->nshares; i++)
 		vfs_share_close(s->shares[i].vfs);
-	free(s->shares);
 	free(s->neg_token);
 	auth_throttle_free(s->throttle);
 	ratelimit_destroy(&s->failed_logon_log);
 	smb2_sessions_fini(s);
+	for (size_t i = 0; s->shares && i < s->nshares; i++)   /* after the trees on them */
+		vfs_share_pool_free(s->shares[i].pool);
+	free(s->shares);
 	smb2_open_table_fini(s);
 	if (s->user_opens_ready)
 		smb2_user_opens_fini(s);

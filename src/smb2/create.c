@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* CREATE (MS-SMB2 3.3.5.9): request checks, create contexts, the VFS open, the response. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,6 +203,14 @@ NTSTATUS smb2_create(struct smb2_req *req)
 						   &adm.lease_req, &st);
 	if (st != STATUS_SUCCESS)
 		return st;
+	if (adm.want_lease) {
+		size_t n = strlen(tree->share->cfg->name) + strlen(path) + 2;
+		char *name = arena_alloc(req->arena, n);
+		if (!name)
+			return STATUS_NO_MEMORY;
+		snprintf(name, n, "%s\\%s", tree->share->cfg->name, path);
+		adm.lease_name = (struct smb2_lease_name){ tree->vfs->path, name };
+	}
 	/* The session's and its user's bounds on opens, before the file system is touched (an
 	 * open refused there must not have created the file). */
 	uid_t owner;
@@ -210,12 +219,12 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		return st;
 	/* STATUS_PENDING: oplocks of other opens are being broken and this open waits for their
 	 * holders' acknowledgement (MS-SMB2 3.3.5.9, MS-FSA 2.1.5.1.2); it runs again then. */
-	st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
+	st = vfs_create(tree->vfs, path, &args, &vo, &res);
 	/* Disconnected durable opens in the way are closed and the open tried again (a bounded
 	 * number of times: others may disconnect meanwhile). */
 	for (int tries = 0; st == SMB2_STATUS_PURGE_DURABLE && tries < 4; tries++) {
 		smb2_durable_purge(c, adm.purge, adm.npurge);
-		st = vfs_create(tree->share->vfs, path, &args, &vo, &res);
+		st = vfs_create(tree->vfs, path, &args, &vo, &res);
 	}
 	if (st == SMB2_STATUS_PURGE_DURABLE)
 		st = STATUS_SHARING_VIOLATION;
@@ -256,7 +265,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	if (want.mxac)
 		smb2_create_ctx_add_mxac(&cb, STATUS_SUCCESS, res.maximal_access);
 	if (want.qfid)
-		smb2_create_ctx_add_qfid(&cb, res.meta.file_id, tree->share->vfs->volume_serial);
+		smb2_create_ctx_add_qfid(&cb, res.meta.file_id, tree->vfs->volume_serial);
 	if (adm.leased)
 		smb2_create_ctx_add_lease(&cb, &adm.lease_rsp);
 	if (durable_granted && durable.v2)
@@ -288,9 +297,10 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	/* A new entry, or one whose size and times changed: the parent's listing is not what a
 	 * directory lease cached. */
 	if (res.create_action != FILE_OPENED)
-		smb2_dirlease_entry_changed(c->srv, c->client_guid, op, tree->share->vfs, vfs_open_path(vo), NULL);
+		smb2_dirlease_entry_changed(c->srv, c->client_guid, op, tree->vfs, vfs_open_path(vo),
+					    NULL);
 	if (res.create_action == FILE_CREATED)
-		smb2_notify_event(c->srv, tree->share->vfs, path, FILE_ACTION_ADDED,
+		smb2_notify_event(c->srv, tree->vfs, path, FILE_ACTION_ADDED,
 				  res.meta.is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
 	log_debug("%s: create '%s' -> %llx action %u", c->peer, path,
 		  (unsigned long long)op->volatile_id, res.create_action);

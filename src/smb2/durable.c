@@ -344,7 +344,7 @@ NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_r
 		uint32_t lease_state;
 		bool breaking;
 		smb2_oplock_durable_state(srv, op, &level, &lease_state, &breaking);
-		f.same_share = vfs_open_share(op->vfs) == tree->share->vfs;
+		f.same_share = vfs_open_share(op->vfs) == tree->vfs;
 		f.guid_match = memcmp(op->durable.create_guid, want->create_guid, 16) == 0;
 		f.lease = smb2_oplock_reconnect(req, op, want_lease ? &lease : NULL, true, NULL);
 		f.has_lease = level == SMB2_OPLOCK_LEVEL_LEASE;

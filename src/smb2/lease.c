@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf16.h"
 #include "smb2/lease.h"
 #include "smb2/wire/types.h"
 #include "vfs/vfs.h"
@@ -286,6 +287,7 @@ void smb2_leases_fini(struct smb2_leases *t)
 		struct smb2_lease *l = t->buckets[b];
 		while (l) {
 			struct smb2_lease *next = l->next;
+			free(l->share_path);
 			free(l);
 			l = next;
 		}
@@ -295,13 +297,37 @@ void smb2_leases_fini(struct smb2_leases *t)
 	pthread_mutex_destroy(&t->lock);
 }
 
+static bool same_key(const struct smb2_lease *l, const uint8_t client_guid[16],
+		     const uint8_t key[16])
+{
+	return memcmp(l->client_guid, client_guid, 16) == 0 && memcmp(l->key, key, 16) == 0;
+}
+
+struct smb2_lease *smb2_lease_next(struct smb2_leases *t, const uint8_t client_guid[16],
+				   const uint8_t key[16], struct smb2_lease *prev)
+{
+	struct smb2_lease *l = prev ? prev->next : t->buckets[bucket_of(client_guid, key)];
+
+	for (; l; l = l->next)
+		if (same_key(l, client_guid, key))
+			return l;
+	return NULL;
+}
+
 struct smb2_lease *smb2_lease_lookup(struct smb2_leases *t, const uint8_t client_guid[16],
 				     const uint8_t key[16])
 {
-	for (struct smb2_lease *l = t->buckets[bucket_of(client_guid, key)]; l; l = l->next)
-		if (memcmp(l->client_guid, client_guid, 16) == 0 && memcmp(l->key, key, 16) == 0)
+	struct smb2_lease *first = NULL;
+
+	/* With the key on several files, an acknowledgement is for the one breaking. */
+	for (struct smb2_lease *l = smb2_lease_next(t, client_guid, key, NULL); l;
+	     l = smb2_lease_next(t, client_guid, key, l)) {
+		if (l->breaking)
 			return l;
-	return NULL;
+		if (!first || (first->opens == 0 && l->opens > 0))
+			first = l;
+	}
+	return first;
 }
 
 static bool same_file(const struct smb2_lease_file *a, const struct smb2_lease_file *b)
@@ -309,31 +335,81 @@ static bool same_file(const struct smb2_lease_file *a, const struct smb2_lease_f
 	return a->dev == b->dev && a->ino == b->ino && a->stream == b->stream;
 }
 
+enum smb2_lease_match smb2_lease_match(struct smb2_leases *t, const uint8_t client_guid[16],
+				       const uint8_t key[16], const struct smb2_lease_file *file,
+				       const struct smb2_lease_name *name, struct smb2_lease **mine)
+{
+	enum smb2_lease_match m = SMB2_LEASE_MATCH_OK;
+
+	*mine = NULL;
+	for (struct smb2_lease *l = smb2_lease_next(t, client_guid, key, NULL); l;
+	     l = smb2_lease_next(t, client_guid, key, l)) {
+		if (l->opens == 0)
+			continue;   /* only a timer holds it: the key is free */
+		if (same_file(&l->file, file)) {
+			*mine = l;
+			continue;
+		}
+		if (strcmp(l->share_path, name->share_path) != 0 &&
+		    utf8_casecmp(l->name, name->name) == 0)
+			m = SMB2_LEASE_MATCH_OTHER_TREE;
+		else
+			return SMB2_LEASE_MATCH_OTHER_FILE;   /* one key, one file */
+	}
+	return m;
+}
+
+static bool set_name(struct smb2_lease *l, const struct smb2_lease_name *name)
+{
+	size_t a = strlen(name->share_path) + 1, b = strlen(name->name) + 1;
+	char *buf = malloc(a + b);
+
+	if (!buf)
+		return false;
+	memcpy(buf, name->share_path, a);
+	memcpy(buf + a, name->name, b);
+	free(l->share_path);
+	l->share_path = buf;
+	l->name = buf + a;
+	return true;
+}
+
 NTSTATUS smb2_lease_open(struct smb2_leases *t, const uint8_t client_guid[16],
 			 const struct smb2_lease_req *req, const struct smb2_lease_file *file,
-			 struct smb2_lease **out, bool *created)
+			 const struct smb2_lease_name *name, struct smb2_lease **out,
+			 bool *created)
 {
-	struct smb2_lease *l = smb2_lease_lookup(t, client_guid, req->key);
+	struct smb2_lease *l, *idle = NULL;
 
 	*created = false;
+	for (l = smb2_lease_next(t, client_guid, req->key, NULL); l;
+	     l = smb2_lease_next(t, client_guid, req->key, l)) {
+		if (same_file(&l->file, file))
+			break;
+		if (l->opens == 0 && !idle)
+			idle = l;
+	}
+	if (!l && idle) {
+		/* Only a timer still holds it: the key is free for another file. */
+		if (!set_name(idle, name))
+			return STATUS_INSUFFICIENT_RESOURCES;
+		l = idle;
+		l->file = *file;
+		l->state = SMB2_LEASE_NONE;
+		l->breaking = false;
+		l->timer = 0;
+		l->timer_arg = NULL;
+	}
 	if (l) {
-		if (!same_file(&l->file, file)) {
-			if (l->opens > 0)
-				return STATUS_INVALID_PARAMETER;   /* one key, one file */
-			/* Only a timer still holds it: the key is free for another file. */
-			l->file = *file;
-			l->state = SMB2_LEASE_NONE;
-			l->breaking = false;
-			l->timer = 0;
-			l->timer_arg = NULL;
-		}
 		l->opens++;
 		*out = l;
 		return STATUS_SUCCESS;
 	}
 	l = calloc(1, sizeof(*l));
-	if (!l)
+	if (!l || !set_name(l, name)) {
+		free(l);
 		return STATUS_INSUFFICIENT_RESOURCES;
+	}
 	memcpy(l->client_guid, client_guid, 16);
 	memcpy(l->key, req->key, 16);
 	l->v2 = req->v2;
@@ -369,6 +445,7 @@ static bool maybe_free(struct smb2_leases *t, struct smb2_lease *l)
 		if (*pp == l) {
 			*pp = l->next;
 			t->count--;
+			free(l->share_path);
 			free(l);
 			return true;
 		}

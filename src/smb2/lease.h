@@ -35,6 +35,14 @@ struct smb2_lease_file {
 	uint64_t dev, ino, stream;
 };
 
+/* Where an open's file was found: the root directory of its tree's share (which varies per
+ * connection on a share whose path has variables) and the name the client gave it, share name
+ * included (MS-SMB2 Lease.Filename). */
+struct smb2_lease_name {
+	const char *share_path;
+	const char *name;         /* "share\\path:stream" as the client wrote it */
+};
+
 /*
  * A lease (MS-SMB2 3.3.1.13). Every field is guarded by its table's lock ([L]); a lease lives
  * while an open holds it (`opens`), or while the table code holds a reference (`refs`) across
@@ -48,6 +56,7 @@ struct smb2_lease {
 	bool has_parent;                /* v2 with SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET */
 	bool v2;                        /* fixed by the CREATE that made the lease */
 	struct smb2_lease_file file;
+	char *share_path, *name;        /* [L] smb2_lease_name of the file (one allocation) */
 	uint32_t state;                 /* [L] Lease.LeaseState */
 	bool breaking;                  /* [L] Lease.Breaking: a notification awaits its ack */
 	uint32_t break_to;              /* [L] Lease.BreakToLeaseState: what the client was asked */
@@ -217,14 +226,42 @@ void smb2_leases_fini(struct smb2_leases *t);
 struct smb2_lease *smb2_lease_lookup(struct smb2_leases *t, const uint8_t client_guid[16],
 				     const uint8_t key[16]);
 
+/* [L] The leases of (client_guid, key) one after another, from prev (NULL: the first). A key
+ * has one lease, except after a reuse on a share whose path varies (smb2_lease_match). */
+struct smb2_lease *smb2_lease_next(struct smb2_leases *t, const uint8_t client_guid[16],
+				   const uint8_t key[16], struct smb2_lease *prev);
+
+enum smb2_lease_match {
+	SMB2_LEASE_MATCH_OK,          /* the key is free, or on this file only */
+	SMB2_LEASE_MATCH_OTHER_FILE,  /* the key is on another file: STATUS_INVALID_PARAMETER */
+	SMB2_LEASE_MATCH_OTHER_TREE,  /* on a file of the same name in another tree's directory */
+};
+
 /*
- * [L] An open under (client_guid, req->key) on `file`: the existing lease, or a new one with
- * state none, version and parent key from `req` and epoch req->epoch (*created true). The key
- * already on another file: STATUS_INVALID_PARAMETER (3.3.5.9.8). Takes an open reference.
+ * [L] MS-SMB2 3.3.5.9.8/3.3.5.9.11: a lease key held (by open) on another file than `file` fails
+ * the CREATE with STATUS_INVALID_PARAMETER "if Lease.Filename does not match the file name for
+ * the incoming request". The spec compares names, and on Windows one name is one file; on a
+ * share whose path varies per connection (`path = .../%t`, Samba's [homes]) the same name, sent
+ * by the same client to the same share, can be a different file in another directory. Then the
+ * names match, so the spec does not fail the open, but the lease cannot cover both files:
+ * Samba (lease_match) answers it with no lease and breaks the key's leases on the other files
+ * to none, so the client's cache of "the" file is dropped; that is OTHER_TREE, what skiffd does
+ * too. *mine: the key's lease (with opens) on `file`, else NULL.
+ */
+enum smb2_lease_match smb2_lease_match(struct smb2_leases *t, const uint8_t client_guid[16],
+				       const uint8_t key[16], const struct smb2_lease_file *file,
+				       const struct smb2_lease_name *name, struct smb2_lease **mine);
+
+/*
+ * [L] An open under (client_guid, req->key) on `file`, named `name`: the key's lease on the
+ * file, or a new one with state none, version and parent key from `req` and epoch req->epoch
+ * (*created true). smb2_lease_match decides first whether the open may use the key. Takes an
+ * open reference.
  */
 NTSTATUS smb2_lease_open(struct smb2_leases *t, const uint8_t client_guid[16],
 			 const struct smb2_lease_req *req, const struct smb2_lease_file *file,
-			 struct smb2_lease **out, bool *created);
+			 const struct smb2_lease_name *name, struct smb2_lease **out,
+			 bool *created);
 
 /* [L] The first grant of a new lease: state and, when it is not none, the epoch raised. */
 void smb2_lease_set_initial(struct smb2_lease *l, uint32_t state);

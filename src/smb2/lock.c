@@ -169,10 +169,14 @@ static NTSTATUS lock_blocking(struct smb2_req *req, struct smb2_open *op, const 
 	st = vfs_lock(op->vfs, r, 1, &lw->w);
 	if (st == STATUS_PENDING) {
 		lw->queued = true;
-		/* Cannot wait (inside a compound, or too many waiting): refused as if it could not. */
+		/* Cannot wait. Not last in a compound: Windows fails a request that would go async
+		 * there with STATUS_INTERNAL_ERROR (MS-SMB2 3.3.5.2.7 lets a server fail it; what
+		 * smbtorture's compound.interim2 and compound_async check); LOCK_NOT_GRANTED would
+		 * tell the client the range was refused. Too many waiting: 3.3.4.2's
+		 * STATUS_INSUFFICIENT_RESOURCES. */
 		if (smb2_async_park(req, lock_drop) != STATUS_PENDING) {
 			wait_end(srv, lw);
-			st = STATUS_LOCK_NOT_GRANTED;
+			st = req->last ? STATUS_INSUFFICIENT_RESOURCES : STATUS_INTERNAL_ERROR;
 		} else if (!lw->linked) {
 			lw->async_id = req->async_id;   /* a wake waits for the lock to see it */
 			lw->linked = true;

@@ -490,9 +490,24 @@ static NTSTATUS park_on(struct oplock_file *f, struct smb2_req *req)
 	return STATUS_PENDING;
 }
 
-static bool lease_on_file(const struct smb2_lease *l, const struct smb2_oplock_key *k)
+/* [leases.lock] The key's leases on files other than `here` lose all caching (smb2_lease_match,
+ * OTHER_TREE): each is broken to none, without waiting, as Samba does (lease_match). */
+static void break_key_elsewhere(struct smb2_oplocks *ol, const uint8_t client_guid[16],
+				const uint8_t key[16], const struct smb2_lease_file *here)
 {
-	return l->file.dev == k->dev && l->file.ino == k->ino && l->file.stream == k->stream;
+	for (struct smb2_lease *l = smb2_lease_next(&ol->leases, client_guid, key, NULL); l;
+	     l = smb2_lease_next(&ol->leases, client_guid, key, l)) {
+		if (l->opens == 0 || l->state == SMB2_LEASE_NONE ||
+		    (l->file.dev == here->dev && l->file.ino == here->ino &&
+		     l->file.stream == here->stream))
+			continue;
+		struct oplock_file *f = lease_file(ol, l);
+		for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next)
+			if (g->lease == l) {
+				lease_break(ol, g, l, SMB2_LEASE_NONE);
+				break;
+			}
+	}
 }
 
 /* What the other grants of a file look like to an open under lease `mine` (NULL: none). */
@@ -554,15 +569,24 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	abandon_locked(ol, a);   /* an earlier attempt of this same create */
 	pthread_mutex_lock(&ol->leases.lock);
 	struct smb2_lease *mine = NULL;
+	struct smb2_lease_file lf = { a->key.dev, a->key.ino, a->key.stream };
+	bool other_tree = false;
 	if (a->want_lease) {
-		mine = smb2_lease_lookup(&ol->leases, req->conn->client_guid, a->lease_req.key);
 		/* MS-SMB2 3.3.5.9.8: one lease key, one file, a directory included
-		 * (smb2.lease.request) */
-		if (mine && mine->opens > 0 && !lease_on_file(mine, &a->key)) {
+		 * (smb2.lease.request); the same name in another tree's directory is answered
+		 * with no lease (smb2_lease_match, smb2.lease.dynamic_share). */
+		switch (smb2_lease_match(&ol->leases, req->conn->client_guid, a->lease_req.key, &lf,
+					 &a->lease_name, &mine)) {
+		case SMB2_LEASE_MATCH_OTHER_FILE:
 			st = STATUS_INVALID_PARAMETER;
 			goto out;
+		case SMB2_LEASE_MATCH_OTHER_TREE:
+			other_tree = true;
+			break;
+		case SMB2_LEASE_MATCH_OK:
+			break;
 		}
-		if (!want_lease || (mine && mine->opens == 0))
+		if (!want_lease)
 			mine = NULL;
 	}
 	struct oplock_file *f = file_find(ol, &a->key, false);
@@ -656,6 +680,8 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	}
 	if (st != STATUS_SUCCESS)
 		goto out;
+	if (other_tree)
+		break_key_elsewhere(ol, req->conn->client_guid, a->lease_req.key, &lf);
 	struct smb2_lease_others others;
 	unsigned mine_data;
 	others_of(f, mine, &others, &mine_data);
@@ -677,17 +703,18 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	if (want_lease) {
 		struct smb2_lease *l;
 		bool created;
-		struct smb2_lease_file lf = { a->key.dev, a->key.ino, a->key.stream };
-		if (smb2_lease_open(&ol->leases, req->conn->client_guid, &a->lease_req, &lf, &l,
-				    &created) != STATUS_SUCCESS) {
+		if (smb2_lease_open(&ol->leases, req->conn->client_guid, &a->lease_req, &lf,
+				    &a->lease_name, &l, &created) != STATUS_SUCCESS) {
 			free(g);
 			file_maybe_free(ol, gf);
 			goto out;
 		}
+		/* The key is on a file elsewhere too: nothing more is granted under it here. */
+		uint32_t asked = other_tree ? SMB2_LEASE_NONE : lease_requested;
 		if (created)
-			smb2_lease_set_initial(l, smb2_lease_grant(lease_requested, &others));
-		else
-			smb2_lease_upgrade(l, lease_requested, &others);
+			smb2_lease_set_initial(l, smb2_lease_grant(asked, &others));
+		else if (!other_tree)
+			smb2_lease_upgrade(l, asked, &others);
 		g->lease = l;
 		g->data_open = in->data_open;
 		g->dir = in->is_dir;

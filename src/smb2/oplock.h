@@ -43,6 +43,7 @@ struct smb2_oplock_admission {
 	/* RequestedOplockLevel LEASE with an RqLs acted on (smb2_lease_create_request) */
 	bool want_lease;
 	struct smb2_lease_req lease_req;
+	struct smb2_lease_name lease_name;      /* with want_lease (smb2_lease_match) */
 	/* set by the admission */
 	struct smb2_oplock_key key;
 	bool keyed;

@@ -78,7 +78,7 @@ static NTSTATUS query_file(struct smb2_req *req, struct smb2_open *op, uint8_t c
 
 static NTSTATUS query_fs(struct smb2_req *req, uint8_t cls, uint32_t out_len, struct wr *w)
 {
-	struct vfs_share *share = req->tree->share->vfs;
+	struct vfs_share *share = req->tree->vfs;
 	struct vfs_fsinfo fs;
 	NTSTATUS st = vfs_statfs(share, &fs);
 

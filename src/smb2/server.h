@@ -20,6 +20,7 @@
 struct cfg;
 struct cfg_share;
 struct vfs_share;
+struct vfs_share_pool;
 struct smb2_conn;
 struct smb2_session;
 struct smb2_open;
@@ -46,7 +47,8 @@ struct auth_throttle;
 
 struct smb2_share {
 	const struct cfg_share *cfg;    /* NULL for IPC$ */
-	struct vfs_share *vfs;          /* NULL for IPC$ */
+	struct vfs_share *vfs;          /* NULL for IPC$ and for a path with variables */
+	struct vfs_share_pool *pool;    /* a path with variables: one vfs_share per path */
 	bool ipc;
 };
 

@@ -67,6 +67,7 @@ void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_
 			*pp = t->next;
 			break;
 		}
+	vfs_share_put(t->vfs);
 	free(t);
 }
 

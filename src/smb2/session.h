@@ -35,6 +35,8 @@ struct smb2_tree {
 	struct smb2_tree *next;
 	uint32_t id;
 	struct smb2_share *share;
+	struct vfs_share *vfs;          /* the share's, or its pool's entry for this tree's path
+					 * (a reference, put when the tree goes); NULL for IPC$ */
 	uint32_t maximal_access;
 	bool read_only;
 	bool encrypt_data;              /* SMB2_SHAREFLAG_ENCRYPT_DATA */

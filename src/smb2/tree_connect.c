@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* TREE_CONNECT and TREE_DISCONNECT (MS-SMB2 3.3.5.7, 3.3.5.8). */
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -48,6 +52,55 @@ static struct smb2_share *find_share(struct smb2_server *srv, const char *name)
 	return NULL;
 }
 
+/* %I: the client's address, without the port that conn->peer ends with ("a.b.c.d:p", "v6:p"). */
+static void client_addr(const struct smb2_conn *c, char *out, size_t n)
+{
+	snprintf(out, n, "%s", c->peer);
+	char *colon = strrchr(out, ':');
+	if (colon)
+		*colon = '\0';
+}
+
+/*
+ * The directory tree a connect to `share` uses: the share's own, or for a path with variables
+ * (docs/CONFIG.md) the pool entry of the path substituted for this session now. It runs as the
+ * session's user (the dispatcher took it on), who must be able to reach the directory; a
+ * value that cannot be filled (an anonymous %U, say) refuses the connect.
+ */
+static NTSTATUS tree_vfs(struct smb2_req *req, const struct smb2_share *share,
+			 struct vfs_share **out)
+{
+	const struct smb2_session *s = req->sess;
+	char addr[64], pwbuf[1024], grbuf[1024], path[4096];
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+
+	*out = share->vfs;
+	if (!share->pool)
+		return STATUS_SUCCESS;
+	client_addr(req->conn, addr, sizeof(addr));
+	getpwuid_r(s->ident.uid, &pw, pwbuf, sizeof(pwbuf), &pwp);
+	getgrgid_r(s->ident.gid, &gr, grbuf, sizeof(grbuf), &grp);
+	struct cfg_path_vars v = {
+		.user = s->user[0] ? s->user : NULL,
+		.unix_user = pwp ? pwp->pw_name : NULL,
+		.group = grp ? grp->gr_name : NULL,
+		.client_addr = addr,
+		.now = time(NULL),
+	};
+	size_t anchor_len;
+	const char *rest;
+	if (!cfg_path_substitute(share->cfg->path, &v, path, sizeof(path), &anchor_len, &rest)) {
+		log_info("%s: [%s]: path %s cannot be filled in for %s", req->conn->peer,
+			 share->cfg->name, share->cfg->path, s->user[0] ? s->user : "(anonymous)");
+		return STATUS_BAD_NETWORK_NAME;
+	}
+	char anchor[4096];
+	snprintf(anchor, sizeof(anchor), "%.*s", (int)anchor_len, path);
+	return vfs_share_pool_get(share->pool, share->cfg->name, anchor, rest, share->cfg->read_only,
+				  share->cfg->create_path, out);
+}
+
 NTSTATUS smb2_tree_connect(struct smb2_req *req)
 {
 	struct smb2_session *s = req->sess;
@@ -88,11 +141,18 @@ NTSTATUS smb2_tree_connect(struct smb2_req *req)
 	if (count_trees(s) >= SMB2_MAX_TREES_PER_SESSION)
 		return STATUS_INSUFFICIENT_RESOURCES;
 
+	struct vfs_share *vs;
+	st = tree_vfs(req, share, &vs);
+	if (st != STATUS_SUCCESS)
+		return st;
 	struct smb2_tree *t = calloc(1, sizeof(*t));
-	if (!t)
+	if (!t) {
+		vfs_share_put(vs);
 		return STATUS_NO_MEMORY;
+	}
 	t->id = s->next_tree_id++;
 	t->share = share;
+	t->vfs = vs;
 	t->read_only = share->cfg ? share->cfg->read_only : false;
 	t->encrypt_data = encrypt;
 	/* What the share allows; each open's real access comes from the file system. */

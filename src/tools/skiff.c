@@ -343,11 +343,17 @@ static int cmd_check(const struct cfg *c)
 
 		printf("  [%s] %s (%s%s%s)\n", s->name, s->path, s->read_only ? "read only" : "writable",
 		       s->guest_ok ? ", guest ok" : "", s->browseable ? "" : ", hidden");
-		if (stat(s->path, &st) != 0) {
-			printf("    warning: %s: %s\n", s->path, strerror(errno));
+		/* a path with variables is filled in per connect: its fixed directory must exist */
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%.*s", (int)cfg_path_anchor_len(s->path), s->path);
+		if (s->path_has_vars)
+			printf("    path filled in at each connect, below %s%s\n", dir,
+			       s->create_path ? " (missing directories made)" : "");
+		if (stat(dir, &st) != 0) {
+			printf("    warning: %s: %s\n", dir, strerror(errno));
 			warnings++;
 		} else if (!S_ISDIR(st.st_mode)) {
-			printf("    warning: %s is not a directory\n", s->path);
+			printf("    warning: %s is not a directory\n", dir);
 			warnings++;
 		}
 		if (s->guest_ok && !g->guest_account) {

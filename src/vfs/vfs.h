@@ -110,7 +110,10 @@ struct vfs_identity {
 	gid_t *groups;   /* owned by the session */
 };
 
-/* One exported directory tree. Created at start-up from the config; immutable afterwards. */
+/* One exported directory tree: made at start-up from the config, or, for a share whose path has
+ * variables, at the first tree connect on each distinct path (a pool entry). Immutable once made,
+ * except the pool fields. */
+struct vfs_share_pool;
 struct vfs_share {
 	char *name;        /* share name as configured */
 	char *path;        /* absolute path of the root */
@@ -121,6 +124,12 @@ struct vfs_share {
 	/* The share's open files (vfs_table.c): one struct vfs_file per (dev, ino, stream) open
 	 * through this share, with its share modes, delete-pending and byte-range locks. */
 	struct vfs_file_table *files;
+	/* A pool entry: trees using it (refs) and the pool's chain, under the pool's lock; the
+	 * entry goes with its last tree, so two trees on one path share the file table and two
+	 * on different paths do not. NULL pool for a share opened at start-up. */
+	struct vfs_share_pool *pool;
+	struct vfs_share *pool_next;
+	unsigned refs;
 };
 
 /* What QUERY_INFO, QUERY_DIRECTORY and CLOSE report about a file; times are NT times
@@ -201,6 +210,19 @@ NTSTATUS vfs_global_init(void);
 /* Open a share's root; NTSTATUS error (with a log line) if the path is not a usable directory. */
 NTSTATUS vfs_share_open(const char *name, const char *path, bool read_only, struct vfs_share **out);
 void vfs_share_close(struct vfs_share *s);
+/* Shares whose path varies per tree connect (docs/CONFIG.md, variables): one vfs_share per
+ * distinct path. get: the entry of `anchor` + "/" + `rest` (as given by cfg_path_substitute),
+ * opened on first use: the anchor must be a directory, `rest` is resolved beneath it
+ * (RESOLVE_BENEATH: no symlink or ".." leads out) and, with `create`, its missing directories
+ * are made (mode 0755, as the calling thread's user). STATUS_BAD_NETWORK_NAME when it is not a
+ * usable directory. ref/put: a tree or an open (which may outlive its tree: a disconnected
+ * durable open) takes/drops a reference; NULL or a start-up share: nothing. */
+struct vfs_share_pool *vfs_share_pool_new(void);
+void vfs_share_pool_free(struct vfs_share_pool *pool);
+NTSTATUS vfs_share_pool_get(struct vfs_share_pool *pool, const char *name, const char *anchor,
+			    const char *rest, bool read_only, bool create, struct vfs_share **out);
+void vfs_share_ref(struct vfs_share *s);
+void vfs_share_put(struct vfs_share *s);
 
 /* Per-thread credentials (raw setresuid/setresgid/setgroups syscalls affect only the calling
  * thread). A no-op in single-identity mode (server not started as root). Both are cheap when the

@@ -200,6 +200,8 @@ static bool delete_pending(struct vfs_share *share, const struct stat *st)
 	return pending;
 }
 
+/* An open holds a reference on its share: a pooled share (a path with variables) must outlive
+ * the open's tree when the open does (a disconnected durable open). */
 static struct vfs_open *open_alloc(struct create_ctx *c, uint32_t granted, bool is_dir)
 {
 	struct vfs_open *op = calloc(1, sizeof(*op));
@@ -207,6 +209,7 @@ static struct vfs_open *open_alloc(struct create_ctx *c, uint32_t granted, bool 
 	if (!op)
 		return NULL;
 	op->share = c->share;
+	vfs_share_ref(op->share);
 	op->fd = -1;
 	op->is_dir = is_dir;
 	op->access = granted;
@@ -215,6 +218,14 @@ static struct vfs_open *open_alloc(struct create_ctx *c, uint32_t granted, bool 
 	op->delete_on_close = c->args->create_options & FILE_DELETE_ON_CLOSE;
 	op->mode = c->args->create_options & MODE_FROM_OPTIONS;
 	return op;
+}
+
+static void open_free(struct vfs_open *op)
+{
+	struct vfs_share *share = op->share;
+
+	free(op);
+	vfs_share_put(share);
 }
 
 static void preallocate(int fd, uint64_t size)
@@ -457,7 +468,7 @@ out:
 		unregister_open(op);
 		if (op->fd >= 0)
 			close(op->fd);
-		free(op);
+		open_free(op);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -596,7 +607,7 @@ out:
 		unregister_open(op);
 		if (op->fd >= 0)
 			close(op->fd);
-		free(op);
+		open_free(op);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -754,7 +765,7 @@ out:
 		unregister_open(op);
 		if (op->fd >= 0)
 			close(op->fd);
-		free(op);
+		open_free(op);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -992,7 +1003,7 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 	if (op->fd >= 0)
 		close(op->fd);
 	vfs_dir_free(op->dir);
-	free(op);
+	open_free(op);
 	return STATUS_SUCCESS;
 }
 

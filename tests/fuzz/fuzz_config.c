@@ -10,6 +10,27 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* A path with variables, filled with the share's own name as every value (fuzzed text: '/',
+ * "..", ...): what comes out is absolute and nothing below its anchor is "." or "..". */
+static void check_substitution(const struct cfg_share *s)
+{
+	struct cfg_path_vars v = { s->name, s->name, s->name, s->name, 0 };
+	char out[512];
+	size_t anchor;
+	const char *rest;
+
+	if (!cfg_path_substitute(s->path, &v, out, sizeof(out), &anchor, &rest))
+		return;
+	if (out[0] != '/' || anchor == 0 || anchor > strlen(out) || rest < out)
+		abort();
+	for (const char *c = rest; *c;) {
+		size_t len = strcspn(c, "/");
+		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+			abort();
+		c += len + (c[len] == '/');
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256];
@@ -36,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t j = 0; j < s->n_valid_users; j++)
 				if (!cfg_share_user_allowed(s, s->valid_users[j]))
 					abort();
+			if (s->path_has_vars)
+				check_substitution(s);
 		}
 		cfg_free(c);
 	}

@@ -164,7 +164,13 @@ skiff__write_skiffd_conf() {
 		for s in "$SKIFF_TEST_SHARE" $SKIFF_TEST_EXTRA_SHARES; do
 			echo
 			echo "[$s]"
-			echo "path = $SKIFF_TEST_SHARE_DIR"
+			case $s in
+			dynamic_share)  # smb2.lease.dynamic_share: one directory per connection, as in
+				# samba-reference.sh (where root preexec makes it)
+				echo "path = $SKIFF_TEST_SHARE_DIR/dynamic/%t"
+				echo "create path = yes" ;;
+			*) echo "path = $SKIFF_TEST_SHARE_DIR" ;;
+			esac
 			echo "read only = no"
 			echo "valid users = $SKIFF_TEST_USER"
 			echo "comment = integration test share"
@@ -180,6 +186,10 @@ skiff__start_skiffd() {
 	mkdir -p "$SKIFF_TEST_DIR/state" "$SKIFF_TEST_SHARE_DIR"
 	chmod 0700 "$SKIFF_TEST_DIR/state"
 	chown "$SKIFF_TEST_USER": "$SKIFF_TEST_SHARE_DIR"
+	case " $SKIFF_TEST_EXTRA_SHARES " in *" dynamic_share "*)
+		mkdir -p "$SKIFF_TEST_SHARE_DIR/dynamic"
+		chown "$SKIFF_TEST_USER": "$SKIFF_TEST_SHARE_DIR/dynamic" ;;
+	esac
 	SKIFF_TEST_LOG=$SKIFF_TEST_DIR/skiffd.log
 	for try in 1 2 3; do
 		SKIFF_TEST_PORT=$(skiff__pick_port) || skiff_die "no free port found"

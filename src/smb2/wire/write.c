@@ -29,6 +29,14 @@ NTSTATUS smb2_write_req_decode(const uint8_t *msg, size_t len, struct smb2_write
 	st = smb2_body_buf(&r, min_off, data_off, req->length, &req->data);
 	if (st != STATUS_SUCCESS)
 		return st;
+	/* WriteChannelInfo describes RDMA buffers (MS-SMB2 2.2.21): without an RDMA channel its
+	 * offset and length mean nothing and are not checked, as Samba does not (smbtorture 4.17's
+	 * smb2.lease.dynamic_share sends them uninitialised). */
+	if (req->channel != SMB2_CHANNEL_RDMA_V1 && req->channel != SMB2_CHANNEL_RDMA_V1_INVALIDATE &&
+	    req->channel != SMB2_CHANNEL_RDMA_TRANSFORM) {
+		req->channel_info_len = 0;
+		return STATUS_SUCCESS;
+	}
 	return smb2_body_buf(&r, min_off, ci_off, req->channel_info_len, &req->channel_info);
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -605,6 +606,91 @@ static void test_user_names(void **state)
 	}
 }
 
+/* Variables in share paths: which are accepted, `create path`, and the substitution. */
+static void test_path_variables(void **state)
+{
+	struct cfg *c = load("[home]\npath = /home/%U\n[dyn]\npath = /srv/dyn/%t\ncreate path = yes\n"
+			     "[lit]\npath = /srv/100%%\n");
+	if (!c)
+		fail_msg("%s", err);
+	assert_true(cfg_find_share(c, "home")->path_has_vars);
+	assert_false(cfg_find_share(c, "home")->create_path);
+	assert_true(cfg_find_share(c, "dyn")->create_path);
+	assert_true(cfg_find_share(c, "lit")->path_has_vars);
+	cfg_free(c);
+	expect_error("[s]\npath = /srv/%S\n",
+		     "t.conf:1: share [s]: path /srv/%S: skiffd cannot fill Samba's %S (it fills %U %u "
+		     "%G %g %I %t %T and %%)");
+	expect_error("[s]\npath = /home/%H/x\n",
+		     "t.conf:1: share [s]: path /home/%H/x: skiffd cannot fill Samba's %H (it fills %U "
+		     "%u %G %g %I %t %T and %%)");
+	/* Any other '%' is an ordinary character, as in Samba: no substitution at all. */
+	c = load("[a]\npath = /srv/100%\n[b]\npath = /srv/50%off\n");
+	if (!c)
+		fail_msg("%s", err);
+	assert_false(c->shares[0].path_has_vars);
+	assert_false(c->shares[1].path_has_vars);
+	cfg_free(c);
+	expect_error("[s]\npath = /srv\ncreate path = yes\n",
+		     "t.conf:1: share [s]: 'create path' needs a path with variables");
+
+	/* 2026-01-02 03:04:05 local time, as Samba formats %t and %T */
+	struct tm tm = { .tm_year = 126, .tm_mon = 0, .tm_mday = 2, .tm_hour = 3, .tm_min = 4,
+			 .tm_sec = 5, .tm_isdst = -1 };
+	struct cfg_path_vars v = { .user = "Alice", .unix_user = "alice", .group = "staff",
+				   .client_addr = "192.0.2.7", .now = mktime(&tm) };
+	char out[256];
+	size_t anchor;
+	const char *rest;
+	assert_true(cfg_path_substitute("/srv/dyn/%t", &v, out, sizeof(out), &anchor, &rest));
+	assert_string_equal(out, "/srv/dyn/20260102_030405");
+	assert_int_equal(anchor, 8);
+	assert_string_equal(rest, "20260102_030405");
+	assert_true(cfg_path_substitute("/log/%T", &v, out, sizeof(out), &anchor, &rest));
+	assert_string_equal(out, "/log/2026-01-02 03:04:05");
+	assert_true(cfg_path_substitute("/%u", &v, out, sizeof(out), &anchor, &rest));
+	assert_string_equal(out, "/alice");
+	assert_int_equal(anchor, 1);
+	assert_string_equal(rest, "alice");
+	assert_true(cfg_path_substitute("/h/100%%/%U-%G-%g/x%I", &v, out, sizeof(out), &anchor,
+					&rest));
+	assert_string_equal(out, "/h/100%/Alice-staff-staff/x192.0.2.7");
+	assert_int_equal(anchor, 7);
+	assert_string_equal(rest, "Alice-staff-staff/x192.0.2.7");
+	assert_true(cfg_path_substitute("/srv/plain%%", &v, out, sizeof(out), &anchor, &rest));
+	assert_string_equal(out, "/srv/plain%");
+	assert_string_equal(rest, "");
+	assert_true(cfg_path_substitute("/s/5%o/%u%", &v, out, sizeof(out), &anchor, &rest));
+	assert_string_equal(out, "/s/5%o/alice%");
+	assert_int_equal(anchor, 6);
+
+	/* A value cannot move the path: '/' stays inside one name, and a name that comes out
+	 * empty, "." or ".." is refused. */
+	v.user = "../../etc";
+	assert_true(cfg_path_substitute("/home/%U", &v, out, sizeof(out), &anchor, &rest));
+	assert_string_equal(out, "/home/.._.._etc");
+	v.user = "a/b";
+	assert_true(cfg_path_substitute("/home/%U/in", &v, out, sizeof(out), &anchor, &rest));
+	assert_string_equal(out, "/home/a_b/in");
+	const char *refused[] = { "..", ".", "" };
+	for (size_t i = 0; i < 3; i++) {
+		v.user = refused[i];
+		if (cfg_path_substitute("/home/%U", &v, out, sizeof(out), &anchor, &rest))
+			fail_msg("user '%s' gave %s", refused[i], out);
+		if (cfg_path_substitute("/home/%U/x", &v, out, sizeof(out), &anchor, &rest))
+			fail_msg("user '%s' gave %s", refused[i], out);
+	}
+	v.user = "..";
+	assert_true(cfg_path_substitute("/home/x%U", &v, out, sizeof(out), &anchor, &rest));
+	assert_string_equal(out, "/home/x..");
+	/* A value that is not known, or a result that does not fit, refuses the connect. */
+	v.user = NULL;
+	assert_false(cfg_path_substitute("/home/%U", &v, out, sizeof(out), &anchor, &rest));
+	v.user = "alice";
+	assert_false(cfg_path_substitute("/home/%U", &v, out, 9, &anchor, &rest));
+	assert_true(cfg_path_substitute("/home/%U", &v, out, 12, &anchor, &rest));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_user_names),
 		cmocka_unit_test(test_identity_keys),
+		cmocka_unit_test(test_path_variables),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,6 +115,20 @@ static void test_unexpressible_left_as_comment(void **state)
 	free(t);
 }
 
+/* A path with variables opens the directory every one of its paths lies below. */
+static void test_path_with_variables(void **state)
+{
+	unsigned bad;
+	char *t = drop_in("[homes]\npath = /srv/users/%U/files\nread only = no\n"
+			  "[dyn]\npath = /srv/dyn/x%t\nread only = no\n", &bad);
+
+	assert_int_equal(bad, 0);
+	assert_true(has_line(t, "ReadWritePaths=/srv/users"));
+	assert_true(has_line(t, "ReadWritePaths=/srv/dyn"));
+	assert_null(strstr(t, "%"));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_tmp_needs_host_tmp),
 		cmocka_unit_test(test_quoting_and_specifiers),
 		cmocka_unit_test(test_unexpressible_left_as_comment),
+		cmocka_unit_test(test_path_with_variables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

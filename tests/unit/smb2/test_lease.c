@@ -87,6 +87,9 @@ static struct smb2_lease_req req_v2(uint8_t key0, const char *state, uint16_t ep
 static const struct smb2_lease_file FILE_A = { 1, 100, 0 };
 static const struct smb2_lease_file FILE_B = { 1, 101, 0 };
 static const struct smb2_lease_file FILE_A_STREAM = { 1, 100, 77 };
+static const struct smb2_lease_name NAME_A = { "/srv/share", "share\\a.txt" };
+static const struct smb2_lease_name NAME_B = { "/srv/share", "share\\b.txt" };
+static const struct smb2_lease_name NAME_A_STREAM = { "/srv/share", "share\\a.txt:s" };
 
 static const struct smb2_lease_others ALONE = { 0 };
 
@@ -676,21 +679,27 @@ static void table_key_per_file(void **state)
 	bool created;
 	struct smb2_lease_req r = req_v1(0x11, "RHW");
 
-	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &l1, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &NAME_A, &l1, &created), STATUS_SUCCESS);
 	assert_true(created);
 	assert_int_equal(l1->state, 0);
 	smb2_lease_set_initial(l1, smb2_lease_grant(r.state, &ALONE));
 	assert_int_equal(l1->state, st("RHW"));
-	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_B, &l2, &created),
-			 STATUS_INVALID_PARAMETER);
-	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A_STREAM, &l2, &created),
-			 STATUS_INVALID_PARAMETER);
+	assert_int_equal(smb2_lease_match(t, GUID1, r.key, &FILE_B, &NAME_B, &l2),
+			 SMB2_LEASE_MATCH_OTHER_FILE);
+	assert_int_equal(smb2_lease_match(t, GUID1, r.key, &FILE_A_STREAM, &NAME_A_STREAM, &l2),
+			 SMB2_LEASE_MATCH_OTHER_FILE);
+	assert_int_equal(smb2_lease_match(t, GUID1, r.key, &FILE_A, &NAME_A, &l2),
+			 SMB2_LEASE_MATCH_OK);
+	assert_ptr_equal(l2, l1);
+	assert_int_equal(smb2_lease_match(t, GUID2, r.key, &FILE_B, &NAME_B, &l2),
+			 SMB2_LEASE_MATCH_OK);
+	assert_null(l2);
 	/* The same key of another client is another lease. */
-	assert_int_equal(smb2_lease_open(t, GUID2, &r, &FILE_B, &l2, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID2, &r, &FILE_B, &NAME_B, &l2, &created), STATUS_SUCCESS);
 	assert_true(created);
 	assert_ptr_not_equal(l1, l2);
 	/* A second open under the key shares the lease. */
-	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &l3, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &NAME_A, &l3, &created), STATUS_SUCCESS);
 	assert_false(created);
 	assert_ptr_equal(l3, l1);
 	assert_int_equal(l1->opens, 2);
@@ -701,7 +710,7 @@ static void table_key_per_file(void **state)
 	assert_false(smb2_lease_close(t, l1));
 	assert_true(smb2_lease_close(t, l1));
 	assert_null(smb2_lease_lookup(t, GUID1, r.key));
-	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_B, &l1, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_B, &NAME_B, &l1, &created), STATUS_SUCCESS);
 	assert_true(created);
 	assert_true(smb2_lease_close(t, l1));
 	assert_true(smb2_lease_close(t, l2));
@@ -716,7 +725,7 @@ static void table_refs(void **state)
 	bool created;
 	struct smb2_lease_req r = req_v1(0x22, "RH");
 
-	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &l, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &NAME_A, &l, &created), STATUS_SUCCESS);
 	smb2_lease_set_initial(l, st("RH"));
 	struct smb2_lease_break_msg msg;
 	assert_true(smb2_lease_break_start(l, R, &msg));
@@ -728,7 +737,7 @@ static void table_refs(void **state)
 	assert_int_equal(l->state, 0);
 	assert_false(l->breaking);
 	assert_int_equal(l->timer, 0);
-	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_B, &again, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_B, &NAME_B, &again, &created), STATUS_SUCCESS);
 	assert_ptr_equal(again, l);
 	assert_false(created);
 	assert_int_equal(l->state, 0);
@@ -750,12 +759,12 @@ static void table_epochs_and_versions(void **state)
 	struct smb2_lease_req r1 = req_v1(0x33, "RH");
 	struct smb2_lease_req rsp;
 
-	assert_int_equal(smb2_lease_open(t, GUID1, &r2, &FILE_A, &l, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r2, &FILE_A, &NAME_A, &l, &created), STATUS_SUCCESS);
 	smb2_lease_set_initial(l, smb2_lease_grant(r2.state, &ALONE));
 	smb2_lease_response(l, &rsp);
 	assert_true(rsp.v2);
 	assert_int_equal(rsp.epoch, 0x4712);
-	assert_int_equal(smb2_lease_open(t, GUID1, &r1, &FILE_A, &again, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r1, &FILE_A, &NAME_A, &again, &created), STATUS_SUCCESS);
 	assert_true(smb2_lease_upgrade(again, r1.state, &ALONE));
 	smb2_lease_response(again, &rsp);
 	assert_true(rsp.v2);
@@ -766,9 +775,9 @@ static void table_epochs_and_versions(void **state)
 
 	struct smb2_lease_req v1 = req_v1(0x44, "R");
 	struct smb2_lease_req v2 = req_v2(0x44, "RW", 0x4711);
-	assert_int_equal(smb2_lease_open(t, GUID1, &v1, &FILE_A, &l, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &v1, &FILE_A, &NAME_A, &l, &created), STATUS_SUCCESS);
 	smb2_lease_set_initial(l, R);
-	assert_int_equal(smb2_lease_open(t, GUID1, &v2, &FILE_A, &again, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &v2, &FILE_A, &NAME_A, &again, &created), STATUS_SUCCESS);
 	smb2_lease_upgrade(again, v2.state, &ALONE);
 	smb2_lease_response(again, &rsp);
 	assert_false(rsp.v2);
@@ -788,11 +797,11 @@ static void table_parent_key(void **state)
 	struct smb2_lease_req r = req_v2(0x55, "RH", 1);
 
 	r.parent_key[0] = 0x99;
-	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &l, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &NAME_A, &l, &created), STATUS_SUCCESS);
 	assert_false(l->has_parent);
 	smb2_lease_close(t, l);
 	r.flags = SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET;
-	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &l, &created), STATUS_SUCCESS);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r, &FILE_A, &NAME_A, &l, &created), STATUS_SUCCESS);
 	assert_true(l->has_parent);
 	assert_int_equal(l->parent_key[0], 0x99);
 	smb2_lease_close(t, l);
@@ -905,6 +914,63 @@ static void dir_break_epochs(void **state)
 	assert_int_equal(r.state, 0);
 }
 
+/* smb2.lease.dynamic_share: the same name on a share whose path varies per connection is another
+ * file; its open gets the key without caching (OTHER_TREE), and then both files' leases share the
+ * key. Any other name, or the same name in the same directory, stays one key, one file. */
+static void table_key_on_dynamic_share(void **state)
+{
+	struct smb2_leases *t = *state;
+	struct smb2_lease *l1, *l2, *mine;
+	bool created;
+	struct smb2_lease_req r = req_v1(0x66, "RHW");
+	const struct smb2_lease_file file1 = { 1, 200, 0 }, file2 = { 1, 300, 0 };
+	const struct smb2_lease_name tree1 = { "/srv/dyn/20260101_000000", "dyn\\f.dat" };
+	const struct smb2_lease_name tree2 = { "/srv/dyn/20260101_000002", "DYN\\F.dat" };
+	const struct smb2_lease_name tree2_other = { "/srv/dyn/20260101_000002", "dyn\\g.dat" };
+	const struct smb2_lease_name tree1_again = { "/srv/dyn/20260101_000000", "dyn\\f.dat" };
+
+	assert_int_equal(smb2_lease_match(t, GUID1, r.key, &file1, &tree1, &mine),
+			 SMB2_LEASE_MATCH_OK);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r, &file1, &tree1, &l1, &created),
+			 STATUS_SUCCESS);
+	smb2_lease_set_initial(l1, st("RHW"));
+	/* Same name (compared as Windows does), other directory: no caching, other file's broken */
+	assert_int_equal(smb2_lease_match(t, GUID1, r.key, &file2, &tree2, &mine),
+			 SMB2_LEASE_MATCH_OTHER_TREE);
+	assert_null(mine);
+	/* Another name there, or another file of the same directory: the spec's refusal */
+	assert_int_equal(smb2_lease_match(t, GUID1, r.key, &file2, &tree2_other, &mine),
+			 SMB2_LEASE_MATCH_OTHER_FILE);
+	assert_int_equal(smb2_lease_match(t, GUID1, r.key, &file2, &tree1_again, &mine),
+			 SMB2_LEASE_MATCH_OTHER_FILE);
+	assert_int_equal(smb2_lease_open(t, GUID1, &r, &file2, &tree2, &l2, &created),
+			 STATUS_SUCCESS);
+	assert_true(created);
+	assert_ptr_not_equal(l1, l2);
+	assert_int_equal(l2->state, 0);
+	/* Back on the first file: its own lease, still the other tree's case. */
+	assert_int_equal(smb2_lease_match(t, GUID1, r.key, &file1, &tree1, &mine),
+			 SMB2_LEASE_MATCH_OTHER_TREE);
+	assert_ptr_equal(mine, l1);
+	unsigned n = 0;
+	for (struct smb2_lease *l = smb2_lease_next(t, GUID1, r.key, NULL); l;
+	     l = smb2_lease_next(t, GUID1, r.key, l))
+		n++;
+	assert_int_equal(n, 2);
+	/* An acknowledgement finds the lease that is breaking. */
+	struct smb2_lease_break_msg msg;
+	assert_true(smb2_lease_break_start(l1, 0, &msg));
+	assert_ptr_equal(smb2_lease_lookup(t, GUID1, r.key), l1);
+	assert_int_equal(smb2_lease_ack(l1, 0, &msg, &created), STATUS_SUCCESS);
+	/* The first file's opens gone, the key is on the second file alone again. */
+	assert_true(smb2_lease_close(t, l1));
+	assert_int_equal(smb2_lease_match(t, GUID1, r.key, &file2, &tree2, &mine),
+			 SMB2_LEASE_MATCH_OK);
+	assert_ptr_equal(mine, l2);
+	assert_true(smb2_lease_close(t, l2));
+	assert_int_equal(t->count, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -937,6 +1003,9 @@ int main(void)
 		cmocka_unit_test(dir_change_breaks_parent),
 		cmocka_unit_test(dir_change_parent_key_exempt),
 		cmocka_unit_test(dir_break_epochs),
+
+		cmocka_unit_test_setup_teardown(table_key_on_dynamic_share, table_setup,
+						table_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

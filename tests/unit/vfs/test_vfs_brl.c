@@ -304,6 +304,85 @@ static void test_vfs_waiters(void **state)
 	close_op(h1);
 }
 
+/* A lock held on a file that is truncated (issue 12): MS-FSA 2.1.5.14.4 checks no byte-range
+ * lock, so another open may truncate (and extend) the file, and the ranges stay as they are:
+ * past the end of file they still keep other opens out, who see the conflict before the end of
+ * file (2.1.5.2 checks locks first), while the holder reads END_OF_FILE and may write. */
+static void test_vfs_lock_survives_truncate(void **state)
+{
+	struct vfs_open *h1, *h2;
+	char buf[200] = { 0 };
+	size_t n;
+	(void)state;
+
+	assert_int_equal(open_simple("t", FILE_CREATE, &h1), STATUS_SUCCESS);
+	assert_int_equal(open_simple("t", FILE_OPEN, &h2), STATUS_SUCCESS);
+	assert_int_equal(vfs_write(h1, buf, sizeof(buf), 0, &n), STATUS_SUCCESS);
+	struct vfs_lock_range r = rng(100, 100, true);
+	assert_int_equal(vfs_lock(h1, &r, 1, NULL), STATUS_SUCCESS);
+
+	assert_int_equal(vfs_set_eof(h2, 0), STATUS_SUCCESS);
+	assert_int_equal(vfs_read(h2, buf, 10, 120, &n), STATUS_FILE_LOCK_CONFLICT);
+	assert_int_equal(vfs_write(h2, buf, 10, 120, &n), STATUS_FILE_LOCK_CONFLICT);
+	assert_int_equal(vfs_read(h2, buf, 10, 20, &n), STATUS_END_OF_FILE);
+	assert_int_equal(vfs_read(h1, buf, 10, 120, &n), STATUS_END_OF_FILE);
+	assert_int_equal(vfs_write(h1, buf, 10, 120, &n), STATUS_SUCCESS);
+	assert_int_equal(vfs_set_eof(h2, 1000), STATUS_SUCCESS);
+	assert_int_equal(vfs_read(h2, buf, 10, 190, &n), STATUS_FILE_LOCK_CONFLICT);
+	assert_int_equal(vfs_read(h2, buf, 10, 200, &n), STATUS_SUCCESS);
+	/* the range is unlocked as it was taken, and then nothing is in the way */
+	assert_int_equal(vfs_unlock(h1, 100, 100), STATUS_SUCCESS);
+	assert_int_equal(vfs_write(h2, buf, 10, 120, &n), STATUS_SUCCESS);
+	close_op(h2);
+	close_op(h1);
+}
+
+/* The same rules through open handles at the 64-bit edges: a range past 2^63 and the last byte
+ * are locked and unlocked like any other. A zero-length lock at X keeps out I/O (and locks) that
+ * has X strictly inside it, I/O that ends at X or starts there passes (MS-FSA 2.1.4.10: its
+ * last byte is X - 1). */
+static void test_vfs_lock_edges(void **state)
+{
+	struct vfs_open *h1, *h2;
+	char buf[16] = { 0 };
+	size_t n;
+	(void)state;
+
+	assert_int_equal(open_simple("e", FILE_CREATE, &h1), STATUS_SUCCESS);
+	assert_int_equal(open_simple("e", FILE_OPEN, &h2), STATUS_SUCCESS);
+	assert_int_equal(vfs_write(h1, buf, sizeof(buf), 0, &n), STATUS_SUCCESS);
+	const uint64_t big = (uint64_t)1 << 63;
+	struct vfs_lock_range r = rng(big + 5, 10, true);
+	assert_int_equal(vfs_lock(h1, &r, 1, NULL), STATUS_SUCCESS);
+	r = rng(big + 14, 1, false);
+	assert_int_equal(vfs_lock(h2, &r, 1, NULL), STATUS_LOCK_NOT_GRANTED);
+	r = rng(big + 15, 1, false);
+	assert_int_equal(vfs_lock(h2, &r, 1, NULL), STATUS_SUCCESS);
+	r = rng(UINT64_MAX, 1, true);
+	assert_int_equal(vfs_lock(h2, &r, 1, NULL), STATUS_SUCCESS);
+	r = rng(UINT64_MAX, 1, false);
+	assert_int_equal(vfs_lock(h1, &r, 1, NULL), STATUS_LOCK_NOT_GRANTED);
+	r = rng(UINT64_MAX, 2, false);
+	assert_int_equal(vfs_lock(h1, &r, 1, NULL), STATUS_INVALID_LOCK_RANGE);
+	assert_int_equal(vfs_unlock(h1, big + 5, 9), STATUS_RANGE_NOT_LOCKED);
+	assert_int_equal(vfs_unlock(h1, big + 5, 10), STATUS_SUCCESS);
+	assert_int_equal(vfs_unlock(h2, UINT64_MAX, 1), STATUS_SUCCESS);
+
+	r = rng(4, 0, true);
+	assert_int_equal(vfs_lock(h1, &r, 1, NULL), STATUS_SUCCESS);
+	assert_int_equal(vfs_read(h2, buf, 8, 0, &n), STATUS_FILE_LOCK_CONFLICT);
+	assert_int_equal(vfs_write(h2, buf, 8, 0, &n), STATUS_FILE_LOCK_CONFLICT);
+	assert_int_equal(vfs_read(h2, buf, 4, 0, &n), STATUS_SUCCESS);
+	assert_int_equal(vfs_write(h2, buf, 4, 4, &n), STATUS_SUCCESS);
+	assert_int_equal(vfs_read(h1, buf, 8, 0, &n), STATUS_SUCCESS);
+	r = rng(4, 0, true);
+	assert_int_equal(vfs_lock(h2, &r, 1, NULL), STATUS_SUCCESS);
+	r = rng(0, 8, true);   /* a zero-length lock strictly inside conflicts with a range */
+	assert_int_equal(vfs_lock(h2, &r, 1, NULL), STATUS_LOCK_NOT_GRANTED);
+	close_op(h2);
+	close_op(h1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +396,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vfs_read_write_conflicts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vfs_streams_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vfs_waiters, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfs_lock_survives_truncate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfs_lock_edges, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,10 +194,22 @@ static void test_write(void **state)
 	wr_put_u32_at(&w, b + 4, 10);
 	assert_int_equal(smb2_write_req_decode(w.buf, w.len, &req), STATUS_SUCCESS);
 	assert_memory_equal(req.data, "ello world", 10);
-	/* Channel info past the end. */
+	/* Channel info past the end: checked for an RDMA channel; without one it describes
+	 * nothing and is not looked at (smbtorture 4.17's smb2.lease.dynamic_share sends it
+	 * uninitialised; Samba ignores it). */
 	wr_put_u16_at(&w, b + 40, 0x70);
 	wr_put_u16_at(&w, b + 42, 12);
+	assert_int_equal(smb2_write_req_decode(w.buf, w.len, &req), STATUS_SUCCESS);
+	assert_null(req.channel_info);
+	assert_int_equal(req.channel_info_len, 0);
+	wr_put_u32_at(&w, b + 32, 0xdeadbeef);   /* an unknown channel is no RDMA channel */
+	assert_int_equal(smb2_write_req_decode(w.buf, w.len, &req), STATUS_SUCCESS);
+	wr_put_u32_at(&w, b + 32, SMB2_CHANNEL_RDMA_V1);
 	assert_int_equal(smb2_write_req_decode(w.buf, w.len, &req), STATUS_INVALID_PARAMETER);
+	wr_put_u16_at(&w, b + 42, 10);
+	assert_int_equal(smb2_write_req_decode(w.buf, w.len, &req), STATUS_SUCCESS);
+	assert_ptr_equal(req.channel_info, w.buf + 0x70);
+	assert_int_equal(req.channel_info_len, 10);
 	wr_free(&w);
 
 	/* A zero-length write without the Buffer byte is accepted. */
