@@ -409,6 +409,10 @@ static const struct key_def global_keys[] = {
 	/* Milliseconds; at most a minute, so a typo cannot lock every client out for hours. */
 	{ "failedlogondelay", "failed logon delay", K_UINT, G(failed_logon_delay), 0, 60000 },
 	{ "serveradmins", "server admins", K_ADMINS, G(server_admins), 0, 0 },
+	/* Bounded by what one inotify instance may usefully hold (the kernel's own limit is
+	 * fs.inotify.max_user_watches); past it a tree watch reports NOTIFY_ENUM_DIR. */
+	{ "kernelchangenotifywatches", "kernel change notify watches", K_UINT,
+	  G(kernel_change_notify_watches), 1, 1048576 },
 };
 
 static const struct key_def share_keys[] = {
@@ -425,6 +429,7 @@ static const struct key_def share_keys[] = {
 	{ "guestok", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "leases", "leases", K_BOOL, S(leases), 0, 0 },
 	{ "oplocks", "oplocks", K_BOOL, S(oplocks), 0, 0 },
+	{ "kernelchangenotify", "kernel change notify", K_BOOL, S(kernel_change_notify), 0, 0 },
 	{ "public", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
 	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
@@ -633,6 +638,7 @@ static void section_begin(struct parse *p, const char *name)
 	*s = (struct cfg_share){ .name = strdup(name), .comment = strdup(""), .read_only = true,
 				 .encrypt = CFG_ENCRYPT_INHERIT,
 				 .browseable = true, .oplocks = true, .leases = true,
+				 .kernel_change_notify = true,
 				 .line = p->lineno };
 	c->nshares++;
 	if (!s->name || !s->comment) {
@@ -747,6 +753,7 @@ static bool set_defaults(struct cfg *c)
 		.max_open_files = 16384,
 		.min_uid = 1000,
 		.failed_logon_delay = 2000,
+		.kernel_change_notify_watches = 8192,
 	};
 	default_netbios_name(g);
 	return g->listen && g->state_dir && g->workgroup && g->netbios_name;

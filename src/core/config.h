@@ -45,6 +45,7 @@ struct cfg_share {
 	bool guest_ok;         /* default false */
 	bool leases;           /* grant leases (MS-SMB2 3.3.5.9.8, .11), default true */
 	bool oplocks;          /* grant oplocks on this share; default true */
+	bool kernel_change_notify;   /* CHANGE_NOTIFY sees other programs' changes; default true */
 	char **valid_users;    /* empty = any authenticated user */
 	size_t n_valid_users;
 	int line;              /* line of the [section] header, for messages */
@@ -76,6 +77,7 @@ struct cfg_global {
 	unsigned failed_logon_delay;   /* ms before a failed logon is answered, 0 = none; 2000 */
 	char **server_admins;  /* may read share paths (srvsvc levels 2, 502); empty = nobody */
 	size_t n_server_admins;
+	unsigned kernel_change_notify_watches;   /* directories watched in all; default 8192 */
 };
 
 struct cfg {

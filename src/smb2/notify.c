@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * CHANGE_NOTIFY (MS-SMB2 3.3.5.19, 3.3.4.4): watches on directory opens, fed by the changes this
- * server itself makes (create, delete, rename, attribute and size changes). Like Samba with
- * "kernel change notify = no", changes made to the tree by other programs are not reported.
+ * CHANGE_NOTIFY (MS-SMB2 3.3.5.19, 3.3.4.4): watches on directory opens, fed by two sources:
+ * the changes this server itself makes (create, delete, rename, attribute and size changes),
+ * reported exactly as Windows does by the handlers (smb2_notify_event), and, on shares with
+ * "kernel change notify" (the default), every other change of the tree, seen by the kernel
+ * (vfs_watch.c: local programs, NFS, another server). The VFS drops the kernel's events for the
+ * names this server has just changed itself, so each change is reported once.
  *
  * Every watch sits in the server's list (struct smb2_notify, smb2_server.notify) guarded by its
- * `lock`; a change found on any strand is queued on the watch and the watching connection is
- * woken to answer its parked request on its own strand. smb2_open.notify is guarded by that
- * lock too. Lock order: it is a leaf.
+ * `lock`; a change found on any strand (or the VFS watcher's thread) is queued on the watch and
+ * the watching connection is woken to answer its parked request on its own strand.
+ * smb2_open.notify is guarded by that lock too. Lock order: the VFS watcher's lock → `lock`;
+ * nothing but the transport is called under it.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +23,17 @@
 #include "net/net.h"
 #include "smb2/smb2.h"
 #include "smb2/wire/change_notify.h"
+#include "vfs/vfs_watch.h"
+
+/* The VFS speaks MS-FSCC's numbers too. */
+_Static_assert(VFS_WATCH_ADDED == FILE_ACTION_ADDED && VFS_WATCH_REMOVED == FILE_ACTION_REMOVED &&
+	       VFS_WATCH_MODIFIED == FILE_ACTION_MODIFIED &&
+	       VFS_WATCH_RENAMED_OLD_NAME == FILE_ACTION_RENAMED_OLD_NAME &&
+	       VFS_WATCH_RENAMED_NEW_NAME == FILE_ACTION_RENAMED_NEW_NAME, "FILE_ACTION_*");
+_Static_assert(VFS_WATCH_FILE_NAME == FILE_NOTIFY_CHANGE_FILE_NAME &&
+	       VFS_WATCH_DIR_NAME == FILE_NOTIFY_CHANGE_DIR_NAME &&
+	       VFS_WATCH_SECURITY == FILE_NOTIFY_CHANGE_SECURITY &&
+	       VFS_WATCH_STREAM_WRITE == FILE_NOTIFY_CHANGE_STREAM_WRITE, "FILE_NOTIFY_CHANGE_*");
 
 #define NOTIFY_MAX_QUEUED 1024   /* events kept per watch before reporting an overflow */
 
@@ -29,6 +45,9 @@ struct notify_event {
 
 struct notify_watch {
 	struct notify_watch *next;
+	struct smb2_notify *n;
+	struct vfs_watch *kernel;     /* the kernel's view of the tree, NULL when off */
+	bool dead;                    /* unlinked: the kernel's last events are dropped */
 	struct vfs_share *share;
 	char *dir;                    /* watched directory, share-relative ("" = root) */
 	bool recursive;
@@ -45,6 +64,7 @@ struct notify_watch {
 struct smb2_notify {
 	pthread_mutex_t lock;
 	struct notify_watch *watches;
+	struct vfs_watcher *watcher;  /* made by the first share with kernel change notify */
 };
 
 struct smb2_notify *smb2_notify_new(void)
@@ -61,8 +81,16 @@ void smb2_notify_free(struct smb2_notify *n)
 	if (!n)
 		return;
 	/* Opens are closed before the server goes, and each close drops its watch. */
+	vfs_watcher_free(n->watcher);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
+}
+
+void smb2_notify_attach(struct smb2_notify *n, struct vfs_share *share, unsigned max_dirs)
+{
+	if (!n->watcher)
+		n->watcher = vfs_watcher_new(max_dirs);
+	vfs_share_set_watcher(share, n->watcher);
 }
 
 static void events_free(struct notify_watch *w)
@@ -96,6 +124,31 @@ static const char *relative_name(const struct notify_watch *w, const char *path)
 	return rest;
 }
 
+/* Queue a change on the watch and wake its parked request. Under the notify lock. */
+static void watch_queue(struct notify_watch *w, uint32_t action, const char *name)
+{
+	if (!w->overflow) {
+		size_t size = strlen(name) + 1;
+		struct notify_event *e = malloc(sizeof(*e) + size);
+		if (!e || w->nevents >= NOTIFY_MAX_QUEUED) {
+			free(e);
+			events_free(w);
+			w->overflow = true;   /* the client must re-read the directory */
+		} else {
+			e->action = action;
+			e->next = NULL;
+			memcpy(e->name, name, size);
+			*w->tail = e;
+			w->tail = &e->next;
+			w->nevents++;
+		}
+	}
+	if (w->async_id) {
+		smb2_async_wake(w->nc, w->async_id);
+		w->async_id = 0;   /* one wake per parked request */
+	}
+}
+
 void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const char *path,
 		       uint32_t action, uint32_t filter)
 {
@@ -106,32 +159,37 @@ void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const c
 		if (w->share != share || !(w->filter & filter))
 			continue;
 		const char *name = relative_name(w, path);
-		if (!name)
-			continue;
-		if (!w->overflow) {
-			size_t size = strlen(name) + 1;
-			struct notify_event *e = malloc(sizeof(*e) + size);
-			if (!e || w->nevents >= NOTIFY_MAX_QUEUED) {
-				free(e);
-				events_free(w);
-				w->overflow = true;   /* the client must re-read the directory */
-			} else {
-				e->action = action;
-				e->next = NULL;
-				memcpy(e->name, name, size);
-				*w->tail = e;
-				w->tail = &e->next;
-				w->nevents++;
-			}
-		}
-		if (w->async_id) {
-			smb2_async_wake(w->nc, w->async_id);
-			w->async_id = 0;   /* one wake per parked request */
-		}
+		if (name)
+			watch_queue(w, action, name);
 	}
 	pthread_mutex_unlock(&n->lock);
 }
 
+/* vfs_watch_fn: a change the kernel saw (on the VFS watcher's thread). */
+static void kernel_event(void *arg, uint32_t action, uint32_t filter, const char *name)
+{
+	struct notify_watch *w = arg;
+	struct smb2_notify *n = w->n;
+
+	pthread_mutex_lock(&n->lock);
+	if (w->dead) {
+		/* the open is closing */
+	} else if (action == VFS_WATCH_OVERFLOW) {
+		events_free(w);
+		w->overflow = true;
+		watch_queue(w, 0, "");
+	} else if (w->filter & filter) {
+		/* A local write is many IN_MODIFYs: one MODIFIED while the client has not read it. */
+		struct notify_event *last = w->nevents ? (struct notify_event *)
+			((char *)w->tail - offsetof(struct notify_event, next)) : NULL;
+		if (!(action == FILE_ACTION_MODIFIED && last && last->action == action &&
+		      !strcmp(last->name, name)))
+			watch_queue(w, action, name);
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Take the watch off the list (under the notify lock); watch_free after the lock. */
 static void watch_unlink(struct smb2_notify *n, struct notify_watch *w)
 {
 	for (struct notify_watch **pp = &n->watches; *pp; pp = &(*pp)->next)
@@ -139,6 +197,13 @@ static void watch_unlink(struct smb2_notify *n, struct notify_watch *w)
 			*pp = w->next;
 			break;
 		}
+	w->dead = true;
+}
+
+/* Without the notify lock: the kernel watch's callback may be waiting for it. */
+static void watch_free(struct notify_watch *w)
+{
+	vfs_watch_remove(w->kernel);   /* after it, kernel_event never sees w again */
 	events_free(w);
 	net_conn_unref(w->nc);
 	free(w->dir);
@@ -164,6 +229,7 @@ void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op)
 
 	pthread_mutex_lock(&n->lock);
 	struct notify_watch *w = op->notify;
+	struct notify_watch *gone = w;
 	if (w) {
 		parked = w->async_id;
 		op->notify = NULL;
@@ -176,6 +242,8 @@ void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op)
 		watch_unlink(n, w);
 	}
 	pthread_mutex_unlock(&n->lock);
+	if (gone)
+		watch_free(gone);
 	/* 3.3.4.4 / MS-FSA: closing the directory completes its pending notify with
 	 * STATUS_NOTIFY_CLEANUP. */
 	struct smb2_async *a = parked ? smb2_async_find(c, true, parked) : NULL;
@@ -230,22 +298,44 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 	struct smb2_notify *n = req->conn->srv->notify;
 	pthread_mutex_lock(&n->lock);
 	struct notify_watch *w = op->notify;
+	pthread_mutex_unlock(&n->lock);
 	if (!w) {
-		w = calloc(1, sizeof(*w));
-		if (!w || !(w->dir = strdup(vfs_open_path(op->vfs)))) {
-			free(w);
-			pthread_mutex_unlock(&n->lock);
+		/* Made without the lock: the kernel watch takes the VFS watcher's lock, and may
+		 * report (an overflow) before it returns. */
+		struct notify_watch *nw = calloc(1, sizeof(*nw));
+		if (!nw || !(nw->dir = strdup(vfs_open_path(op->vfs)))) {
+			free(nw);
 			return STATUS_NO_MEMORY;
 		}
-		w->share = vfs_open_share(op->vfs);
-		w->recursive = in.flags & SMB2_WATCH_TREE;
-		w->filter = in.completion_filter;
-		w->tail = &w->events;
+		nw->n = n;
+		nw->share = vfs_open_share(op->vfs);
+		nw->recursive = in.flags & SMB2_WATCH_TREE;
+		nw->filter = in.completion_filter;
+		nw->tail = &nw->events;
 		net_conn_ref(req->conn->net);
-		w->nc = req->conn->net;
-		w->next = n->watches;
-		n->watches = w;
-		op->notify = w;
+		nw->nc = req->conn->net;
+		st = vfs_watch_add(op->vfs, nw->recursive, kernel_event, nw, &nw->kernel);
+		if (st != STATUS_SUCCESS) {
+			watch_free(nw);
+			return st;
+		}
+		pthread_mutex_lock(&n->lock);
+		w = op->notify;
+		if (!w) {
+			w = nw;
+			w->next = n->watches;
+			n->watches = w;
+			op->notify = w;
+			nw = NULL;
+		}
+		pthread_mutex_unlock(&n->lock);
+		if (nw)   /* another channel's CHANGE_NOTIFY made the watch meanwhile */
+			watch_free(nw);
+	}
+	pthread_mutex_lock(&n->lock);
+	if (op->notify != w) {   /* closed meanwhile */
+		pthread_mutex_unlock(&n->lock);
+		return STATUS_NOTIFY_CLEANUP;
 	}
 	if (!w->events && !w->overflow) {
 		st = smb2_async_park(req, notify_drop);

@@ -582,6 +582,9 @@ void smb2_notify_free(struct smb2_notify *n);
 void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const char *path,
 		       uint32_t action, uint32_t filter);
 void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op);
+/* Kernel change notify for the share, through the server's one watcher of at most max_dirs
+ * directories (made by the first call). */
+void smb2_notify_attach(struct smb2_notify *n, struct vfs_share *share, unsigned max_dirs);
 
 /* SMB1 NEGOTIATE (multi-protocol) answered with an SMB2 NEGOTIATE response. */
 void smb2_smb1_negotiate(struct smb2_conn *c, const uint8_t *frame, size_t len);

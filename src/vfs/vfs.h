@@ -121,6 +121,8 @@ struct vfs_share {
 	/* The share's open files (vfs_table.c): one struct vfs_file per (dev, ino, stream) open
 	 * through this share, with its share modes, delete-pending and byte-range locks. */
 	struct vfs_file_table *files;
+	/* Kernel change notify (vfs_watch.c), NULL when off; the server's, shared by its shares. */
+	struct vfs_watcher *watcher;
 };
 
 /* What QUERY_INFO, QUERY_DIRECTORY and CLOSE report about a file; times are NT times

@@ -134,6 +134,7 @@ NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t of
 	*nwritten = 0;
 	if (op->is_dir)
 		return STATUS_INVALID_DEVICE_REQUEST;
+	vfs_watch_self_open(op);
 	if (op->stream)
 		return vfs_stream_write(op, buf, len, offset, nwritten);
 	if (!(op->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
@@ -202,6 +203,8 @@ NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint
 	struct vfs_meta m;
 	NTSTATUS status = STATUS_SUCCESS;
 	int err;
+
+	vfs_watch_self_open(op);
 
 	if (!(op->access & FILE_WRITE_ATTRIBUTES))
 		return STATUS_ACCESS_DENIED;
@@ -286,6 +289,7 @@ NTSTATUS vfs_set_eof(struct vfs_open *op, uint64_t size)
 
 	if (op->is_dir)
 		return STATUS_INVALID_PARAMETER;
+	vfs_watch_self_open(op);
 	if (op->stream)
 		return vfs_stream_set_eof(op, size);
 	if (!(op->access & FILE_WRITE_DATA))
@@ -309,6 +313,7 @@ NTSTATUS vfs_set_allocation(struct vfs_open *op, uint64_t size)
 
 	if (op->is_dir)
 		return STATUS_INVALID_PARAMETER;
+	vfs_watch_self_open(op);
 	if (op->stream)
 		return vfs_stream_set_allocation(op, size);
 	if (!(op->access & FILE_WRITE_DATA))
@@ -410,6 +415,8 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 		return STATUS_ACCESS_DENIED;   /* smb2.rename.simple2 */
 	if (!new_relpath || new_relpath[0] == '/')
 		return STATUS_INVALID_PARAMETER;
+	vfs_watch_self_open(op);
+	vfs_watch_self(op->share, new_relpath);
 	/* ":name" renames a stream (vfs_path_from_wire keeps the ':'); a stream open has no other
 	 * kind of rename. */
 	if (op->stream || new_relpath[0] == ':')
