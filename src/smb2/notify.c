@@ -48,7 +48,9 @@ struct notify_watch {
 	struct smb2_notify *n;
 	struct vfs_watch *kernel;     /* the kernel's view of the tree, NULL when off */
 	bool dead;                    /* unlinked: the kernel's last events are dropped */
+	bool delete_pending;          /* the directory is going: new requests fail */
 	struct vfs_share *share;
+	uint64_t dev, ino;            /* the watched directory */
 	char *dir;                    /* watched directory, share-relative ("" = root) */
 	bool recursive;
 	uint32_t filter;
@@ -189,6 +191,23 @@ static void kernel_event(void *arg, uint32_t action, uint32_t filter, const char
 	pthread_mutex_unlock(&n->lock);
 }
 
+void smb2_notify_delete_pending(struct smb2_server *srv, uint64_t dev, uint64_t ino)
+{
+	struct smb2_notify *n = srv->notify;
+
+	pthread_mutex_lock(&n->lock);
+	for (struct notify_watch *w = n->watches; w; w = w->next)
+		if (w->dev == dev && w->ino == ino) {
+			w->delete_pending = true;
+			if (w->async_id) {
+				/* MS-FSA 2.1.5.4: a directory going away completes its notifies. */
+				smb2_async_post_status(w->nc, w->async_id, STATUS_DELETE_PENDING);
+				w->async_id = 0;
+			}
+		}
+	pthread_mutex_unlock(&n->lock);
+}
+
 /* Take the watch off the list (under the notify lock); watch_free after the lock. */
 static void watch_unlink(struct smb2_notify *n, struct notify_watch *w)
 {
@@ -309,6 +328,7 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 		}
 		nw->n = n;
 		nw->share = vfs_open_share(op->vfs);
+		vfs_open_file_id(op->vfs, &nw->dev, &nw->ino);
 		nw->recursive = in.flags & SMB2_WATCH_TREE;
 		nw->filter = in.completion_filter;
 		nw->tail = &nw->events;
@@ -336,6 +356,10 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 	if (op->notify != w) {   /* closed meanwhile */
 		pthread_mutex_unlock(&n->lock);
 		return STATUS_NOTIFY_CLEANUP;
+	}
+	if (w->delete_pending) {
+		pthread_mutex_unlock(&n->lock);
+		return STATUS_DELETE_PENDING;
 	}
 	if (!w->events && !w->overflow) {
 		st = smb2_async_park(req, notify_drop);

@@ -585,6 +585,8 @@ void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op);
 /* Kernel change notify for the share, through the server's one watcher of at most max_dirs
  * directories (made by the first call). */
 void smb2_notify_attach(struct smb2_notify *n, struct vfs_share *share, unsigned max_dirs);
+/* The directory (dev, ino) is delete-pending: its waiting notifies end with DELETE_PENDING. */
+void smb2_notify_delete_pending(struct smb2_server *srv, uint64_t dev, uint64_t ino);
 
 /* SMB1 NEGOTIATE (multi-protocol) answered with an SMB2 NEGOTIATE response. */
 void smb2_smb1_negotiate(struct smb2_conn *c, const uint8_t *frame, size_t len);

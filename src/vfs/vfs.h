@@ -247,6 +247,9 @@ uint32_t vfs_open_mode(const struct vfs_open *op);
 void vfs_open_set_mode(struct vfs_open *op, uint32_t mode);
 /* The file's delete-pending state (FileStandardInformation.DeletePending). */
 bool vfs_open_delete_pending(const struct vfs_open *op);
+/* True if the file is delete-pending once this open is closed (it is, or the open was made with
+ * FILE_DELETE_ON_CLOSE, which marks it at close: MS-FSA 2.1.5.4). */
+bool vfs_open_close_deletes(const struct vfs_open *op);
 /* The (device, inode) pair of an open's file, and how many opens the file has right now. */
 void vfs_open_file_id(const struct vfs_open *op, uint64_t *dev, uint64_t *ino);
 unsigned vfs_open_file_opens(const struct vfs_open *op);

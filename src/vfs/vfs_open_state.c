@@ -19,6 +19,17 @@ void vfs_open_file_id(const struct vfs_open *op, uint64_t *dev, uint64_t *ino)
 	*ino = (uint64_t)op->file->ino;
 }
 
+bool vfs_open_close_deletes(const struct vfs_open *op)
+{
+	bool pending;
+
+	vfs_table_lock(op->share);
+	pending = op->delete_on_close || op->file->delete_pending ||
+		  (op->file->base && op->file->base->delete_pending);
+	vfs_table_unlock(op->share);
+	return pending;
+}
+
 unsigned vfs_open_file_opens(const struct vfs_open *op)
 {
 	unsigned n;
