@@ -379,10 +379,13 @@ NTSTATUS vfs_set_delete_on_close(struct vfs_open *op, bool del)
 	return status;
 }
 
-/* The destination directory is opened, in Windows terms, for adding a name while sharing only
- * read and write: any open of it with DELETE access or without FILE_SHARE_DELETE conflicts
- * (smb2.rename.*_delete_access*), and a directory that is going away takes no new names. */
-static NTSTATUS dest_dir_check(struct vfs_share *share, int dirfd)
+/* The destination directory is opened, in Windows terms, for adding a name: when the renamed
+ * open does not share delete itself, an open of the directory with DELETE access or without
+ * FILE_SHARE_DELETE conflicts (smb2.rename.*_delete_access* rename opens shared with nobody and
+ * fail); an open that shares delete is renamed under any directory open (smb2.notify.rec,
+ * mask-change and notify-inotify.inotify-rename, as on Samba). A directory that is going away
+ * takes no new names. */
+static NTSTATUS dest_dir_check(struct vfs_share *share, int dirfd, uint32_t renamed_share_access)
 {
 	struct stat st;
 	struct vfs_file *pf;
@@ -394,7 +397,8 @@ static NTSTATUS dest_dir_check(struct vfs_share *share, int dirfd)
 		return STATUS_SUCCESS;
 	if (pf->delete_pending)
 		return STATUS_DELETE_PENDING;
-	if (pf->sc.deleters > 0 || pf->sc.shared_delete < pf->sc.opens)
+	if (!(renamed_share_access & FILE_SHARE_DELETE) &&
+	    (pf->sc.deleters > 0 || pf->sc.shared_delete < pf->sc.opens))
 		return STATUS_SHARING_VIOLATION;
 	return STATUS_SUCCESS;
 }
@@ -510,7 +514,7 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 							   : vfs_status_from_errno(-nfd);
 		goto out;
 	}
-	status = dest_dir_check(op->share, nfd);
+	status = dest_dir_check(op->share, nfd, op->share_access);
 	if (status != STATUS_SUCCESS)
 		goto out;
 
