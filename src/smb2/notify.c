@@ -36,11 +36,19 @@ _Static_assert(VFS_WATCH_FILE_NAME == FILE_NOTIFY_CHANGE_FILE_NAME &&
 	       VFS_WATCH_STREAM_WRITE == FILE_NOTIFY_CHANGE_STREAM_WRITE, "FILE_NOTIFY_CHANGE_*");
 
 #define NOTIFY_MAX_QUEUED 1024   /* events kept per watch before reporting an overflow */
+#define NOTIFY_MAX_PARKED 16     /* CHANGE_NOTIFYs waiting on one open */
 
 struct notify_event {
 	struct notify_event *next;
 	uint32_t action;
 	char name[];                  /* relative to the watched directory, '/'-separated */
+};
+
+/* The changes a woken request answers with: what was queued when it was woken. */
+struct notify_batch {
+	uint64_t async_id;
+	struct notify_event *events;
+	bool overflow;
 };
 
 struct notify_watch {
@@ -55,7 +63,12 @@ struct notify_watch {
 	bool recursive;
 	uint32_t filter;
 	struct net_conn *nc;          /* referenced */
-	uint64_t async_id;            /* parked request waiting for events, 0 if none */
+	/* Parked requests waiting for events, oldest first: a change answers the oldest, the next
+	 * change the next (smb2.notify.mask-change sends two on one handle). */
+	uint64_t parked[NOTIFY_MAX_PARKED];
+	unsigned nparked;
+	struct notify_batch ready[NOTIFY_MAX_PARKED];   /* woken, not yet answered */
+	unsigned nready;
 	struct notify_event *events, **tail;
 	unsigned nevents;
 	bool overflow;
@@ -95,14 +108,18 @@ void smb2_notify_attach(struct smb2_notify *n, struct vfs_share *share, unsigned
 	vfs_share_set_watcher(share, n->watcher);
 }
 
-static void events_free(struct notify_watch *w)
+static void event_list_free(struct notify_event *e)
 {
-	struct notify_event *e = w->events;
 	while (e) {
 		struct notify_event *n = e->next;
 		free(e);
 		e = n;
 	}
+}
+
+static void events_free(struct notify_watch *w)
+{
+	event_list_free(w->events);
 	w->events = NULL;
 	w->tail = &w->events;
 	w->nevents = 0;
@@ -145,9 +162,17 @@ static void watch_queue(struct notify_watch *w, uint32_t action, const char *nam
 			w->nevents++;
 		}
 	}
-	if (w->async_id) {
-		smb2_async_wake(w->nc, w->async_id);
-		w->async_id = 0;   /* one wake per parked request */
+	if (w->nparked && w->nready < NOTIFY_MAX_PARKED) {
+		/* What is queued now answers the oldest request; later changes wait for the next
+		 * one, if another is parked. */
+		uint64_t id = w->parked[0];
+		w->ready[w->nready++] = (struct notify_batch){ id, w->events, w->overflow };
+		w->events = NULL;
+		w->tail = &w->events;
+		w->nevents = 0;
+		w->overflow = false;
+		smb2_async_wake(w->nc, id);   /* one wake per parked request */
+		memmove(w->parked, w->parked + 1, --w->nparked * sizeof(w->parked[0]));
 	}
 }
 
@@ -163,6 +188,26 @@ void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const c
 		const char *name = relative_name(w, path);
 		if (name)
 			watch_queue(w, action, name);
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+void smb2_notify_renamed_file(struct smb2_server *srv, struct vfs_share *share, const char *path)
+{
+	struct smb2_notify *n = srv->notify;
+
+	/* A renamed file is also reported modified (attributes, creation time) to a watch on
+	 * attributes (smb2.notify.mask-change, as Windows 2003 and Samba), but not to one that is
+	 * told of the rename itself: a watch on names and attributes gets the names only
+	 * (smb2.notify.rec, where Samba reports both and fails). */
+	pthread_mutex_lock(&n->lock);
+	for (struct notify_watch *w = n->watches; w; w = w->next) {
+		if (w->share != share || (w->filter & FILE_NOTIFY_CHANGE_FILE_NAME) ||
+		    !(w->filter & (FILE_NOTIFY_CHANGE_ATTRIBUTES | FILE_NOTIFY_CHANGE_CREATION)))
+			continue;
+		const char *name = relative_name(w, path);
+		if (name)
+			watch_queue(w, FILE_ACTION_MODIFIED, name);
 	}
 	pthread_mutex_unlock(&n->lock);
 }
@@ -199,11 +244,10 @@ void smb2_notify_delete_pending(struct smb2_server *srv, uint64_t dev, uint64_t 
 	for (struct notify_watch *w = n->watches; w; w = w->next)
 		if (w->dev == dev && w->ino == ino) {
 			w->delete_pending = true;
-			if (w->async_id) {
-				/* MS-FSA 2.1.5.4: a directory going away completes its notifies. */
-				smb2_async_post_status(w->nc, w->async_id, STATUS_DELETE_PENDING);
-				w->async_id = 0;
-			}
+			/* MS-FSA 2.1.5.4: a directory going away completes its notifies. */
+			for (unsigned i = 0; i < w->nparked; i++)
+				smb2_async_post_status(w->nc, w->parked[i], STATUS_DELETE_PENDING);
+			w->nparked = 0;
 		}
 	pthread_mutex_unlock(&n->lock);
 }
@@ -224,6 +268,8 @@ static void watch_free(struct notify_watch *w)
 {
 	vfs_watch_remove(w->kernel);   /* after it, kernel_event never sees w again */
 	events_free(w);
+	for (unsigned i = 0; i < w->nready; i++)
+		event_list_free(w->ready[i].events);
 	net_conn_unref(w->nc);
 	free(w->dir);
 	free(w);
@@ -235,41 +281,72 @@ static void notify_drop(struct smb2_conn *c, struct smb2_async *a)
 	struct smb2_notify *n = c->srv->notify;
 
 	pthread_mutex_lock(&n->lock);
-	for (struct notify_watch *w = n->watches; w; w = w->next)
-		if (w->nc == c->net && w->async_id == a->async_id)
-			w->async_id = 0;
+	for (struct notify_watch *w = n->watches; w; w = w->next) {
+		if (w->nc != c->net)
+			continue;
+		for (unsigned i = 0; i < w->nparked; i++)
+			if (w->parked[i] == a->async_id) {
+				memmove(w->parked + i, w->parked + i + 1,
+					(--w->nparked - i) * sizeof(w->parked[0]));
+				break;
+			}
+		for (unsigned i = 0; i < w->nready; i++)
+			if (w->ready[i].async_id == a->async_id) {
+				/* Woken, then cancelled: its changes go back, first, for the next. */
+				struct notify_event *batch = w->ready[i].events, **end = &batch;
+				w->overflow = w->overflow || w->ready[i].overflow;
+				while (*end) {
+					end = &(*end)->next;
+					w->nevents++;
+				}
+				if (batch) {
+					*end = w->events;
+					if (!w->events)
+						w->tail = end;
+					w->events = batch;
+				}
+				memmove(w->ready + i, w->ready + i + 1,
+					(--w->nready - i) * sizeof(w->ready[0]));
+				break;
+			}
+	}
 	pthread_mutex_unlock(&n->lock);
 }
 
 void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op)
 {
 	struct smb2_notify *n = c->srv->notify;
-	uint64_t parked = 0;
+	uint64_t parked[NOTIFY_MAX_PARKED];
+	unsigned nparked = 0;
 
 	pthread_mutex_lock(&n->lock);
 	struct notify_watch *w = op->notify;
 	struct notify_watch *gone = w;
 	if (w) {
-		parked = w->async_id;
 		op->notify = NULL;
 		/* The open's session may be bound to several connections: a CHANGE_NOTIFY parked
 		 * on another one is answered there, on its own strand. */
-		if (parked && w->nc != c->net) {
-			smb2_async_post_status(w->nc, parked, STATUS_NOTIFY_CLEANUP);
-			parked = 0;
+		for (unsigned i = 0; i < w->nparked; i++) {
+			if (w->nc != c->net)
+				smb2_async_post_status(w->nc, w->parked[i], STATUS_NOTIFY_CLEANUP);
+			else
+				parked[nparked++] = w->parked[i];
 		}
+		w->nparked = 0;
 		watch_unlink(n, w);
 	}
 	pthread_mutex_unlock(&n->lock);
 	if (gone)
 		watch_free(gone);
-	/* 3.3.4.4 / MS-FSA: closing the directory completes its pending notify with
+	/* 3.3.4.4 / MS-FSA: closing the directory completes its pending notifies with
 	 * STATUS_NOTIFY_CLEANUP. */
-	struct smb2_async *a = parked ? smb2_async_find(c, true, parked) : NULL;
-	if (a) {
-		a->on_drop = NULL;
-		smb2_async_complete_status(c, a, STATUS_NOTIFY_CLEANUP);
-		smb2_async_drop(c, a);
+	for (unsigned i = 0; i < nparked; i++) {
+		struct smb2_async *a = smb2_async_find(c, true, parked[i]);
+		if (a) {
+			a->on_drop = NULL;
+			smb2_async_complete_status(c, a, STATUS_NOTIFY_CLEANUP);
+			smb2_async_drop(c, a);
+		}
 	}
 }
 
@@ -313,6 +390,10 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 	st = smb2_req_open_dir(req, &in.file_id, in.output_buffer_length, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
+	/* A directory already going away (another open's delete-on-close, closed before this
+	 * request came: smb2.notify.rmdir4's race) waits for nothing. */
+	if (vfs_open_delete_pending(op->vfs))
+		return STATUS_DELETE_PENDING;
 
 	struct smb2_notify *n = req->conn->srv->notify;
 	pthread_mutex_lock(&n->lock);
@@ -361,19 +442,40 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 		pthread_mutex_unlock(&n->lock);
 		return STATUS_DELETE_PENDING;
 	}
-	if (!w->events && !w->overflow) {
+	/* A woken request answers with the changes it was woken for. */
+	struct notify_event *events = NULL;
+	bool overflow = false, woken = false;
+	for (unsigned i = 0; req->async_id && i < w->nready; i++)
+		if (w->ready[i].async_id == req->async_id) {
+			events = w->ready[i].events;
+			overflow = w->ready[i].overflow;
+			memmove(w->ready + i, w->ready + i + 1, (--w->nready - i) * sizeof(w->ready[0]));
+			woken = true;
+			break;
+		}
+	if (!woken && !w->events && !w->overflow) {
+		if (w->nparked == NOTIFY_MAX_PARKED) {
+			pthread_mutex_unlock(&n->lock);
+			return STATUS_INSUFFICIENT_RESOURCES;
+		}
 		st = smb2_async_park(req, notify_drop);
 		if (st == STATUS_PENDING)
-			w->async_id = req->async_id;
+			w->parked[w->nparked++] = req->async_id;
 		pthread_mutex_unlock(&n->lock);
 		return st;
 	}
-	struct notify_event *events = w->events;
-	bool overflow = w->overflow;
-	w->events = NULL;
-	w->tail = &w->events;
-	w->nevents = 0;
-	w->overflow = false;
+	/* And with what came since, unless another request waits for it. */
+	if (!woken || w->nparked == 0) {
+		struct notify_event **end = &events;
+		while (*end)
+			end = &(*end)->next;
+		*end = w->events;
+		overflow = overflow || w->overflow;
+		w->events = NULL;
+		w->tail = &w->events;
+		w->nevents = 0;
+		w->overflow = false;
+	}
 	pthread_mutex_unlock(&n->lock);
 
 	struct wr data;

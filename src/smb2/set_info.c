@@ -54,11 +54,8 @@ static NTSTATUS set_rename(struct smb2_req *req, struct smb2_open *op, const str
 				  same_dir ? FILE_ACTION_RENAMED_OLD_NAME : FILE_ACTION_REMOVED, f);
 		smb2_notify_event(req->conn->srv, share, target,
 				  same_dir ? FILE_ACTION_RENAMED_NEW_NAME : FILE_ACTION_ADDED, f);
-		/* Windows also reports a renamed file (not directory) modified, for its attributes
-		 * and creation time (smb2.notify.mask-change; Samba does the same). */
 		if (f == FILE_NOTIFY_CHANGE_FILE_NAME)
-			smb2_notify_event(req->conn->srv, share, target, FILE_ACTION_MODIFIED,
-					  FILE_NOTIFY_CHANGE_ATTRIBUTES | FILE_NOTIFY_CHANGE_CREATION);
+			smb2_notify_renamed_file(req->conn->srv, share, target);
 	}
 	free(old);
 	return st;
