@@ -93,9 +93,14 @@ static void seen_reset(void)
 
 static void expect(unsigned i, uint32_t action, const char *name)
 {
-	if (seen.action[i] != action || strcmp(seen.name[i], name))
-		fail_msg("change %u: got action %u '%s', want %u '%s'", i, seen.action[i],
-			 seen.name[i], action, name);
+	pthread_mutex_lock(&seen.lock);
+	bool ok = seen.action[i] == action && !strcmp(seen.name[i], name);
+	uint32_t got = seen.action[i];
+	char got_name[64];
+	snprintf(got_name, sizeof(got_name), "%s", seen.name[i]);
+	pthread_mutex_unlock(&seen.lock);
+	if (!ok)
+		fail_msg("change %u: got action %u '%s', want %u '%s'", i, got, got_name, action, name);
 }
 
 static void write_file(const char *rel, const char *data)
