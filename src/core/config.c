@@ -461,6 +461,10 @@ static const struct key_def global_keys[] = {
 	{ "failedlogondelay", "failed logon delay", K_UINT, G(failed_logon_delay), 0, 60000 },
 	{ "serveradmins", "server admins", K_ADMINS, G(server_admins), 0, 0 },
 	{ "interfaces", "interfaces", K_IFACES, G(interfaces), 0, 0 },
+	/* Bounded by what one inotify instance may usefully hold (the kernel's own limit is
+	 * fs.inotify.max_user_watches); past it a tree watch reports NOTIFY_ENUM_DIR. */
+	{ "kernelchangenotifywatches", "kernel change notify watches", K_UINT,
+	  G(kernel_change_notify_watches), 1, 1048576 },
 };
 
 static const struct key_def share_keys[] = {
@@ -479,6 +483,7 @@ static const struct key_def share_keys[] = {
 	{ "oplocks", "oplocks", K_BOOL, S(oplocks), 0, 0 },
 	/* Seconds a disconnected durable open is kept; an hour at most (its file stays locked). */
 	{ "durablehandletimeout", "durable handle timeout", K_UINT, S(durable_timeout), 0, 3600 },
+	{ "kernelchangenotify", "kernel change notify", K_BOOL, S(kernel_change_notify), 0, 0 },
 	{ "public", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
 	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
@@ -692,7 +697,8 @@ static void section_begin(struct parse *p, const char *name)
 	*s = (struct cfg_share){ .name = strdup(name), .comment = strdup(""), .read_only = true,
 				 .encrypt = CFG_ENCRYPT_INHERIT,
 				 .browseable = true, .oplocks = true, .leases = true,
-				 .durable_timeout = 60, .line = p->lineno };
+				 .durable_timeout = 60, .kernel_change_notify = true,
+				 .line = p->lineno };
 	c->nshares++;
 	if (!s->name || !s->comment) {
 		perr(p, p->lineno, "out of memory");
@@ -806,6 +812,7 @@ static bool set_defaults(struct cfg *c)
 		.max_open_files = 16384,
 		.min_uid = 1000,
 		.failed_logon_delay = 2000,
+		.kernel_change_notify_watches = 8192,
 	};
 	default_netbios_name(g);
 	return g->listen && g->state_dir && g->workgroup && g->netbios_name;

@@ -47,6 +47,7 @@ struct cfg_share {
 	bool leases;           /* grant leases (MS-SMB2 3.3.5.9.8, .11), default true */
 	bool oplocks;          /* grant oplocks on this share; default true */
 	unsigned durable_timeout;      /* `durable handle timeout`, seconds; 0: none granted */
+	bool kernel_change_notify;   /* CHANGE_NOTIFY sees other programs' changes; default true */
 	char **valid_users;    /* empty = any authenticated user */
 	size_t n_valid_users;
 	int line;              /* line of the [section] header, for messages */
@@ -82,6 +83,7 @@ struct cfg_global {
 	size_t n_server_admins;
 	char **interfaces;     /* offered to multichannel clients; empty = every one (ifaces.c) */
 	size_t n_interfaces;
+	unsigned kernel_change_notify_watches;   /* directories watched in all; default 8192 */
 };
 
 struct cfg {

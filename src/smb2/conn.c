@@ -99,6 +99,8 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 		}
 		s->shares[i].cfg = cs;
 		s->nshares++;
+		if (cs->kernel_change_notify)
+			smb2_notify_attach(s->notify, s->shares[i].vfs, cfg->g.kernel_change_notify_watches);
 	}
 	return s;
 fail:

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * CHANGE_NOTIFY (MS-SMB2 3.3.5.19, 3.3.4.4): watches on directory opens, fed by the changes this
- * server itself makes (create, delete, rename, attribute and size changes). Like Samba with
- * "kernel change notify = no", changes made to the tree by other programs are not reported.
+ * CHANGE_NOTIFY (MS-SMB2 3.3.5.19, 3.3.4.4): watches on directory opens, fed by two sources:
+ * the changes this server itself makes (create, delete, rename, attribute and size changes),
+ * reported exactly as Windows does by the handlers (smb2_notify_event), and, on shares with
+ * "kernel change notify" (the default), every other change of the tree, seen by the kernel
+ * (vfs_watch.c: local programs, NFS, another server). The VFS drops the kernel's events for the
+ * names this server has just changed itself, so each change is reported once.
  *
  * Every watch sits in the server's list (struct smb2_notify, smb2_server.notify) guarded by its
- * `lock`; a change found on any strand is queued on the watch and the watching connection is
- * woken to answer its parked request on its own strand. smb2_open.notify is guarded by that
- * lock too. Lock order: it is a leaf.
+ * `lock`; a change found on any strand (or the VFS watcher's thread) is queued on the watch and
+ * the watching connection is woken to answer its parked request on its own strand.
+ * smb2_open.notify is guarded by that lock too. Lock order: the VFS watcher's lock → `lock`;
+ * nothing but the transport is called under it.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,8 +31,20 @@
 #include "smb2/server.h"
 #include "smb2/wire/change_notify.h"
 #include "vfs/vfs.h"
+#include "vfs/vfs_watch.h"
+
+/* The VFS speaks MS-FSCC's numbers too. */
+_Static_assert(VFS_WATCH_ADDED == FILE_ACTION_ADDED && VFS_WATCH_REMOVED == FILE_ACTION_REMOVED &&
+	       VFS_WATCH_MODIFIED == FILE_ACTION_MODIFIED &&
+	       VFS_WATCH_RENAMED_OLD_NAME == FILE_ACTION_RENAMED_OLD_NAME &&
+	       VFS_WATCH_RENAMED_NEW_NAME == FILE_ACTION_RENAMED_NEW_NAME, "FILE_ACTION_*");
+_Static_assert(VFS_WATCH_FILE_NAME == FILE_NOTIFY_CHANGE_FILE_NAME &&
+	       VFS_WATCH_DIR_NAME == FILE_NOTIFY_CHANGE_DIR_NAME &&
+	       VFS_WATCH_SECURITY == FILE_NOTIFY_CHANGE_SECURITY &&
+	       VFS_WATCH_STREAM_WRITE == FILE_NOTIFY_CHANGE_STREAM_WRITE, "FILE_NOTIFY_CHANGE_*");
 
 #define NOTIFY_MAX_QUEUED 1024   /* events kept per watch before reporting an overflow */
+#define NOTIFY_MAX_PARKED 16     /* CHANGE_NOTIFYs waiting on one open */
 
 struct notify_event {
 	struct notify_event *next;
@@ -35,14 +52,31 @@ struct notify_event {
 	char name[];                  /* relative to the watched directory, '/'-separated */
 };
 
+/* The changes a woken request answers with: what was queued when it was woken. */
+struct notify_batch {
+	uint64_t async_id;
+	struct notify_event *events;
+	bool overflow;
+};
+
 struct notify_watch {
 	struct notify_watch *next;
+	struct smb2_notify *n;
+	struct vfs_watch *kernel;     /* the kernel's view of the tree, NULL when off */
+	bool dead;                    /* unlinked: the kernel's last events are dropped */
+	bool delete_pending;          /* the directory is going: new requests fail */
 	struct vfs_share *share;
+	uint64_t dev, ino;            /* the watched directory */
 	char *dir;                    /* watched directory, share-relative ("" = root) */
 	bool recursive;
 	uint32_t filter;
 	struct net_conn *nc;          /* referenced */
-	uint64_t async_id;            /* parked request waiting for events, 0 if none */
+	/* Parked requests waiting for events, oldest first: a change answers the oldest, the next
+	 * change the next (smb2.notify.mask-change sends two on one handle). */
+	uint64_t parked[NOTIFY_MAX_PARKED];
+	unsigned nparked;
+	struct notify_batch ready[NOTIFY_MAX_PARKED];   /* woken, not yet answered */
+	unsigned nready;
 	struct notify_event *events, **tail;
 	unsigned nevents;
 	bool overflow;
@@ -53,6 +87,7 @@ struct notify_watch {
 struct smb2_notify {
 	pthread_mutex_t lock;
 	struct notify_watch *watches;
+	struct vfs_watcher *watcher;  /* made by the first share with kernel change notify */
 };
 
 struct smb2_notify *smb2_notify_new(void)
@@ -69,18 +104,30 @@ void smb2_notify_free(struct smb2_notify *n)
 	if (!n)
 		return;
 	/* Opens are closed before the server goes, and each close drops its watch. */
+	vfs_watcher_free(n->watcher);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
 }
 
-static void events_free(struct notify_watch *w)
+void smb2_notify_attach(struct smb2_notify *n, struct vfs_share *share, unsigned max_dirs)
 {
-	struct notify_event *e = w->events;
+	if (!n->watcher)
+		n->watcher = vfs_watcher_new(max_dirs);
+	vfs_share_set_watcher(share, n->watcher);
+}
+
+static void event_list_free(struct notify_event *e)
+{
 	while (e) {
 		struct notify_event *n = e->next;
 		free(e);
 		e = n;
 	}
+}
+
+static void events_free(struct notify_watch *w)
+{
+	event_list_free(w->events);
 	w->events = NULL;
 	w->tail = &w->events;
 	w->nevents = 0;
@@ -104,6 +151,39 @@ static const char *relative_name(const struct notify_watch *w, const char *path)
 	return rest;
 }
 
+/* Queue a change on the watch and wake its parked request. Under the notify lock. */
+static void watch_queue(struct notify_watch *w, uint32_t action, const char *name)
+{
+	if (!w->overflow) {
+		size_t size = strlen(name) + 1;
+		struct notify_event *e = malloc(sizeof(*e) + size);
+		if (!e || w->nevents >= NOTIFY_MAX_QUEUED) {
+			free(e);
+			events_free(w);
+			w->overflow = true;   /* the client must re-read the directory */
+		} else {
+			e->action = action;
+			e->next = NULL;
+			memcpy(e->name, name, size);
+			*w->tail = e;
+			w->tail = &e->next;
+			w->nevents++;
+		}
+	}
+	if (w->nparked && w->nready < NOTIFY_MAX_PARKED) {
+		/* What is queued now answers the oldest request; later changes wait for the next
+		 * one, if another is parked. */
+		uint64_t id = w->parked[0];
+		w->ready[w->nready++] = (struct notify_batch){ id, w->events, w->overflow };
+		w->events = NULL;
+		w->tail = &w->events;
+		w->nevents = 0;
+		w->overflow = false;
+		smb2_async_wake(w->nc, id);   /* one wake per parked request */
+		memmove(w->parked, w->parked + 1, --w->nparked * sizeof(w->parked[0]));
+	}
+}
+
 void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const char *path,
 		       uint32_t action, uint32_t filter)
 {
@@ -114,32 +194,73 @@ void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const c
 		if (w->share != share || !(w->filter & filter))
 			continue;
 		const char *name = relative_name(w, path);
-		if (!name)
-			continue;
-		if (!w->overflow) {
-			size_t size = strlen(name) + 1;
-			struct notify_event *e = malloc(sizeof(*e) + size);
-			if (!e || w->nevents >= NOTIFY_MAX_QUEUED) {
-				free(e);
-				events_free(w);
-				w->overflow = true;   /* the client must re-read the directory */
-			} else {
-				e->action = action;
-				e->next = NULL;
-				memcpy(e->name, name, size);
-				*w->tail = e;
-				w->tail = &e->next;
-				w->nevents++;
-			}
-		}
-		if (w->async_id) {
-			smb2_async_wake(w->nc, w->async_id);
-			w->async_id = 0;   /* one wake per parked request */
-		}
+		if (name)
+			watch_queue(w, action, name);
 	}
 	pthread_mutex_unlock(&n->lock);
 }
 
+void smb2_notify_renamed_file(struct smb2_server *srv, struct vfs_share *share, const char *path)
+{
+	struct smb2_notify *n = srv->notify;
+
+	/* A renamed file is also reported modified (attributes, creation time) to a watch on
+	 * attributes (smb2.notify.mask-change, as Windows 2003 and Samba), but not to one that is
+	 * told of the rename itself: a watch on names and attributes gets the names only
+	 * (smb2.notify.rec, where Samba reports both and fails). */
+	pthread_mutex_lock(&n->lock);
+	for (struct notify_watch *w = n->watches; w; w = w->next) {
+		if (w->share != share || (w->filter & FILE_NOTIFY_CHANGE_FILE_NAME) ||
+		    !(w->filter & (FILE_NOTIFY_CHANGE_ATTRIBUTES | FILE_NOTIFY_CHANGE_CREATION)))
+			continue;
+		const char *name = relative_name(w, path);
+		if (name)
+			watch_queue(w, FILE_ACTION_MODIFIED, name);
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* vfs_watch_fn: a change the kernel saw (on the VFS watcher's thread). */
+static void kernel_event(void *arg, uint32_t action, uint32_t filter, const char *name)
+{
+	struct notify_watch *w = arg;
+	struct smb2_notify *n = w->n;
+
+	pthread_mutex_lock(&n->lock);
+	if (w->dead) {
+		/* the open is closing */
+	} else if (action == VFS_WATCH_OVERFLOW) {
+		events_free(w);
+		w->overflow = true;
+		watch_queue(w, 0, "");
+	} else if (w->filter & filter) {
+		/* A local write is many IN_MODIFYs: one MODIFIED while the client has not read it. */
+		struct notify_event *last = w->nevents ? (struct notify_event *)
+			((char *)w->tail - offsetof(struct notify_event, next)) : NULL;
+		if (!(action == FILE_ACTION_MODIFIED && last && last->action == action &&
+		      !strcmp(last->name, name)))
+			watch_queue(w, action, name);
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+void smb2_notify_delete_pending(struct smb2_server *srv, uint64_t dev, uint64_t ino)
+{
+	struct smb2_notify *n = srv->notify;
+
+	pthread_mutex_lock(&n->lock);
+	for (struct notify_watch *w = n->watches; w; w = w->next)
+		if (w->dev == dev && w->ino == ino) {
+			w->delete_pending = true;
+			/* MS-FSA 2.1.5.4: a directory going away completes its notifies. */
+			for (unsigned i = 0; i < w->nparked; i++)
+				smb2_async_post_status(w->nc, w->parked[i], STATUS_DELETE_PENDING);
+			w->nparked = 0;
+		}
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Take the watch off the list (under the notify lock); watch_free after the lock. */
 static void watch_unlink(struct smb2_notify *n, struct notify_watch *w)
 {
 	for (struct notify_watch **pp = &n->watches; *pp; pp = &(*pp)->next)
@@ -147,7 +268,16 @@ static void watch_unlink(struct smb2_notify *n, struct notify_watch *w)
 			*pp = w->next;
 			break;
 		}
+	w->dead = true;
+}
+
+/* Without the notify lock: the kernel watch's callback may be waiting for it. */
+static void watch_free(struct notify_watch *w)
+{
+	vfs_watch_remove(w->kernel);   /* after it, kernel_event never sees w again */
 	events_free(w);
+	for (unsigned i = 0; i < w->nready; i++)
+		event_list_free(w->ready[i].events);
 	net_conn_unref(w->nc);
 	free(w->dir);
 	free(w);
@@ -159,38 +289,72 @@ static void notify_drop(struct smb2_conn *c, struct smb2_async *a)
 	struct smb2_notify *n = c->srv->notify;
 
 	pthread_mutex_lock(&n->lock);
-	for (struct notify_watch *w = n->watches; w; w = w->next)
-		if (w->nc == c->net && w->async_id == a->async_id)
-			w->async_id = 0;
+	for (struct notify_watch *w = n->watches; w; w = w->next) {
+		if (w->nc != c->net)
+			continue;
+		for (unsigned i = 0; i < w->nparked; i++)
+			if (w->parked[i] == a->async_id) {
+				memmove(w->parked + i, w->parked + i + 1,
+					(--w->nparked - i) * sizeof(w->parked[0]));
+				break;
+			}
+		for (unsigned i = 0; i < w->nready; i++)
+			if (w->ready[i].async_id == a->async_id) {
+				/* Woken, then cancelled: its changes go back, first, for the next. */
+				struct notify_event *batch = w->ready[i].events, **end = &batch;
+				w->overflow = w->overflow || w->ready[i].overflow;
+				while (*end) {
+					end = &(*end)->next;
+					w->nevents++;
+				}
+				if (batch) {
+					*end = w->events;
+					if (!w->events)
+						w->tail = end;
+					w->events = batch;
+				}
+				memmove(w->ready + i, w->ready + i + 1,
+					(--w->nready - i) * sizeof(w->ready[0]));
+				break;
+			}
+	}
 	pthread_mutex_unlock(&n->lock);
 }
 
 void smb2_notify_release(struct smb2_conn *c, struct smb2_open *op)
 {
 	struct smb2_notify *n = c->srv->notify;
-	uint64_t parked = 0;
+	uint64_t parked[NOTIFY_MAX_PARKED];
+	unsigned nparked = 0;
 
 	pthread_mutex_lock(&n->lock);
 	struct notify_watch *w = op->notify;
+	struct notify_watch *gone = w;
 	if (w) {
-		parked = w->async_id;
 		op->notify = NULL;
 		/* The open's session may be bound to several connections: a CHANGE_NOTIFY parked
 		 * on another one is answered there, on its own strand. */
-		if (parked && w->nc != c->net) {
-			smb2_async_post_status(w->nc, parked, STATUS_NOTIFY_CLEANUP);
-			parked = 0;
+		for (unsigned i = 0; i < w->nparked; i++) {
+			if (w->nc != c->net)
+				smb2_async_post_status(w->nc, w->parked[i], STATUS_NOTIFY_CLEANUP);
+			else
+				parked[nparked++] = w->parked[i];
 		}
+		w->nparked = 0;
 		watch_unlink(n, w);
 	}
 	pthread_mutex_unlock(&n->lock);
-	/* 3.3.4.4 / MS-FSA: closing the directory completes its pending notify with
+	if (gone)
+		watch_free(gone);
+	/* 3.3.4.4 / MS-FSA: closing the directory completes its pending notifies with
 	 * STATUS_NOTIFY_CLEANUP. */
-	struct smb2_async *a = parked ? smb2_async_find(c, true, parked) : NULL;
-	if (a) {
-		a->on_drop = NULL;
-		smb2_async_complete_status(c, a, STATUS_NOTIFY_CLEANUP);
-		smb2_async_drop(c, a);
+	for (unsigned i = 0; i < nparked; i++) {
+		struct smb2_async *a = smb2_async_find(c, true, parked[i]);
+		if (a) {
+			a->on_drop = NULL;
+			smb2_async_complete_status(c, a, STATUS_NOTIFY_CLEANUP);
+			smb2_async_drop(c, a);
+		}
 	}
 }
 
@@ -234,40 +398,92 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 	st = smb2_req_open_dir(req, &in.file_id, in.output_buffer_length, &op);
 	if (st != STATUS_SUCCESS)
 		return st;
+	/* A directory already going away (another open's delete-on-close, closed before this
+	 * request came: smb2.notify.rmdir4's race) waits for nothing. */
+	if (vfs_open_delete_pending(op->vfs))
+		return STATUS_DELETE_PENDING;
 
 	struct smb2_notify *n = req->conn->srv->notify;
 	pthread_mutex_lock(&n->lock);
 	struct notify_watch *w = op->notify;
+	pthread_mutex_unlock(&n->lock);
 	if (!w) {
-		w = calloc(1, sizeof(*w));
-		if (!w || !(w->dir = strdup(vfs_open_path(op->vfs)))) {
-			free(w);
-			pthread_mutex_unlock(&n->lock);
+		/* Made without the lock: the kernel watch takes the VFS watcher's lock, and may
+		 * report (an overflow) before it returns. */
+		struct notify_watch *nw = calloc(1, sizeof(*nw));
+		if (!nw || !(nw->dir = strdup(vfs_open_path(op->vfs)))) {
+			free(nw);
 			return STATUS_NO_MEMORY;
 		}
-		w->share = vfs_open_share(op->vfs);
-		w->recursive = in.flags & SMB2_WATCH_TREE;
-		w->filter = in.completion_filter;
-		w->tail = &w->events;
+		nw->n = n;
+		nw->share = vfs_open_share(op->vfs);
+		vfs_open_file_id(op->vfs, &nw->dev, &nw->ino);
+		nw->recursive = in.flags & SMB2_WATCH_TREE;
+		nw->filter = in.completion_filter;
+		nw->tail = &nw->events;
 		net_conn_ref(req->conn->net);
-		w->nc = req->conn->net;
-		w->next = n->watches;
-		n->watches = w;
-		op->notify = w;
+		nw->nc = req->conn->net;
+		st = vfs_watch_add(op->vfs, nw->recursive, kernel_event, nw, &nw->kernel);
+		if (st != STATUS_SUCCESS) {
+			watch_free(nw);
+			return st;
+		}
+		pthread_mutex_lock(&n->lock);
+		w = op->notify;
+		if (!w) {
+			w = nw;
+			w->next = n->watches;
+			n->watches = w;
+			op->notify = w;
+			nw = NULL;
+		}
+		pthread_mutex_unlock(&n->lock);
+		if (nw)   /* another channel's CHANGE_NOTIFY made the watch meanwhile */
+			watch_free(nw);
 	}
-	if (!w->events && !w->overflow) {
+	pthread_mutex_lock(&n->lock);
+	if (op->notify != w) {   /* closed meanwhile */
+		pthread_mutex_unlock(&n->lock);
+		return STATUS_NOTIFY_CLEANUP;
+	}
+	if (w->delete_pending) {
+		pthread_mutex_unlock(&n->lock);
+		return STATUS_DELETE_PENDING;
+	}
+	/* A woken request answers with the changes it was woken for. */
+	struct notify_event *events = NULL;
+	bool overflow = false, woken = false;
+	for (unsigned i = 0; req->async_id && i < w->nready; i++)
+		if (w->ready[i].async_id == req->async_id) {
+			events = w->ready[i].events;
+			overflow = w->ready[i].overflow;
+			memmove(w->ready + i, w->ready + i + 1, (--w->nready - i) * sizeof(w->ready[0]));
+			woken = true;
+			break;
+		}
+	if (!woken && !w->events && !w->overflow) {
+		if (w->nparked == NOTIFY_MAX_PARKED) {
+			pthread_mutex_unlock(&n->lock);
+			return STATUS_INSUFFICIENT_RESOURCES;
+		}
 		st = smb2_async_park(req, notify_drop);
 		if (st == STATUS_PENDING)
-			w->async_id = req->async_id;
+			w->parked[w->nparked++] = req->async_id;
 		pthread_mutex_unlock(&n->lock);
 		return st;
 	}
-	struct notify_event *events = w->events;
-	bool overflow = w->overflow;
-	w->events = NULL;
-	w->tail = &w->events;
-	w->nevents = 0;
-	w->overflow = false;
+	/* And with what came since, unless another request waits for it. */
+	if (!woken || w->nparked == 0) {
+		struct notify_event **end = &events;
+		while (*end)
+			end = &(*end)->next;
+		*end = w->events;
+		overflow = overflow || w->overflow;
+		w->events = NULL;
+		w->tail = &w->events;
+		w->nevents = 0;
+		w->overflow = false;
+	}
 	pthread_mutex_unlock(&n->lock);
 
 	struct wr data;

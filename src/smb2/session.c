@@ -249,8 +249,11 @@ struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, ui
 static void close_vfs(struct smb2_server *srv, const uint8_t *client_guid, struct smb2_open *op,
 		      struct vfs_meta *meta)
 {
-	/* The last close of a delete-pending file deletes it: tell the watchers. */
-	bool deleting = vfs_open_delete_pending(op->vfs) && vfs_open_file_opens(op->vfs) == 1;
+	/* The last close of a file delete-pending then (made so by this open's FILE_DELETE_ON_CLOSE
+	 * too) deletes it: tell the watchers. A directory left delete-pending ends the notifies
+	 * waiting on it. */
+	bool pending = vfs_open_deletes_on_close(op->vfs) && !vfs_open_is_stream(op->vfs);
+	bool deleting = pending && vfs_open_file_opens(op->vfs) == 1;
 	char *path = deleting ? strdup(vfs_open_path(op->vfs)) : NULL;
 	/* Directory leases: the parent's listing changes with the deletion (delete-on-close from
 	 * the CREATE included), or with a written file's size and times, from this close on. */
@@ -261,7 +264,11 @@ static void close_vfs(struct smb2_server *srv, const uint8_t *client_guid, struc
 		changed_path = strdup(vfs_open_path(op->vfs));
 	bool is_dir = vfs_open_is_dir(op->vfs);
 	struct vfs_share *share = vfs_open_share(op->vfs);
+	uint64_t dev, ino;
+	vfs_open_file_id(op->vfs, &dev, &ino);
 	vfs_close(op->vfs, meta);
+	if (pending && !deleting && is_dir)
+		smb2_notify_delete_pending(srv, dev, ino);
 	/* After the close: the CREATEs it wakes must find its share modes gone (smb2.oplock.batch3:
 	 * a batch holder that closes on the break lets a conflicting open through). */
 	smb2_oplock_release(srv, op);

@@ -55,8 +55,17 @@ static NTSTATUS set_rename(struct smb2_req *req, struct smb2_open *op, const str
 					    vfs_open_path(op->vfs));
 		uint32_t f = vfs_open_is_dir(op->vfs) ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME;
 		struct vfs_share *share = vfs_open_share(op->vfs);
-		smb2_notify_event(req->conn->srv, share, old, FILE_ACTION_RENAMED_OLD_NAME, f);
-		smb2_notify_event(req->conn->srv, share, target, FILE_ACTION_RENAMED_NEW_NAME, f);
+		/* Within a directory a rename; across directories Windows reports a removal and an
+		 * addition (smb2.notify.rec). */
+		const char *os = strrchr(old, '/'), *ts = strrchr(target, '/');
+		size_t ol = os ? (size_t)(os - old) : 0, tl = ts ? (size_t)(ts - target) : 0;
+		bool same_dir = ol == tl && !strncmp(old, target, ol);
+		smb2_notify_event(req->conn->srv, share, old,
+				  same_dir ? FILE_ACTION_RENAMED_OLD_NAME : FILE_ACTION_REMOVED, f);
+		smb2_notify_event(req->conn->srv, share, target,
+				  same_dir ? FILE_ACTION_RENAMED_NEW_NAME : FILE_ACTION_ADDED, f);
+		if (f == FILE_NOTIFY_CHANGE_FILE_NAME)
+			smb2_notify_renamed_file(req->conn->srv, share, target);
 	}
 	free(old);
 	return st;

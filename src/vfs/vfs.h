@@ -130,6 +130,8 @@ struct vfs_share {
 	struct vfs_share_pool *pool;
 	struct vfs_share *pool_next;
 	unsigned refs;
+	/* Kernel change notify (vfs_watch.c), NULL when off; the server's, shared by its shares. */
+	struct vfs_watcher *watcher;
 };
 
 /* What QUERY_INFO, QUERY_DIRECTORY and CLOSE report about a file; times are NT times

@@ -1148,6 +1148,8 @@ NTSTATUS vfs_set_sd(struct vfs_open *op, uint32_t secinfo, const struct sd *sd, 
 	bool have_old, apply_dacl = false, chowned;
 	NTSTATUS status;
 
+	vfs_watch_self_open(op);
+
 	if (fstat(op->fd, &st) != 0)
 		return vfs_status_from_errno(errno);
 	have_old = stored_load(op->fd, &st, a, &old);

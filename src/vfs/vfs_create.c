@@ -808,6 +808,7 @@ NTSTATUS vfs_create(struct vfs_share *share, const char *relpath, const struct v
 		status = STATUS_NO_MEMORY;
 		goto out;
 	}
+	vfs_watch_self(share, relpath);   /* it may create or overwrite the name */
 	len = strlen(c.rel);
 	if (len > 0 && c.rel[len - 1] == '/') {
 		c.must_dir = true;
@@ -981,6 +982,7 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 		return STATUS_INVALID_HANDLE;
 	if (meta && vfs_stat(op, meta) != STATUS_SUCCESS)
 		memset(meta, 0, sizeof(*meta));
+	vfs_watch_self_open(op);   /* a delete-on-close, or the DOS attributes of a write */
 	f = op->file;
 	vfs_brl_close(op);   /* before the table lock: brl_lock is never held with it */
 	vfs_table_lock(op->share);

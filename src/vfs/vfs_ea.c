@@ -135,6 +135,7 @@ NTSTATUS vfs_ea_set(struct vfs_open *op, const struct vfs_ea *eas, size_t n)
 
 	if (!(op->access & FILE_WRITE_EA))
 		return STATUS_ACCESS_DENIED;
+	vfs_watch_self_open(op);
 	st = vfs_ea_check(eas, n);
 	if (st != STATUS_SUCCESS)
 		return st;

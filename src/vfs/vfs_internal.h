@@ -12,6 +12,7 @@
 
 #include "vfs/vfs.h"
 #include "vfs/vfs_brl.h"
+#include "vfs/vfs_watch.h"
 
 /*
  * Locking (see also docs/VFS.md):
@@ -215,6 +216,9 @@ struct vfs_file_table *vfs_file_table_new(void);
 /* Frees the table; every file of it must be closed. */
 void vfs_file_table_free(struct vfs_file_table *t);
 void vfs_table_lock(const struct vfs_share *share);
+/* vfs_watch.c: the server is about to change the open's file (vfs_watch_self); takes and
+ * releases the table lock, so it is called without it. */
+void vfs_watch_self_open(struct vfs_open *op);
 void vfs_table_unlock(const struct vfs_share *share);
 /* With the lock held: find or create the entry for (share, st_dev, st_ino, stream); stream NULL
  * for the file itself. NULL on ENOMEM. */

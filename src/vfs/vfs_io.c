@@ -134,6 +134,7 @@ NTSTATUS vfs_write(struct vfs_open *op, const void *buf, size_t len, uint64_t of
 	*nwritten = 0;
 	if (op->is_dir)
 		return STATUS_INVALID_DEVICE_REQUEST;
+	vfs_watch_self_open(op);
 	if (op->stream)
 		return vfs_stream_write(op, buf, len, offset, nwritten);
 	if (!(op->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
@@ -202,6 +203,8 @@ NTSTATUS vfs_set_basic(struct vfs_open *op, uint64_t btime, uint64_t atime, uint
 	struct vfs_meta m;
 	NTSTATUS status = STATUS_SUCCESS;
 	int err;
+
+	vfs_watch_self_open(op);
 
 	if (!(op->access & FILE_WRITE_ATTRIBUTES))
 		return STATUS_ACCESS_DENIED;
@@ -286,6 +289,7 @@ NTSTATUS vfs_set_eof(struct vfs_open *op, uint64_t size)
 
 	if (op->is_dir)
 		return STATUS_INVALID_PARAMETER;
+	vfs_watch_self_open(op);
 	if (op->stream)
 		return vfs_stream_set_eof(op, size);
 	if (!(op->access & FILE_WRITE_DATA))
@@ -309,6 +313,7 @@ NTSTATUS vfs_set_allocation(struct vfs_open *op, uint64_t size)
 
 	if (op->is_dir)
 		return STATUS_INVALID_PARAMETER;
+	vfs_watch_self_open(op);
 	if (op->stream)
 		return vfs_stream_set_allocation(op, size);
 	if (!(op->access & FILE_WRITE_DATA))
@@ -374,10 +379,13 @@ NTSTATUS vfs_set_delete_on_close(struct vfs_open *op, bool del)
 	return status;
 }
 
-/* The destination directory is opened, in Windows terms, for adding a name while sharing only
- * read and write: any open of it with DELETE access or without FILE_SHARE_DELETE conflicts
- * (smb2.rename.*_delete_access*), and a directory that is going away takes no new names. */
-static NTSTATUS dest_dir_check(struct vfs_share *share, int dirfd)
+/* The destination directory is opened, in Windows terms, for adding a name: when the renamed
+ * open does not share delete itself, an open of the directory with DELETE access or without
+ * FILE_SHARE_DELETE conflicts (smb2.rename.*_delete_access* rename opens shared with nobody and
+ * fail); an open that shares delete is renamed under any directory open (smb2.notify.rec,
+ * mask-change and notify-inotify.inotify-rename, as on Samba). A directory that is going away
+ * takes no new names. */
+static NTSTATUS dest_dir_check(struct vfs_share *share, int dirfd, uint32_t renamed_share_access)
 {
 	struct stat st;
 	struct vfs_file *pf;
@@ -389,7 +397,8 @@ static NTSTATUS dest_dir_check(struct vfs_share *share, int dirfd)
 		return STATUS_SUCCESS;
 	if (pf->delete_pending)
 		return STATUS_DELETE_PENDING;
-	if (pf->sc.deleters > 0 || pf->sc.shared_delete < pf->sc.opens)
+	if (!(renamed_share_access & FILE_SHARE_DELETE) &&
+	    (pf->sc.deleters > 0 || pf->sc.shared_delete < pf->sc.opens))
 		return STATUS_SHARING_VIOLATION;
 	return STATUS_SUCCESS;
 }
@@ -410,6 +419,8 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 		return STATUS_ACCESS_DENIED;   /* smb2.rename.simple2 */
 	if (!new_relpath || new_relpath[0] == '/')
 		return STATUS_INVALID_PARAMETER;
+	vfs_watch_self_open(op);
+	vfs_watch_self(op->share, new_relpath);
 	/* ":name" renames a stream (vfs_path_from_wire keeps the ':'); a stream open has no other
 	 * kind of rename. */
 	if (op->stream || new_relpath[0] == ':')
@@ -503,7 +514,7 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 							   : vfs_status_from_errno(-nfd);
 		goto out;
 	}
-	status = dest_dir_check(op->share, nfd);
+	status = dest_dir_check(op->share, nfd, op->share_access);
 	if (status != STATUS_SUCCESS)
 		goto out;
 

@@ -99,6 +99,7 @@ static void test_every_key(void **state)
 		"  worker threads = 7\n"
 		"  max open files per session = 100\n"
 		"  max open files per user = 1000\n"
+		"  kernel change notify watches = 100\n"
 		"  allow anonymous = yes\n"
 		"  guest account = nobody\n"
 		"[data]\n"
@@ -110,7 +111,8 @@ static void test_every_key(void **state)
 		"  guest ok = yes\n"
 		"  oplocks = no\n"
 		"  leases = no\n"
-		"  durable handle timeout = 0\n");
+		"  durable handle timeout = 0\n"
+		"  kernel change notify = no\n");
 
 	if (!c)
 		fail_msg("%s", err);
@@ -134,6 +136,7 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg_worker_threads(c), 7);
 	assert_int_equal(c->g.max_open_files, 100);
 	assert_int_equal(c->g.max_open_files_per_user, 1000);
+	assert_int_equal(c->g.kernel_change_notify_watches, 100);
 	assert_true(c->g.allow_anonymous);
 	assert_string_equal(c->g.guest_account, "nobody");
 
@@ -151,7 +154,8 @@ static void test_every_key(void **state)
 	assert_false(s->oplocks);
 	assert_false(s->leases);
 	assert_int_equal(s->durable_timeout, 0);
-	assert_int_equal(s->line, 22);
+	assert_false(s->kernel_change_notify);
+	assert_int_equal(s->line, 23);
 	cfg_free(c);
 }
 
@@ -174,6 +178,8 @@ static void test_share_defaults_and_lookup(void **state)
 	assert_true(s->oplocks);
 	assert_true(s->leases);
 	assert_int_equal(s->durable_timeout, 60);
+	assert_true(s->kernel_change_notify);   /* as Samba's */
+	assert_int_equal(c->g.kernel_change_notify_watches, 8192);
 	assert_int_equal(s->n_valid_users, 0);
 	assert_true(cfg_share_user_allowed(s, "anyone"));
 	assert_string_equal(cfg_find_share(c, "Other")->path, "/srv");
@@ -347,6 +353,12 @@ static void test_numbers(void **state)
 		     "t.conf:1: bad value 'soon' for 'unauthenticated timeout': expected a number from 0 to 3600");
 	expect_error("idle timeout = 2147484\n",
 		     "t.conf:1: bad value '2147484' for 'idle timeout': expected a number from 0 to 2147483");
+	expect_error("kernel change notify watches = 0\n",
+		     "t.conf:1: bad value '0' for 'kernel change notify watches': expected a number from 1 to 1048576");
+	expect_error("kernel change notify watches = 1048577\n",
+		     "t.conf:1: bad value '1048577' for 'kernel change notify watches': expected a number from 1 to 1048576");
+	expect_error("[s]\npath = /s\nkernel change notify = maybe\n",
+		     "t.conf:3: bad value 'maybe' for 'kernel change notify': expected yes or no");
 }
 
 static void test_strings(void **state)

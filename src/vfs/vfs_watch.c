@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Kernel change notify (vfs_watch.h): one inotify instance per server, read by a thread of its
+ * own. Why a thread and not the transport's event loops: the loops own sockets and know nothing
+ * of files (src/net stays free of the VFS), events must be turned into names under a lock the
+ * loops never take, and a burst of file-system events must not delay the clients of one loop.
+ *
+ * Kernel watches ("kwatch", one per directory inode, found by inotify's watch descriptor) carry
+ * the directory's absolute path, kept current across renames seen in the event stream. A watch
+ * (vfs_watch) is a root path and a recursive flag; a kwatch lives while a watch needs it (its
+ * root, or below a recursive root). Everything is guarded by vfs_watcher.lock, taken after any
+ * VFS lock and before the callbacks' own locks.
+ */
+#include "vfs/vfs_internal.h"
+#include "vfs/vfs_watch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+
+#define KW_BUCKETS 256
+/* How long after the server's own change of a name the kernel's events for it are its own. */
+#define SELF_GRACE_MS 1000
+#define SELF_MARKS_MAX 4096
+/* An IN_MOVED_FROM waits this long for its IN_MOVED_TO before it counts as a removal. */
+#define MOVE_PAIR_WAIT_MS 10
+
+#define KW_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB | \
+		 IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
+
+struct kwatch {
+	struct kwatch *next;        /* hash chain */
+	int wd;
+	char *path;                 /* absolute, no trailing '/' */
+};
+
+struct self_mark {
+	struct self_mark *next;
+	uint64_t until_ms;
+	char path[];                /* absolute */
+};
+
+struct vfs_watch {
+	struct vfs_watch *next;
+	struct vfs_watcher *wr;
+	char *root;                 /* absolute path of the watched directory */
+	bool recursive;
+	vfs_watch_fn fn;
+	void *arg;
+};
+
+struct vfs_watcher {
+	int fd;                     /* inotify */
+	int stop_fd;                /* eventfd: the thread ends */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	/* Guarded by lock: */
+	struct kwatch *kw[KW_BUCKETS];
+	unsigned nkw, max_kw;
+	struct vfs_watch *watches;
+	struct self_mark *marks;
+	unsigned nmarks;
+	/* The last IN_MOVED_FROM, waiting for its pair (only the reader thread touches these). */
+	uint32_t from_cookie;
+	bool from_isdir;
+	char *from_path;
+	/* Read without the lock: whether anything is watched (vfs_watch_self's fast path). */
+	atomic_uint nwatches;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint32_t vfs_watch_map(uint32_t in_mask, uint32_t *filter)
+{
+	uint32_t names = (in_mask & IN_ISDIR) ? VFS_WATCH_DIR_NAME : VFS_WATCH_FILE_NAME;
+
+	*filter = 0;
+	if (in_mask & (IN_CREATE | IN_MOVED_TO)) {
+		*filter = names;
+		return VFS_WATCH_ADDED;
+	}
+	if (in_mask & (IN_DELETE | IN_MOVED_FROM)) {
+		*filter = names;
+		return VFS_WATCH_REMOVED;
+	}
+	if (in_mask & IN_MODIFY) {
+		*filter = VFS_WATCH_SIZE | VFS_WATCH_LAST_WRITE;
+		return VFS_WATCH_MODIFIED;
+	}
+	if (in_mask & IN_ATTRIB) {
+		/* chmod, chown, utimes and xattrs (where DOS attributes, EAs, ACLs and streams live)
+		 * all look alike to inotify. */
+		*filter = VFS_WATCH_ATTRIBUTES | VFS_WATCH_LAST_WRITE | VFS_WATCH_LAST_ACCESS |
+			  VFS_WATCH_CREATION | VFS_WATCH_EA | VFS_WATCH_SECURITY |
+			  VFS_WATCH_STREAM_NAME | VFS_WATCH_STREAM_SIZE | VFS_WATCH_STREAM_WRITE;
+		return VFS_WATCH_MODIFIED;
+	}
+	return 0;
+}
+
+/* ---- paths ---- */
+
+static char *path_join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), nl = strlen(name);
+	if (dl == 1 && dir[0] == '/')
+		dl = 0;   /* the root: no "//" */
+	char *p = malloc(dl + 1 + nl + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + 1, name, nl + 1);
+	if (!*name)
+		p[dl ? dl : 1] = '\0';   /* "" names the directory itself */
+	return p;
+}
+
+/* `path` below `root` (strictly): the rest after "root/", else NULL. */
+static const char *path_below(const char *path, const char *root)
+{
+	size_t rl = strlen(root);
+	if (rl == 1 && root[0] == '/')
+		return path[0] == '/' && path[1] ? path + 1 : NULL;
+	if (strncmp(path, root, rl) != 0 || path[rl] != '/' || !path[rl + 1])
+		return NULL;
+	return path + rl + 1;
+}
+
+/* Name of `path` relative to the watch, or NULL when it does not cover it. */
+static const char *watch_name(const struct vfs_watch *w, const char *path)
+{
+	const char *rest = path_below(path, w->root);
+	if (!rest || (!w->recursive && strchr(rest, '/')))
+		return NULL;
+	return rest;
+}
+
+static bool covered_recursively(const struct vfs_watcher *wr, const char *path)
+{
+	for (const struct vfs_watch *w = wr->watches; w; w = w->next)
+		if (w->recursive && path_below(path, w->root))
+			return true;
+	return false;
+}
+
+/* ---- kernel watches ---- */
+
+static struct kwatch **kw_slot(struct vfs_watcher *wr, int wd)
+{
+	struct kwatch **pp = &wr->kw[(unsigned)wd % KW_BUCKETS];
+	while (*pp && (*pp)->wd != wd)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void kw_drop(struct vfs_watcher *wr, struct kwatch **pp, bool kernel_too)
+{
+	struct kwatch *k = *pp;
+	*pp = k->next;
+	if (kernel_too)
+		inotify_rm_watch(wr->fd, k->wd);
+	free(k->path);
+	free(k);
+	wr->nkw--;
+}
+
+/* Watch the directory at `path`; false when the limit (ours or the kernel's) is reached. A
+ * directory that has gone or may not be read is no failure: there is nothing to watch. */
+static bool kw_add(struct vfs_watcher *wr, const char *path)
+{
+	if (wr->nkw >= wr->max_kw)
+		return false;
+	int wd = inotify_add_watch(wr->fd, path, KW_MASK);
+	if (wd < 0)
+		return errno != ENOSPC && errno != ENOMEM;
+	struct kwatch **pp = kw_slot(wr, wd);
+	if (*pp)
+		return true;   /* the same directory, already watched */
+	struct kwatch *k = calloc(1, sizeof(*k));
+	if (!k || !(k->path = strdup(path))) {
+		free(k);
+		inotify_rm_watch(wr->fd, wd);
+		return false;
+	}
+	k->wd = wd;
+	*pp = k;
+	wr->nkw++;
+	return true;
+}
+
+static bool kw_needed(const struct vfs_watcher *wr, const char *path)
+{
+	for (const struct vfs_watch *w = wr->watches; w; w = w->next)
+		if (!strcmp(path, w->root) || (w->recursive && path_below(path, w->root)))
+			return true;
+	return false;
+}
+
+/* Drop the kernel watches no watch needs any more. */
+static void kw_collect(struct vfs_watcher *wr)
+{
+	for (unsigned b = 0; b < KW_BUCKETS; b++)
+		for (struct kwatch **pp = &wr->kw[b]; *pp;) {
+			if (kw_needed(wr, (*pp)->path))
+				pp = &(*pp)->next;
+			else
+				kw_drop(wr, pp, true);
+		}
+}
+
+/* Drop the kernel watches at or below `path` (a directory that moved out of sight). */
+static void kw_drop_tree(struct vfs_watcher *wr, const char *path)
+{
+	for (unsigned b = 0; b < KW_BUCKETS; b++)
+		for (struct kwatch **pp = &wr->kw[b]; *pp;) {
+			if (!strcmp((*pp)->path, path) || path_below((*pp)->path, path))
+				kw_drop(wr, pp, true);
+			else
+				pp = &(*pp)->next;
+		}
+}
+
+/* `from` was renamed to `to`: every path at or below it follows. */
+static char *path_moved(const char *p, const char *from, const char *to)
+{
+	const char *rest = path_below(p, from);
+	if (strcmp(p, from) && !rest)
+		return NULL;
+	return path_join(to, rest ? rest : "");
+}
+
+static void paths_moved(struct vfs_watcher *wr, const char *from, const char *to)
+{
+	for (unsigned b = 0; b < KW_BUCKETS; b++)
+		for (struct kwatch *k = wr->kw[b]; k; k = k->next) {
+			char *np = path_moved(k->path, from, to);
+			if (np) {
+				free(k->path);
+				k->path = np;
+			}
+		}
+	for (struct vfs_watch *w = wr->watches; w; w = w->next) {
+		char *np = path_moved(w->root, from, to);
+		if (np) {
+			free(w->root);
+			w->root = np;
+		}
+	}
+}
+
+/* ---- reporting ---- */
+
+/* The live mark of `path` (NULL if none); expired marks go on the way. */
+static struct self_mark *mark_find(struct vfs_watcher *wr, const char *path)
+{
+	uint64_t now = now_ms();
+	struct self_mark *found = NULL;
+
+	for (struct self_mark **pp = &wr->marks; *pp;) {
+		struct self_mark *m = *pp;
+		if (m->until_ms < now) {
+			*pp = m->next;
+			free(m);
+			wr->nmarks--;
+			continue;
+		}
+		if (!found && !strcmp(m->path, path))
+			found = m;
+		pp = &m->next;
+	}
+	return found;
+}
+
+static bool self_made(struct vfs_watcher *wr, const char *path)
+{
+	return mark_find(wr, path) != NULL;
+}
+
+static void report_all(struct vfs_watcher *wr, uint32_t action, uint32_t filter, const char *path)
+{
+	for (struct vfs_watch *w = wr->watches; w; w = w->next) {
+		const char *name = watch_name(w, path);
+		if (name)
+			w->fn(w->arg, action, filter, name);
+	}
+}
+
+static void report_overflow(struct vfs_watcher *wr, const char *path)
+{
+	for (struct vfs_watch *w = wr->watches; w; w = w->next)
+		if (!path || !strcmp(path, w->root) || path_below(path, w->root) ||
+		    path_below(w->root, path))
+			w->fn(w->arg, VFS_WATCH_OVERFLOW, 0, NULL);
+}
+
+/*
+ * Watch the tree below `path` (itself included) for the recursive watches; when `report`, what
+ * is found in it was made before its watch existed and is reported as added. Depth-first, bounded
+ * by the watch limit: past it the covering watches are told of an overflow.
+ */
+static bool add_tree(struct vfs_watcher *wr, const char *path, bool report)
+{
+	if (!kw_add(wr, path)) {
+		report_overflow(wr, path);
+		return false;
+	}
+	DIR *d = opendir(path);
+	if (!d)
+		return true;
+	struct dirent *de;
+	bool ok = true;
+	while (ok && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		char *child = path_join(path, de->d_name);
+		if (!child)
+			break;
+		bool isdir = de->d_type == DT_DIR;
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+			isdir = lstat(child, &st) == 0 && S_ISDIR(st.st_mode);
+		}
+		if (report && !self_made(wr, child))
+			report_all(wr, VFS_WATCH_ADDED, isdir ? VFS_WATCH_DIR_NAME : VFS_WATCH_FILE_NAME,
+				   child);
+		if (isdir)
+			ok = add_tree(wr, child, report);
+		free(child);
+	}
+	closedir(d);
+	return ok;
+}
+
+static void report_rename(struct vfs_watcher *wr, const char *from, const char *to, bool isdir)
+{
+	uint32_t filter = isdir ? VFS_WATCH_DIR_NAME : VFS_WATCH_FILE_NAME;
+	const char *fs = strrchr(from, '/'), *ts = strrchr(to, '/');
+	bool same_dir = fs - from == ts - to && !strncmp(from, to, (size_t)(fs - from));
+
+	for (struct vfs_watch *w = wr->watches; w; w = w->next) {
+		const char *o = watch_name(w, from), *n = watch_name(w, to);
+		if (o && n && same_dir) {
+			w->fn(w->arg, VFS_WATCH_RENAMED_OLD_NAME, filter, o);
+			w->fn(w->arg, VFS_WATCH_RENAMED_NEW_NAME, filter, n);
+			continue;
+		}
+		/* Across directories Windows reports a removal and an addition. */
+		if (o)
+			w->fn(w->arg, VFS_WATCH_REMOVED, filter, o);
+		if (n)
+			w->fn(w->arg, VFS_WATCH_ADDED, filter, n);
+	}
+}
+
+/* An IN_MOVED_FROM that no IN_MOVED_TO followed: the name left every watched directory. */
+static void flush_moved_from(struct vfs_watcher *wr)
+{
+	if (!wr->from_path)
+		return;
+	if (!self_made(wr, wr->from_path))
+		report_all(wr, VFS_WATCH_REMOVED,
+			   wr->from_isdir ? VFS_WATCH_DIR_NAME : VFS_WATCH_FILE_NAME, wr->from_path);
+	if (wr->from_isdir)
+		kw_drop_tree(wr, wr->from_path);
+	free(wr->from_path);
+	wr->from_path = NULL;
+}
+
+static void handle_moved_to(struct vfs_watcher *wr, const struct inotify_event *ev, char *path)
+{
+	bool isdir = ev->mask & IN_ISDIR;
+
+	if (wr->from_path && ev->cookie == wr->from_cookie) {
+		char *from = wr->from_path;
+		wr->from_path = NULL;
+		if (isdir)
+			paths_moved(wr, from, path);
+		if (!self_made(wr, from) && !self_made(wr, path))
+			report_rename(wr, from, path, isdir);
+		free(from);
+		if (isdir) {
+			if (covered_recursively(wr, path))
+				add_tree(wr, path, false);   /* it may come from outside a tree */
+			kw_collect(wr);                      /* or leave one */
+		}
+		return;
+	}
+	flush_moved_from(wr);
+	if (!self_made(wr, path))
+		report_all(wr, VFS_WATCH_ADDED, isdir ? VFS_WATCH_DIR_NAME : VFS_WATCH_FILE_NAME, path);
+	if (isdir && covered_recursively(wr, path))
+		add_tree(wr, path, false);
+}
+
+static void handle_event(struct vfs_watcher *wr, const struct inotify_event *ev)
+{
+	if (ev->mask & IN_Q_OVERFLOW) {
+		flush_moved_from(wr);
+		report_overflow(wr, NULL);
+		return;
+	}
+	struct kwatch **pp = kw_slot(wr, ev->wd);
+	if (!*pp)
+		return;
+	if (ev->mask & IN_IGNORED) {   /* the directory is gone, or we removed the watch */
+		kw_drop(wr, pp, false);
+		return;
+	}
+	if (!ev->len || !ev->name[0])
+		return;   /* the watched directory's own events: its parent's watch reports them */
+	char *path = path_join((*pp)->path, ev->name);
+	if (!path)
+		return;
+	if (ev->mask & IN_MOVED_FROM) {
+		flush_moved_from(wr);
+		wr->from_path = path;
+		wr->from_cookie = ev->cookie;
+		wr->from_isdir = ev->mask & IN_ISDIR;
+		return;
+	}
+	if (ev->mask & IN_MOVED_TO) {
+		handle_moved_to(wr, ev, path);
+		free(path);
+		return;
+	}
+	flush_moved_from(wr);
+	uint32_t filter, action = vfs_watch_map(ev->mask, &filter);
+	if (action && !self_made(wr, path))
+		report_all(wr, action, filter, path);
+	if ((ev->mask & (IN_CREATE | IN_ISDIR)) == (IN_CREATE | IN_ISDIR) &&
+	    covered_recursively(wr, path))
+		add_tree(wr, path, true);
+	free(path);
+}
+
+static void *watcher_main(void *arg)
+{
+	struct vfs_watcher *wr = arg;
+	/* Aligned for struct inotify_event; room for many events per read. */
+	static _Thread_local char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	for (;;) {
+		struct pollfd pfd[2] = { { wr->fd, POLLIN, 0 }, { wr->stop_fd, POLLIN, 0 } };
+		int n = poll(pfd, 2, wr->from_path ? MOVE_PAIR_WAIT_MS : -1);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (n == 0) {
+			pthread_mutex_lock(&wr->lock);
+			flush_moved_from(wr);
+			pthread_mutex_unlock(&wr->lock);
+			continue;
+		}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		ssize_t len = read(wr->fd, buf, sizeof(buf));
+		if (len <= 0)
+			continue;
+		pthread_mutex_lock(&wr->lock);
+		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= len;) {
+			const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
+			handle_event(wr, ev);
+			off += (ssize_t)(sizeof(*ev) + ev->len);
+		}
+		pthread_mutex_unlock(&wr->lock);
+	}
+	return NULL;
+}
+
+/* ---- the API ---- */
+
+struct vfs_watcher *vfs_watcher_new(unsigned max_dirs)
+{
+	struct vfs_watcher *wr = calloc(1, sizeof(*wr));
+	if (!wr)
+		return NULL;
+	wr->max_kw = max_dirs;
+	wr->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	wr->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (wr->fd < 0 || wr->stop_fd < 0) {
+		log_warn("vfs: no kernel change notify (inotify: %s); only this server's own changes "
+			 "are reported", strerror(errno));
+		goto fail;
+	}
+	pthread_mutex_init(&wr->lock, NULL);
+	atomic_init(&wr->nwatches, 0);
+	if (pthread_create(&wr->thread, NULL, watcher_main, wr) != 0) {
+		pthread_mutex_destroy(&wr->lock);
+		log_warn("vfs: no kernel change notify (no thread)");
+		goto fail;
+	}
+	return wr;
+fail:
+	if (wr->fd >= 0)
+		close(wr->fd);
+	if (wr->stop_fd >= 0)
+		close(wr->stop_fd);
+	free(wr);
+	return NULL;
+}
+
+void vfs_watcher_free(struct vfs_watcher *wr)
+{
+	if (!wr)
+		return;
+	uint64_t one = 1;
+	if (write(wr->stop_fd, &one, sizeof(one)) != sizeof(one))
+		log_warn("vfs: cannot stop the change-notify thread");
+	pthread_join(wr->thread, NULL);
+	for (unsigned b = 0; b < KW_BUCKETS; b++)
+		while (wr->kw[b])
+			kw_drop(wr, &wr->kw[b], false);
+	while (wr->marks) {
+		struct self_mark *m = wr->marks;
+		wr->marks = m->next;
+		free(m);
+	}
+	free(wr->from_path);
+	close(wr->fd);
+	close(wr->stop_fd);
+	pthread_mutex_destroy(&wr->lock);
+	free(wr);
+}
+
+void vfs_share_set_watcher(struct vfs_share *share, struct vfs_watcher *wr)
+{
+	share->watcher = wr;
+}
+
+NTSTATUS vfs_watch_add(struct vfs_open *dir, bool recursive, vfs_watch_fn fn, void *arg,
+		       struct vfs_watch **out)
+{
+	struct vfs_watcher *wr = dir->share->watcher;
+
+	*out = NULL;
+	if (!wr)
+		return STATUS_SUCCESS;
+	struct vfs_watch *w = calloc(1, sizeof(*w));
+	if (!w || !(w->root = path_join(dir->share->path, vfs_open_path(dir)))) {
+		free(w);
+		return STATUS_NO_MEMORY;
+	}
+	/* path_join made "share/" of the root's "": no trailing '/'. */
+	size_t rl = strlen(w->root);
+	if (rl > 1 && w->root[rl - 1] == '/')
+		w->root[rl - 1] = '\0';
+	w->wr = wr;
+	w->recursive = recursive;
+	w->fn = fn;
+	w->arg = arg;
+
+	pthread_mutex_lock(&wr->lock);
+	w->next = wr->watches;
+	wr->watches = w;
+	atomic_fetch_add(&wr->nwatches, 1);
+	if (recursive)
+		add_tree(wr, w->root, false);
+	else if (!kw_add(wr, w->root))
+		fn(arg, VFS_WATCH_OVERFLOW, 0, NULL);
+	pthread_mutex_unlock(&wr->lock);
+	*out = w;
+	return STATUS_SUCCESS;
+}
+
+void vfs_watch_remove(struct vfs_watch *w)
+{
+	if (!w)
+		return;
+	struct vfs_watcher *wr = w->wr;
+
+	pthread_mutex_lock(&wr->lock);
+	for (struct vfs_watch **pp = &wr->watches; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	atomic_fetch_sub(&wr->nwatches, 1);
+	kw_collect(wr);
+	pthread_mutex_unlock(&wr->lock);
+	free(w->root);
+	free(w);
+}
+
+void vfs_watch_self(struct vfs_share *share, const char *relpath)
+{
+	struct vfs_watcher *wr = share->watcher;
+
+	if (!wr || atomic_load_explicit(&wr->nwatches, memory_order_relaxed) == 0)
+		return;
+	char *abs = path_join(share->path, relpath);
+	if (!abs)
+		return;
+	char *colon = strchr(abs, ':');   /* a stream's changes are its file's to the kernel */
+	if (colon)
+		*colon = '\0';
+	for (size_t l = strlen(abs); l > 1 && abs[l - 1] == '/'; l--)
+		abs[l - 1] = '\0';
+	uint64_t until = now_ms() + SELF_GRACE_MS;
+	pthread_mutex_lock(&wr->lock);
+	struct self_mark *m = mark_find(wr, abs);
+	if (m) {
+		m->until_ms = until;
+	} else if (wr->nmarks < SELF_MARKS_MAX) {
+		size_t size = strlen(abs) + 1;
+		m = malloc(sizeof(*m) + size);
+		if (m) {
+			memcpy(m->path, abs, size);
+			m->until_ms = until;
+			m->next = wr->marks;
+			wr->marks = m;
+			wr->nmarks++;
+		}
+	}
+	pthread_mutex_unlock(&wr->lock);
+	free(abs);
+}
+
+void vfs_watch_self_open(struct vfs_open *op)
+{
+	struct vfs_watcher *wr = op->share->watcher;
+
+	if (!wr || atomic_load_explicit(&wr->nwatches, memory_order_relaxed) == 0)
+		return;
+	vfs_table_lock(op->share);
+	char *path = strdup(vfs_file_of(op)->path);
+	vfs_table_unlock(op->share);
+	if (path)
+		vfs_watch_self(op->share, path);
+	free(path);
+}
