@@ -153,7 +153,7 @@ struct vfs_ea {
 /*
  * What an open's admission hook (vfs_create_args.admit) is shown: the file (or stream) being
  * opened and the outcome of the delete-pending and share-mode checks. It runs under the file's
- * stripe of the open-file table (one mutex of 64), once per attempt, after the path is resolved
+ * stripe of the open-file table (one mutex of 32), once per attempt, after the path is resolved
  * and before anything on disk changes (no overwrite yet), so that a caller's own decision (oplock
  * breaks) and the share-mode check are one step: no other open of the file can be admitted in
  * between.

@@ -15,7 +15,7 @@
 
 /*
  * Locking (see also docs/VFS.md):
- *  - The share's open-file table is striped (vfs_table.c): 64 stripes, each a mutex with its own
+ *  - The share's open-file table is striped (vfs_table.c): 32 stripes, each a mutex with its own
  *    hash buckets; the stripe of an entry is a hash of (dev, ino), so a file and all its named
  *    streams share one. A stripe's lock guards its buckets and, in every struct vfs_file of them,
  *    the fields marked [T]. One file's state needs its own stripe (vfs_table_lock_file/_id); a
@@ -216,8 +216,9 @@ void vfs_mark_archive(struct vfs_open *op);
 /* A share's open files: a hash of struct vfs_file by (dev, ino) in VFS_TABLE_STRIPES stripes, each
  * under its own mutex with its own buckets (chained through next). A set of stripes is a bit mask,
  * bit i for stripe i. */
-#define VFS_TABLE_STRIPES 64
-#define VFS_TABLE_ALL_STRIPES UINT64_MAX
+#define VFS_TABLE_STRIPE_BITS 5
+#define VFS_TABLE_STRIPES (1u << VFS_TABLE_STRIPE_BITS)
+#define VFS_TABLE_ALL_STRIPES ((1ull << VFS_TABLE_STRIPES) - 1)
 struct vfs_table_stripe {
 	_Alignas(64) pthread_mutex_t lock;   /* a cache line each: stripes are taken in parallel */
 	struct vfs_file **buckets;
