@@ -6,8 +6,8 @@
  *
  * struct smb2_oplocks belongs to the server (smb2_server.oplocks). Its mutex `lock` guards the
  * whole table (files, grants, waiters) and smb2_open.oplock/oplock_level. Lock order: a
- * session's lock, then the VFS open-file table lock (a CREATE is admitted under it, through
- * vfs_create_args.admit), then `lock`; nothing is taken under it but the transport's own leaf
+ * session's lock, then the file's stripe of the VFS open-file table (a CREATE is admitted under
+ * it, through vfs_create_args.admit), then `lock`; nothing is taken under it but the transport's own leaf
  * locks (net_conn_send, net_conn_post, the timers).
  */
 #include <pthread.h>

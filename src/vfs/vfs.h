@@ -121,8 +121,9 @@ struct vfs_share {
 	bool read_only;
 	uint64_t volume_serial;  /* from the file system id; stable across restarts */
 	uint64_t fs_dev;
-	/* The share's open files (vfs_table.c): one struct vfs_file per (dev, ino, stream) open
-	 * through this share, with its share modes, delete-pending and byte-range locks. */
+	/* The share's open files (vfs_table.c, striped by file): one struct vfs_file per (dev,
+	 * ino, stream) open through this share, with its share modes, delete-pending and
+	 * byte-range locks. */
 	struct vfs_file_table *files;
 	/* A pool entry: trees using it (refs) and the pool's chain, under the pool's lock; the
 	 * entry goes with its last tree, so two trees on one path share the file table and two
@@ -162,10 +163,11 @@ struct vfs_ea {
 
 /*
  * What an open's admission hook (vfs_create_args.admit) is shown: the file (or stream) being
- * opened and the outcome of the delete-pending and share-mode checks. It runs under the
- * open-file table lock, once per attempt, after the path is resolved and before anything on disk
- * changes (no overwrite yet), so that a caller's own decision (oplock breaks) and the share-mode
- * check are one step: no other open of the file can be admitted in between.
+ * opened and the outcome of the delete-pending and share-mode checks. It runs under the file's
+ * stripe of the open-file table (one mutex of 32), once per attempt, after the path is resolved
+ * and before anything on disk changes (no overwrite yet), so that a caller's own decision (oplock
+ * breaks) and the share-mode check are one step: no other open of the file can be admitted in
+ * between.
  */
 struct vfs_admission {
 	uint64_t dev, ino;

@@ -112,7 +112,7 @@ static int data_open_flags(uint32_t granted, bool write_through)
 }
 
 /* Register the new open in the file table: delete-pending and share-mode checks happen here,
- * under the table lock, so that two racing opens cannot both pass. */
+ * under the file's stripe of the table, so that two racing opens cannot both pass. */
 static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const struct stat *st,
 			      const char *path, const char *stream)
 {
@@ -120,7 +120,7 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 	struct stat now;
 	NTSTATUS status = STATUS_SUCCESS;
 
-	vfs_table_lock(c->share);
+	vfs_table_lock_id(c->share, st->st_dev, st->st_ino);
 	/* Lost a race with the last close of a delete-on-close file: it is gone by now. */
 	if (fstat(op->fd, &now) == 0 && now.st_nlink == 0) {
 		status = STATUS_VFS_RETRY;
@@ -170,7 +170,7 @@ static NTSTATUS register_open(struct create_ctx *c, struct vfs_open *op, const s
 	op->file = f;
 	op->stream = f->stream;
 out:
-	vfs_table_unlock(c->share);
+	vfs_table_unlock_id(c->share, st->st_dev, st->st_ino);
 	return status;
 }
 
@@ -178,14 +178,18 @@ static void unregister_open(struct vfs_open *op)
 {
 	if (!op->file)
 		return;
-	vfs_table_lock(op->share);
-	struct vfs_file *base = op->file->base;
+	struct vfs_file *f = op->file;
+	dev_t dev = f->dev;
+	ino_t ino = f->ino;
+
+	vfs_table_lock_id(op->share, dev, ino);   /* by id: the entry may go with the put */
+	struct vfs_file *base = f->base;
 	if (op->counted)
-		vfs_share_remove(op->file, op->access, op->share_access);
-	vfs_table_put(op->file);
+		vfs_share_remove(f, op->access, op->share_access);
+	vfs_table_put(f);
 	if (base)
 		vfs_table_put(base);
-	vfs_table_unlock(op->share);
+	vfs_table_unlock_id(op->share, dev, ino);
 	op->file = NULL;
 }
 
@@ -193,10 +197,10 @@ static bool delete_pending(struct vfs_share *share, const struct stat *st)
 {
 	bool pending;
 
-	vfs_table_lock(share);
+	vfs_table_lock_id(share, st->st_dev, st->st_ino);
 	struct vfs_file *f = vfs_table_find(share, st->st_dev, st->st_ino);
 	pending = f && f->delete_pending;
-	vfs_table_unlock(share);
+	vfs_table_unlock_id(share, st->st_dev, st->st_ino);
 	return pending;
 }
 
@@ -919,7 +923,8 @@ out:
 }
 
 /* Last close of a delete-pending file: remove it, as the server since DELETE was checked when
- * delete-on-close was requested. Called with the table lock held so that no open slips in. */
+ * delete-on-close was requested. Called with the file's stripe held so that no open slips in (and
+ * no directory above it is renamed: that takes every stripe). */
 static void delete_stream_now(struct vfs_file *f)
 {
 	struct vfs_root_section rs;
@@ -984,8 +989,10 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 		memset(meta, 0, sizeof(*meta));
 	vfs_watch_self_open(op);   /* a delete-on-close, or the DOS attributes of a write */
 	f = op->file;
-	vfs_brl_close(op);   /* before the table lock: brl_lock is never held with it */
-	vfs_table_lock(op->share);
+	vfs_brl_close(op);   /* before the table: brl_lock is never held with a stripe */
+	dev_t dev = f->dev;
+	ino_t ino = f->ino;
+	vfs_table_lock_id(op->share, dev, ino);   /* by id: the entry may go with the put */
 	struct vfs_file *base = f->base;
 	if (op->counted)
 		vfs_share_remove(f, op->access, op->share_access);
@@ -1001,7 +1008,7 @@ NTSTATUS vfs_close(struct vfs_open *op, struct vfs_meta *meta)
 			delete_now(base);
 		vfs_table_put(base);
 	}
-	vfs_table_unlock(op->share);
+	vfs_table_unlock_id(op->share, dev, ino);
 	if (op->fd >= 0)
 		close(op->fd);
 	vfs_dir_free(op->dir);
@@ -1028,9 +1035,9 @@ const char *vfs_open_path(const struct vfs_open *op)
 {
 	const char *p;
 
-	vfs_table_lock(op->share);
+	vfs_table_lock_file(op->file);
 	p = op->file->path;   /* replaced strings are kept until the file's last close */
-	vfs_table_unlock(op->share);
+	vfs_table_unlock_file(op->file);
 	return p;
 }
 

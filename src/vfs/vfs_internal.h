@@ -16,16 +16,22 @@
 
 /*
  * Locking (see also docs/VFS.md):
- *  - vfs_table_lock(share) (vfs_table.c, one mutex per share: the share's open-file table)
- *    guards that table and, in every struct vfs_file of it, the fields
- *    marked [T]. It is a leaf for callers: the VFS never calls out of the VFS while holding it,
- *    but it does make file-system syscalls (openat2, renameat2, unlinkat) under it so that a
- *    rename or a delete-on-close unlink is atomic with respect to the table.
+ *  - The share's open-file table is striped (vfs_table.c): 32 stripes, each a mutex with its own
+ *    hash buckets; the stripe of an entry is a hash of (dev, ino), so a file and all its named
+ *    streams share one. A stripe's lock guards its buckets and, in every struct vfs_file of them,
+ *    the fields marked [T]. One file's state needs its own stripe (vfs_table_lock_file/_id); a
+ *    rename needs the stripes of the files it looks at (source, destination directory, replaced
+ *    target), a directory rename and anything walking every entry all of them. Several stripes
+ *    are always taken in ascending index order (vfs_table_lock_set), and a thread that lacks one
+ *    releases what it holds and starts over with the larger set. The stripes are leaves for
+ *    callers: the VFS never calls out of the VFS while holding one except through a CREATE's
+ *    admission hook, but it does make file-system syscalls (openat2, renameat2, unlinkat) under
+ *    them so that a rename or a delete-on-close unlink is atomic with respect to the table.
  *  - vfs_file.meta_lock serialises read-modify-write of the "user.skiff.dos" xattr and of the
  *    EAs (the file's entry, vfs_file_of(), also for stream opens), and of a named stream's data
- *    (the stream's entry). It is never held together with vfs_table_lock (neither order is
- *    allowed); a stream rename moves the data under the table lock instead, being the stream's
- *    only open.
+ *    (the stream's entry). It is never held together with a table stripe (neither order is
+ *    allowed); a stream rename moves the data under the stripe instead, being the stream's only
+ *    open.
  *  - vfs_file.brl_lock guards the byte-range locks of the entry's stream and the lock requests
  *    waiting on them (fields marked [B]); a leaf, never held with another VFS lock (vfs_brl.c).
  *  - A struct vfs_open belongs to the caller: calls on one open (notably vfs_dir_*) must not run
@@ -45,12 +51,14 @@ struct vfs_file {
 	dev_t dev;
 	ino_t ino;
 	bool is_dir;                  /* false for a named stream, even of a directory */
-	char *stream;                 /* named stream (on-disk spelling), NULL for the file itself */
+	char *stream;                 /* [T] named stream (on-disk spelling), NULL for the file */
 	struct vfs_file *base;        /* a stream's file entry, which each open of the stream holds
 					 (counted in its nopens), so the file's delete-pending and
 					 delete-at-last-close cover its open streams; else NULL. Set
 					 when the entry is made, constant afterwards */
-	char *path;                   /* [T] current share-relative path ("" = root; "file:stream") */
+	char *path;                   /* [T] current share-relative path ("" = root; "file:stream");
+					 a directory renamed above it changes it, holding every
+					 stripe */
 	struct vfs_oldpath *oldpaths; /* [T] earlier paths, kept so vfs_open_path() stays valid */
 	uint32_t nopens;              /* [T] every open, whatever its access */
 	struct vfs_sharecount sc;     /* [T] */
@@ -206,48 +214,66 @@ uint32_t vfs_map_generic(uint32_t access);
 void vfs_mark_archive(struct vfs_open *op);
 
 /* ---- vfs_table.c ---- */
-/* A share's open files: a hash of struct vfs_file by (dev, ino), chained through next. */
-struct vfs_file_table {
-	pthread_mutex_t lock;
+/* A share's open files: a hash of struct vfs_file by (dev, ino) in VFS_TABLE_STRIPES stripes, each
+ * under its own mutex with its own buckets (chained through next). A set of stripes is a bit mask,
+ * bit i for stripe i. */
+#define VFS_TABLE_STRIPE_BITS 5
+#define VFS_TABLE_STRIPES (1u << VFS_TABLE_STRIPE_BITS)
+#define VFS_TABLE_ALL_STRIPES ((1ull << VFS_TABLE_STRIPES) - 1)
+struct vfs_table_stripe {
+	_Alignas(64) pthread_mutex_t lock;   /* a cache line each: stripes are taken in parallel */
 	struct vfs_file **buckets;
 	size_t nbuckets, count;
+};
+struct vfs_file_table {
+	struct vfs_table_stripe stripes[VFS_TABLE_STRIPES];
 };
 struct vfs_file_table *vfs_file_table_new(void);
 /* Frees the table; every file of it must be closed. */
 void vfs_file_table_free(struct vfs_file_table *t);
-void vfs_table_lock(const struct vfs_share *share);
+/* The stripe (as a one-bit set) that holds the entries of (dev, ino) and of its streams. */
+uint64_t vfs_table_stripe_of(dev_t dev, ino_t ino);
+/* Lock or unlock a set of stripes of the share's table, in ascending order. */
+void vfs_table_lock_set(const struct vfs_share *share, uint64_t stripes);
+void vfs_table_unlock_set(const struct vfs_share *share, uint64_t stripes);
+/* The stripe of one file (and its streams), by id or by entry. */
+void vfs_table_lock_id(const struct vfs_share *share, dev_t dev, ino_t ino);
+void vfs_table_unlock_id(const struct vfs_share *share, dev_t dev, ino_t ino);
+void vfs_table_lock_file(const struct vfs_file *f);
+void vfs_table_unlock_file(const struct vfs_file *f);
 /* vfs_watch.c: the server is about to change the open's file (vfs_watch_self); takes and
- * releases the table lock, so it is called without it. */
+ * releases the file's stripe, so it is called without it. */
 void vfs_watch_self_open(struct vfs_open *op);
-void vfs_table_unlock(const struct vfs_share *share);
-/* With the lock held: find or create the entry for (share, st_dev, st_ino, stream); stream NULL
+/* "With the stripe held" below: the stripe of the (dev, ino) concerned.
+ * With the stripe held: find or create the entry for (share, st_dev, st_ino, stream); stream NULL
  * for the file itself. NULL on ENOMEM. */
 struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, const char *path,
 			       const char *stream);
-/* With the lock held: drop one open; frees the entry when it was the last (returns true). */
+/* With the stripe held: drop one open; frees the entry when it was the last (returns true). */
 bool vfs_table_put(struct vfs_file *f);
-/* With the lock held: look up without creating (the file itself, or one named stream). */
+/* With the stripe held: look up without creating (the file itself, or one named stream). */
 struct vfs_file *vfs_table_find(struct vfs_share *share, dev_t dev, ino_t ino);
 struct vfs_file *vfs_table_find_stream(struct vfs_share *share, dev_t dev, ino_t ino,
 				       const char *stream);
-/* With the lock held: is the file or any of its streams open? */
+/* With the stripe held: is the file or any of its streams open? */
 bool vfs_table_any_open(struct vfs_share *share, dev_t dev, ino_t ino);
-/* With the lock held: is any named stream of the file open (whatever its access)? */
+/* With the stripe held: is any named stream of the file open (whatever its access)? */
 bool vfs_table_streams_open(struct vfs_share *share, dev_t dev, ino_t ino);
-/* With the lock held: do all opens of the file's named streams share delete? An open of the file
+/* With the stripe held: do all opens of the file's named streams share delete? An open of the file
  * with DELETE access needs that (MS-FSA 2.1.5.1.2.2; smb2.streams.delete). */
 bool vfs_table_streams_share_delete(struct vfs_share *share, dev_t dev, ino_t ino);
-/* With the lock held: MS-FSA 2.1.5.1.2 share-access check of a new open against f. */
+/* With f's stripe held: MS-FSA 2.1.5.1.2 share-access check of a new open against f. */
 NTSTATUS vfs_share_check(const struct vfs_file *f, uint32_t access, uint32_t share_access);
 void vfs_share_add(struct vfs_file *f, uint32_t access, uint32_t share_access);
 void vfs_share_remove(struct vfs_file *f, uint32_t access, uint32_t share_access);
 bool vfs_access_counts(uint32_t access);
-/* With the lock held: true if any open file of `share` lies beneath directory path `dir`. */
+/* With every stripe held: true if any open file of `share` lies beneath directory path `dir`. */
 bool vfs_table_any_below(struct vfs_share *share, const char *dir);
-/* With the lock held: stream entry f (its only open's caller holds op->stream = f->stream and
+/* With f's stripe held: stream entry f (its only open's caller holds op->stream = f->stream and
  * must refresh it) is now named newstream; its path follows, the old one stays valid. */
 NTSTATUS vfs_table_stream_renamed(struct vfs_file *f, const char *newstream);
-/* With the lock held: f (and, for a directory, everything open beneath it) now lives at newpath. */
+/* With f's stripe held (every stripe for a directory): f (and, for a directory, everything open
+ * beneath it) now lives at newpath. */
 NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath);
 
 /* ---- vfs_brl.c ---- */

@@ -368,16 +368,39 @@ NTSTATUS vfs_set_delete_on_close(struct vfs_open *op, bool del)
 				return status;
 		}
 	}
-	vfs_table_lock(op->share);
+	vfs_table_lock_file(op->file);
 	if (!op->file->path[0])
 		status = STATUS_CANNOT_DELETE;   /* the share root */
 	else {
 		op->file->delete_pending = del;
 		status = STATUS_SUCCESS;
 	}
-	vfs_table_unlock(op->share);
+	vfs_table_unlock_file(op->file);
 	return status;
 }
+
+/* A rename run under a set of table stripes: what it looks at beyond the source (the destination
+ * directory, a replaced target) may lie in a stripe it does not hold; it then says which in
+ * `need` and gives up before changing anything, and vfs_rename runs it again holding them. */
+struct rename_pass {
+	struct vfs_open *op;
+	char *newpath;            /* resolved target, owned by vfs_rename; may be respelled */
+	const char *newname;      /* its last component, in newpath */
+	bool replace_if_exists;
+	uint64_t held, need;      /* stripe sets */
+};
+
+/* May the pass look at (dev, ino)'s entries? If not, note the stripe for the next pass. */
+static bool rename_holds(struct rename_pass *p, dev_t dev, ino_t ino)
+{
+	uint64_t bit = vfs_table_stripe_of(dev, ino);
+
+	p->need |= bit;
+	return (p->held & bit) != 0;
+}
+
+/* Internal: rename_locked lacked a stripe; vfs_rename runs it again. */
+#define STATUS_VFS_MORE_STRIPES 0xE0001002u
 
 /* The destination directory is opened, in Windows terms, for adding a name: when the renamed
  * open does not share delete itself, an open of the directory with DELETE access or without
@@ -385,89 +408,38 @@ NTSTATUS vfs_set_delete_on_close(struct vfs_open *op, bool del)
  * fail); an open that shares delete is renamed under any directory open (smb2.notify.rec,
  * mask-change and notify-inotify.inotify-rename, as on Samba). A directory that is going away
  * takes no new names. */
-static NTSTATUS dest_dir_check(struct vfs_share *share, int dirfd, uint32_t renamed_share_access)
+static NTSTATUS dest_dir_check(struct rename_pass *p, int dirfd)
 {
 	struct stat st;
 	struct vfs_file *pf;
 
 	if (fstat(dirfd, &st) != 0)
 		return vfs_status_from_errno(errno);
-	pf = vfs_table_find(share, st.st_dev, st.st_ino);
+	if (!rename_holds(p, st.st_dev, st.st_ino))
+		return STATUS_VFS_MORE_STRIPES;
+	pf = vfs_table_find(p->op->share, st.st_dev, st.st_ino);
 	if (!pf)
 		return STATUS_SUCCESS;
 	if (pf->delete_pending)
 		return STATUS_DELETE_PENDING;
-	if (!(renamed_share_access & FILE_SHARE_DELETE) &&
+	if (!(p->op->share_access & FILE_SHARE_DELETE) &&
 	    (pf->sc.deleters > 0 || pf->sc.shared_delete < pf->sc.opens))
 		return STATUS_SHARING_VIOLATION;
 	return STATUS_SUCCESS;
 }
 
-NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_if_exists)
+/* The part of a rename that runs under the table: checks, renameat2, the table's paths. */
+static NTSTATUS rename_locked(struct rename_pass *p, const char *newparent)
 {
+	struct vfs_open *op = p->op;
 	struct vfs_file *f = op->file;
-	char *newpath = NULL, *oldparent = NULL, *newparent = NULL;
-	const char *oldname, *newname;
+	char *oldparent = NULL;
+	const char *oldname;
 	struct stat st;
 	unsigned int flags = RENAME_NOREPLACE;
 	int ofd = -1, nfd = -1;
 	NTSTATUS status;
-	size_t len;
-	bool locked = false;
 
-	if (!(op->access & DELETE_ACCESS))
-		return STATUS_ACCESS_DENIED;   /* smb2.rename.simple2 */
-	if (!new_relpath || new_relpath[0] == '/')
-		return STATUS_INVALID_PARAMETER;
-	vfs_watch_self_open(op);
-	vfs_watch_self(op->share, new_relpath);
-	/* ":name" renames a stream (vfs_path_from_wire keeps the ':'); a stream open has no other
-	 * kind of rename. */
-	if (op->stream || new_relpath[0] == ':')
-		return vfs_stream_rename(op, new_relpath, replace_if_exists);
-	newpath = strdup(new_relpath);
-	if (!newpath)
-		return STATUS_NO_MEMORY;
-	len = strlen(newpath);
-	if (len > 0 && newpath[len - 1] == '/') {
-		if (!op->is_dir) {
-			status = STATUS_OBJECT_NAME_INVALID;
-			goto out;
-		}
-		newpath[--len] = '\0';
-	}
-	{
-		/* "new::$DATA" is the file "new"; a file cannot become a stream of another. */
-		char *last = strrchr(newpath, '/'), *colon = strchr(last ? last + 1 : newpath, ':');
-		if (colon && strcmp(colon, VFS_UNNAMED_STREAM) == 0) {
-			*colon = '\0';
-			len = strlen(newpath);
-		} else if (colon) {
-			status = STATUS_INVALID_PARAMETER;
-			goto out;
-		}
-	}
-	if (len == 0) {
-		status = STATUS_OBJECT_NAME_INVALID;
-		goto out;
-	}
-	{
-		/* Existing directories of the target in their on-disk case. */
-		char *r = vfs_resolve_parent(op->share, newpath);
-		if (!r) {
-			status = STATUS_NO_MEMORY;
-			goto out;
-		}
-		free(newpath);
-		newpath = r;
-	}
-	if (!vfs_split_path(newpath, &newparent, &newname)) {
-		status = STATUS_NO_MEMORY;
-		goto out;
-	}
-
-	vfs_table_lock(op->share);
-	locked = true;
 	if (!f->path[0]) {
 		status = STATUS_ACCESS_DENIED;   /* the share root */
 		goto out;
@@ -478,7 +450,7 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 		status = STATUS_ACCESS_DENIED;
 		goto out;
 	}
-	if (strcmp(f->path, newpath) == 0) {
+	if (strcmp(f->path, p->newpath) == 0) {
 		status = STATUS_SUCCESS;
 		goto out;
 	}
@@ -486,7 +458,7 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 		size_t olen = strlen(f->path);
 		/* Into itself (Samba answers ACCESS_DENIED), or with opens beneath
 		 * (smb2.rename.dir_openfile). */
-		if ((strncmp(newpath, f->path, olen) == 0 && newpath[olen] == '/') ||
+		if ((strncmp(p->newpath, f->path, olen) == 0 && p->newpath[olen] == '/') ||
 		    vfs_table_any_below(op->share, f->path)) {
 			status = STATUS_ACCESS_DENIED;
 			goto out;
@@ -514,29 +486,29 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 							   : vfs_status_from_errno(-nfd);
 		goto out;
 	}
-	status = dest_dir_check(op->share, nfd, op->share_access);
+	status = dest_dir_check(p, nfd);
 	if (status != STATUS_SUCCESS)
 		goto out;
 
-	bool target = fstatat(nfd, newname, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	bool target = fstatat(nfd, p->newname, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	if (!target && errno == ENOENT) {
 		/* The target may exist in another case: then it is that entry, which a replace
 		 * replaces under its own spelling (the rename stays one atomic step). */
-		char *disk = vfs_lookup_ci(nfd, newname, NULL);
+		char *disk = vfs_lookup_ci(nfd, p->newname, NULL);
 		if (disk && fstatat(nfd, disk, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    !(st.st_dev == f->dev && st.st_ino == f->ino)) {
-			size_t plen = (size_t)(newname - newpath);
+			size_t plen = (size_t)(p->newname - p->newpath);
 			char *np = malloc(plen + strlen(disk) + 1);
 			if (!np) {
 				free(disk);
 				status = STATUS_NO_MEMORY;
 				goto out;
 			}
-			memcpy(np, newpath, plen);
+			memcpy(np, p->newpath, plen);
 			strcpy(np + plen, disk);
-			free(newpath);
-			newpath = np;
-			newname = np + plen;
+			free(p->newpath);
+			p->newpath = np;
+			p->newname = np + plen;
 			target = true;
 		}
 		free(disk);
@@ -544,18 +516,26 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 	if (target) {
 		if (st.st_dev == f->dev && st.st_ino == f->ino) {
 			flags = 0;   /* the same file under another spelling: a case-only rename */
-		} else if (!replace_if_exists) {
+		} else if (!p->replace_if_exists) {
 			status = STATUS_OBJECT_NAME_COLLISION;
 			goto out;
 		} else {
 			struct vfs_dosinfo di;
 			/* MS-FSA 2.1.5.14.11: a directory, an open file or a read-only file is never
 			 * replaced. */
-			if (S_ISDIR(st.st_mode) || vfs_table_any_open(op->share, st.st_dev, st.st_ino)) {
+			if (S_ISDIR(st.st_mode)) {
 				status = STATUS_ACCESS_DENIED;
 				goto out;
 			}
-			vfs_dos_read(nfd, newname, &di);
+			if (!rename_holds(p, st.st_dev, st.st_ino)) {
+				status = STATUS_VFS_MORE_STRIPES;
+				goto out;
+			}
+			if (vfs_table_any_open(op->share, st.st_dev, st.st_ino)) {
+				status = STATUS_ACCESS_DENIED;
+				goto out;
+			}
+			vfs_dos_read(nfd, p->newname, &di);
 			if (di.present && (di.attrs & FILE_ATTRIBUTE_READONLY)) {
 				status = STATUS_ACCESS_DENIED;
 				goto out;
@@ -564,11 +544,11 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 		}
 	}
 
-	if (renameat2(ofd, oldname, nfd, newname, flags) != 0) {
+	if (renameat2(ofd, oldname, nfd, p->newname, flags) != 0) {
 		int err = errno;
 		if (err == EINVAL && flags == RENAME_NOREPLACE) {
 			/* a file system without RENAME_NOREPLACE: the target was absent just now */
-			err = renameat(ofd, oldname, nfd, newname) == 0 ? 0 : errno;
+			err = renameat(ofd, oldname, nfd, p->newname) == 0 ? 0 : errno;
 		}
 		if (err) {
 			status = err == EEXIST ? STATUS_OBJECT_NAME_COLLISION
@@ -580,16 +560,90 @@ NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_i
 	}
 	vfs_lookup_changed(ofd);
 	vfs_lookup_changed(nfd);
-	status = vfs_table_moved(f, newpath);
+	status = vfs_table_moved(f, p->newpath);
 out:
-	if (locked)
-		vfs_table_unlock(op->share);
 	if (ofd >= 0)
 		close(ofd);
 	if (nfd >= 0)
 		close(nfd);
 	free(oldparent);
+	return status;
+}
+
+NTSTATUS vfs_rename(struct vfs_open *op, const char *new_relpath, bool replace_if_exists)
+{
+	struct rename_pass p = { .op = op, .replace_if_exists = replace_if_exists };
+	char *newparent = NULL;
+	NTSTATUS status;
+	size_t len;
+
+	if (!(op->access & DELETE_ACCESS))
+		return STATUS_ACCESS_DENIED;   /* smb2.rename.simple2 */
+	if (!new_relpath || new_relpath[0] == '/')
+		return STATUS_INVALID_PARAMETER;
+	vfs_watch_self_open(op);
+	vfs_watch_self(op->share, new_relpath);
+	/* ":name" renames a stream (vfs_path_from_wire keeps the ':'); a stream open has no other
+	 * kind of rename. */
+	if (op->stream || new_relpath[0] == ':')
+		return vfs_stream_rename(op, new_relpath, replace_if_exists);
+	p.newpath = strdup(new_relpath);
+	if (!p.newpath)
+		return STATUS_NO_MEMORY;
+	len = strlen(p.newpath);
+	if (len > 0 && p.newpath[len - 1] == '/') {
+		if (!op->is_dir) {
+			status = STATUS_OBJECT_NAME_INVALID;
+			goto out;
+		}
+		p.newpath[--len] = '\0';
+	}
+	{
+		/* "new::$DATA" is the file "new"; a file cannot become a stream of another. */
+		char *last = strrchr(p.newpath, '/'), *colon = strchr(last ? last + 1 : p.newpath, ':');
+		if (colon && strcmp(colon, VFS_UNNAMED_STREAM) == 0) {
+			*colon = '\0';
+			len = strlen(p.newpath);
+		} else if (colon) {
+			status = STATUS_INVALID_PARAMETER;
+			goto out;
+		}
+	}
+	if (len == 0) {
+		status = STATUS_OBJECT_NAME_INVALID;
+		goto out;
+	}
+	{
+		/* Existing directories of the target in their on-disk case. */
+		char *r = vfs_resolve_parent(op->share, p.newpath);
+		if (!r) {
+			status = STATUS_NO_MEMORY;
+			goto out;
+		}
+		free(p.newpath);
+		p.newpath = r;
+	}
+	if (!vfs_split_path(p.newpath, &newparent, &p.newname)) {
+		status = STATUS_NO_MEMORY;
+		goto out;
+	}
+
+	/* A directory's rename walks and renames every entry beneath it: all stripes. A file's
+	 * starts with its own stripe and learns the others it needs; each pass that lacked one
+	 * gives up unchanged and the next takes the larger set, in ascending order, so this ends
+	 * within a few passes (the set only grows). */
+	p.held = op->is_dir ? VFS_TABLE_ALL_STRIPES : vfs_table_stripe_of(op->file->dev, op->file->ino);
+	for (;;) {
+		p.need = p.held;
+		vfs_table_lock_set(op->share, p.held);
+		status = rename_locked(&p, newparent);
+		vfs_table_unlock_set(op->share, p.held);
+		if (status != STATUS_VFS_MORE_STRIPES)
+			break;
+		p.held |= p.need;
+	}
+out:
 	free(newparent);
-	free(newpath);
+	free(p.newpath);
 	return status;
 }

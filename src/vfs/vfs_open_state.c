@@ -11,10 +11,10 @@ bool vfs_open_delete_pending(const struct vfs_open *op)
 {
 	bool pending;
 
-	vfs_table_lock(op->share);
+	vfs_table_lock_file(op->file);   /* a stream's file entry is in the same stripe */
 	/* a stream is going when it or its file is */
 	pending = op->file->delete_pending || (op->file->base && op->file->base->delete_pending);
-	vfs_table_unlock(op->share);
+	vfs_table_unlock_file(op->file);
 	return pending;
 }
 
@@ -28,8 +28,8 @@ unsigned vfs_open_file_opens(const struct vfs_open *op)
 {
 	unsigned n;
 
-	vfs_table_lock(op->share);
+	vfs_table_lock_file(op->file);
 	n = op->file->nopens;
-	vfs_table_unlock(op->share);
+	vfs_table_unlock_file(op->file);
 	return n;
 }

@@ -383,9 +383,9 @@ NTSTATUS vfs_stream_rename(struct vfs_open *op, const char *target, bool replace
 	if (strpbrk(newname, "/\\:") || !stream_xname(xnew, sizeof(xnew), newname))
 		return STATUS_OBJECT_NAME_INVALID;
 
-	/* Under the table lock no open of the old or the new name can start; with this the only
-	 * open of the stream, nothing else writes its data meanwhile. */
-	vfs_table_lock(op->share);
+	/* Under the file's stripe (its streams' too) no open of the old or the new name can start;
+	 * with this the only open of the stream, nothing else writes its data meanwhile. */
+	vfs_table_lock_file(f);
 	if (!stream_xname(xold, sizeof(xold), f->stream)) {
 		st = STATUS_OBJECT_NAME_INVALID;
 		goto out;
@@ -447,7 +447,7 @@ NTSTATUS vfs_stream_rename(struct vfs_open *op, const char *target, bool replace
 	if (st == STATUS_SUCCESS)
 		op->stream = f->stream;
 out:
-	vfs_table_unlock(op->share);
+	vfs_table_unlock_file(f);
 	free(disk);
 	free(v);
 	return st;

@@ -1,22 +1,30 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * A share's open-file table (struct vfs_file_table: one per share, under its own mutex, owned by
- * the share): one struct vfs_file per open (dev, ino, stream), holding the share-mode counters,
- * the delete-pending flag, the current path of the file and (vfs_brl.c) the byte-range locks
- * of its stream.
+ * A share's open-file table (struct vfs_file_table: one per share, owned by the share): one
+ * struct vfs_file per open (dev, ino, stream), holding the share-mode counters, the
+ * delete-pending flag, the current path of the file and (vfs_brl.c) the byte-range locks of its
+ * stream. The table is striped by a hash of (dev, ino): opens and closes of different files take
+ * different mutexes, and a file and its streams are always in the same stripe.
  */
 #include "vfs/vfs_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+/* A stripe set is one bit per stripe of a uint64_t. Not more than 32 stripes: a directory rename
+ * holds them all, under a session lock and with the lookup cache's taken on top, and
+ * ThreadSanitizer's deadlock detector stops at 64 mutexes held by one thread. */
+_Static_assert(VFS_TABLE_STRIPES <= 32, "stripes: see above");
+
 struct vfs_file_table *vfs_file_table_new(void)
 {
-	struct vfs_file_table *t = calloc(1, sizeof(*t));
+	struct vfs_file_table *t = aligned_alloc(_Alignof(struct vfs_file_table), sizeof(*t));
 
 	if (!t)
 		return NULL;
-	pthread_mutex_init(&t->lock, NULL);
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < VFS_TABLE_STRIPES; i++)
+		pthread_mutex_init(&t->stripes[i].lock, NULL);
 	return t;
 }
 
@@ -24,57 +32,105 @@ void vfs_file_table_free(struct vfs_file_table *t)
 {
 	if (!t)
 		return;
-	pthread_mutex_destroy(&t->lock);
-	free(t->buckets);
+	for (size_t i = 0; i < VFS_TABLE_STRIPES; i++) {
+		pthread_mutex_destroy(&t->stripes[i].lock);
+		free(t->stripes[i].buckets);
+	}
 	free(t);
 }
 
-void vfs_table_lock(const struct vfs_share *share)
-{
-	pthread_mutex_lock(&share->files->lock);
-}
-
-void vfs_table_unlock(const struct vfs_share *share)
-{
-	pthread_mutex_unlock(&share->files->lock);
-}
-
-static size_t bucket_of(dev_t dev, ino_t ino, size_t n)
+static uint64_t hash_of(dev_t dev, ino_t ino)
 {
 	uint64_t h = (uint64_t)ino * 0x9E3779B97F4A7C15ull;
 
 	h ^= (uint64_t)dev + 0x7F4A7C159E3779B9ull + (h << 6) + (h >> 2);
-	return (size_t)(h % n);
+	return h;
 }
 
-static bool table_grow(struct vfs_file_table *t)
+/* The stripe from the hash's top bits (the best mixed), the bucket from the rest. */
+static unsigned stripe_index(uint64_t h)
 {
-	size_t n = t->nbuckets ? t->nbuckets * 2 : 256;
+	return (unsigned)(h >> (64 - VFS_TABLE_STRIPE_BITS));
+}
+
+static size_t bucket_of(uint64_t h, size_t n)
+{
+	return (size_t)((h & ((1ull << (64 - VFS_TABLE_STRIPE_BITS)) - 1)) % n);
+}
+
+static struct vfs_table_stripe *stripe_for(const struct vfs_share *share, dev_t dev, ino_t ino)
+{
+	return &share->files->stripes[stripe_index(hash_of(dev, ino))];
+}
+
+uint64_t vfs_table_stripe_of(dev_t dev, ino_t ino)
+{
+	return 1ull << stripe_index(hash_of(dev, ino));
+}
+
+void vfs_table_lock_set(const struct vfs_share *share, uint64_t stripes)
+{
+	for (unsigned i = 0; i < VFS_TABLE_STRIPES; i++)
+		if (stripes & (1ull << i))
+			pthread_mutex_lock(&share->files->stripes[i].lock);
+}
+
+void vfs_table_unlock_set(const struct vfs_share *share, uint64_t stripes)
+{
+	for (unsigned i = VFS_TABLE_STRIPES; i-- > 0;)
+		if (stripes & (1ull << i))
+			pthread_mutex_unlock(&share->files->stripes[i].lock);
+}
+
+void vfs_table_lock_id(const struct vfs_share *share, dev_t dev, ino_t ino)
+{
+	pthread_mutex_lock(&stripe_for(share, dev, ino)->lock);
+}
+
+void vfs_table_unlock_id(const struct vfs_share *share, dev_t dev, ino_t ino)
+{
+	pthread_mutex_unlock(&stripe_for(share, dev, ino)->lock);
+}
+
+void vfs_table_lock_file(const struct vfs_file *f)
+{
+	vfs_table_lock_id(f->share, f->dev, f->ino);
+}
+
+void vfs_table_unlock_file(const struct vfs_file *f)
+{
+	vfs_table_unlock_id(f->share, f->dev, f->ino);
+}
+
+static bool stripe_grow(struct vfs_table_stripe *s)
+{
+	size_t n = s->nbuckets ? s->nbuckets * 2 : 16;
 	struct vfs_file **b = calloc(n, sizeof(*b));
 
 	if (!b)
 		return false;
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		struct vfs_file *f = t->buckets[i], *next;
+	for (size_t i = 0; i < s->nbuckets; i++) {
+		struct vfs_file *f = s->buckets[i], *next;
 		for (; f; f = next) {
 			next = f->next;
-			size_t k = bucket_of(f->dev, f->ino, n);
+			size_t k = bucket_of(hash_of(f->dev, f->ino), n);
 			f->next = b[k];
 			b[k] = f;
 		}
 	}
-	free(t->buckets);
-	t->buckets = b;
-	t->nbuckets = n;
+	free(s->buckets);
+	s->buckets = b;
+	s->nbuckets = n;
 	return true;
 }
 
-/* The chain a (dev, ino) is on, NULL while the table is empty and has no buckets yet. */
+/* The chain a (dev, ino) is on, NULL while its stripe is empty and has no buckets yet. */
 static struct vfs_file *chain_of(const struct vfs_share *share, dev_t dev, ino_t ino)
 {
-	const struct vfs_file_table *t = share->files;
+	uint64_t h = hash_of(dev, ino);
+	const struct vfs_table_stripe *s = &share->files->stripes[stripe_index(h)];
 
-	return t->nbuckets ? t->buckets[bucket_of(dev, ino, t->nbuckets)] : NULL;
+	return s->nbuckets ? s->buckets[bucket_of(h, s->nbuckets)] : NULL;
 }
 
 /* Named streams have entries of their own, keyed by the stream name compared as Windows does. */
@@ -134,8 +190,8 @@ struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, c
 		f->nopens++;
 		return f;
 	}
-	struct vfs_file_table *t = share->files;
-	if (t->count >= t->nbuckets * 2 && !table_grow(t) && !t->nbuckets)
+	struct vfs_table_stripe *s = stripe_for(share, st->st_dev, st->st_ino);
+	if (s->count >= s->nbuckets * 2 && !stripe_grow(s) && !s->nbuckets)
 		return NULL;
 	f = calloc(1, sizeof(*f));
 	if (!f)
@@ -157,10 +213,10 @@ struct vfs_file *vfs_table_get(struct vfs_share *share, const struct stat *st, c
 	pthread_mutex_init(&f->meta_lock, NULL);
 	pthread_mutex_init(&f->brl_lock, NULL);
 	atomic_init(&f->has_locks, false);
-	k = bucket_of(f->dev, f->ino, t->nbuckets);
-	f->next = t->buckets[k];
-	t->buckets[k] = f;
-	t->count++;
+	k = bucket_of(hash_of(f->dev, f->ino), s->nbuckets);
+	f->next = s->buckets[k];
+	s->buckets[k] = f;
+	s->count++;
 	return f;
 }
 
@@ -170,14 +226,15 @@ bool vfs_table_put(struct vfs_file *f)
 
 	if (--f->nopens > 0)
 		return false;
-	struct vfs_file_table *t = f->share->files;
-	for (pp = &t->buckets[bucket_of(f->dev, f->ino, t->nbuckets)]; *pp; pp = &(*pp)->next) {
+	struct vfs_table_stripe *s = stripe_for(f->share, f->dev, f->ino);
+	for (pp = &s->buckets[bucket_of(hash_of(f->dev, f->ino), s->nbuckets)]; *pp;
+	     pp = &(*pp)->next) {
 		if (*pp == f) {
 			*pp = f->next;
 			break;
 		}
 	}
-	t->count--;
+	s->count--;
 	while (f->oldpaths) {
 		struct vfs_oldpath *o = f->oldpaths;
 		f->oldpaths = o->next;
@@ -263,12 +320,13 @@ bool vfs_table_any_below(struct vfs_share *share, const char *dir)
 {
 	size_t dlen = strlen(dir);
 
-	const struct vfs_file_table *t = share->files;
-
-	for (size_t i = 0; i < t->nbuckets; i++)
-		for (struct vfs_file *f = t->buckets[i]; f; f = f->next)
-			if (strcmp(f->path, dir) != 0 && path_below(f->path, dir, dlen))
-				return true;
+	for (size_t k = 0; k < VFS_TABLE_STRIPES; k++) {
+		const struct vfs_table_stripe *s = &share->files->stripes[k];
+		for (size_t i = 0; i < s->nbuckets; i++)
+			for (struct vfs_file *f = s->buckets[i]; f; f = f->next)
+				if (strcmp(f->path, dir) != 0 && path_below(f->path, dir, dlen))
+					return true;
+	}
 	return false;
 }
 
@@ -318,42 +376,43 @@ NTSTATUS vfs_table_moved(struct vfs_file *f, const char *newpath)
 		free(np);
 		return STATUS_NO_MEMORY;
 	}
-	/* Open named streams of the file (or directory) follow: "new:stream". */
-	const struct vfs_file_table *t = f->share->files;
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		for (struct vfs_file *g = t->buckets[i]; g; g = g->next) {
-			if (!g->stream || g->dev != f->dev || g->ino != f->ino)
-				continue;
-			size_t sl = strlen(g->stream);
-			char *gp = malloc(nlen + sl + 2);
-			if (!gp)
-				return STATUS_NO_MEMORY;
-			memcpy(gp, newpath, nlen);
-			gp[nlen] = ':';
-			memcpy(gp + nlen + 1, g->stream, sl + 1);
-			if (!set_path(g, gp)) {
-				free(gp);
-				return STATUS_NO_MEMORY;
-			}
+	/* Open named streams of the file (or directory) follow: "new:stream". They are on its
+	 * chain. */
+	for (struct vfs_file *g = chain_of(f->share, f->dev, f->ino); g; g = g->next) {
+		if (!g->stream || g->dev != f->dev || g->ino != f->ino)
+			continue;
+		size_t sl = strlen(g->stream);
+		char *gp = malloc(nlen + sl + 2);
+		if (!gp)
+			return STATUS_NO_MEMORY;
+		memcpy(gp, newpath, nlen);
+		gp[nlen] = ':';
+		memcpy(gp + nlen + 1, g->stream, sl + 1);
+		if (!set_path(g, gp)) {
+			free(gp);
+			return STATUS_NO_MEMORY;
 		}
 	}
 	if (!f->is_dir)
 		return STATUS_SUCCESS;
 	/* A renamed directory: everything open beneath it follows at once (prefix replace). */
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		for (struct vfs_file *g = t->buckets[i]; g; g = g->next) {
-			if (g == f || strncmp(g->path, old, olen) != 0 ||
-			    g->path[olen] != '/')
-				continue;
-			size_t rest = strlen(g->path + olen);
-			char *gp = malloc(nlen + rest + 1);
-			if (!gp)
-				return STATUS_NO_MEMORY;
-			memcpy(gp, newpath, nlen);
-			memcpy(gp + nlen, g->path + olen, rest + 1);
-			if (!set_path(g, gp)) {
-				free(gp);
-				return STATUS_NO_MEMORY;
+	for (size_t k = 0; k < VFS_TABLE_STRIPES; k++) {
+		const struct vfs_table_stripe *s = &f->share->files->stripes[k];
+		for (size_t i = 0; i < s->nbuckets; i++) {
+			for (struct vfs_file *g = s->buckets[i]; g; g = g->next) {
+				if (g == f || strncmp(g->path, old, olen) != 0 ||
+				    g->path[olen] != '/')
+					continue;
+				size_t rest = strlen(g->path + olen);
+				char *gp = malloc(nlen + rest + 1);
+				if (!gp)
+					return STATUS_NO_MEMORY;
+				memcpy(gp, newpath, nlen);
+				memcpy(gp + nlen, g->path + olen, rest + 1);
+				if (!set_path(g, gp)) {
+					free(gp);
+					return STATUS_NO_MEMORY;
+				}
 			}
 		}
 	}

@@ -637,9 +637,9 @@ void vfs_watch_self_open(struct vfs_open *op)
 
 	if (!wr || atomic_load_explicit(&wr->nwatches, memory_order_relaxed) == 0)
 		return;
-	vfs_table_lock(op->share);
+	vfs_table_lock_file(op->file);
 	char *path = strdup(vfs_file_of(op)->path);
-	vfs_table_unlock(op->share);
+	vfs_table_unlock_file(op->file);
 	if (path)
 		vfs_watch_self(op->share, path);
 	free(path);
