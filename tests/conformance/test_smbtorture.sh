@@ -16,6 +16,8 @@
 #   SKIFF_CONF_SLICE          I/N: run only the I-th of N slices (1-based) of the list, whole
 #                             suites per slice, against a server of its own; ctest runs the gate
 #                             as N such slices in parallel (CMakeLists.txt, SKIFF_GATE_SLICES)
+#   SKIFF_CONF_TIMES          seconds per test from an earlier run, to balance the slices by time
+#                             (default gate-times.tsv beside this script)
 #   SKIFF_CONF_OUT            results directory (default ./conformance-results-TARGET when run in a
 #                             build directory, as ctest does, else $SKIFF_SRC/out/conformance-TARGET)
 #   SKIFF_TEST_SIGNING        "server signing" of the server under test (default mandatory, skiffd's
@@ -43,6 +45,7 @@ smbtorture hooks = yes"}
 
 LIST=${SKIFF_CONF_LIST:-$CONF_DIR/smb2-core.txt}
 RULES=${SKIFF_CONF_OVERRIDES:-$CONF_DIR/core-overrides.txt}
+TIMES=${SKIFF_CONF_TIMES:-$CONF_DIR/gate-times.tsv}
 KNOWN=${SKIFF_CONF_KNOWN:-$CONF_DIR/known-failures.txt}
 ONLY=${SKIFF_CONF_ONLY:-}
 TMO=${SKIFF_CONF_TIMEOUT:-60}
@@ -79,12 +82,20 @@ if [ "$SLICE_N" -gt 1 ]; then
 	# Samba too).
 	suite_of() { local rest=${1#*.}; printf '%s' "${1%%.*}.${rest%%.*}"; }
 	declare -a ALL=("${TESTS[@]}") SUITES=()
-	declare -A SUITE_SIZE=() SUITE_SLICE=()
+	declare -A SUITE_SIZE=() SUITE_SLICE=() TEST_TENTHS=()
+	# A suite weighs what its tests took in an earlier run (gate-times.tsv, tenths of a second)
+	# plus a second each for smbtorture's start; a test not listed counts 2 s.
+	if [ -r "$TIMES" ]; then
+		while IFS=$'\t' read -r name secs; do
+			[[ "$name" == \#* || -z "$secs" ]] && continue
+			TEST_TENTHS[$name]=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 10 + 0.5 }')
+		done <"$TIMES"
+	fi
 	for t in "${ALL[@]}"; do
 		suite=$(suite_of "$t")
-		SUITE_SIZE[$suite]=$((${SUITE_SIZE[$suite]:-0} + 1))
+		SUITE_SIZE[$suite]=$((${SUITE_SIZE[$suite]:-0} + ${TEST_TENTHS[$t]:-10} + 10))
 	done
-	# largest first, then each to the emptiest slice: slices of about equal size
+	# heaviest first, then each to the lightest slice: slices of about equal time
 	mapfile -t SUITES < <(for suite in "${!SUITE_SIZE[@]}"; do
 		printf '%s %s\n' "${SUITE_SIZE[$suite]}" "$suite"; done | sort -k1,1nr -k2 | cut -d' ' -f2)
 	declare -a SLICE_COUNT=()
