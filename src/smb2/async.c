@@ -31,7 +31,11 @@ NTSTATUS smb2_async_park(struct smb2_req *req, void (*on_drop)(struct smb2_conn 
 		req->parked = a;
 		return STATUS_PENDING;
 	}
-	if (!req->last || c->npending >= SMB2_MAX_ASYNC_PER_CONN)
+	/* A request that would go async in the middle of a compound fails there, as Windows fails
+	 * it (smbtorture smb2.compound.interim2: a CHANGE_NOTIFY not last gets INTERNAL_ERROR). */
+	if (!req->last)
+		return STATUS_INTERNAL_ERROR;
+	if (c->npending >= SMB2_MAX_ASYNC_PER_CONN)
 		return STATUS_INSUFF_SERVER_RESOURCES;
 	a = calloc(1, sizeof(*a));
 	if (!a)
