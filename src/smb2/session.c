@@ -196,16 +196,9 @@ struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, str
 		return NULL;
 	(void)c;
 	atomic_init(&op->refs, 1);   /* the session table's */
-	op->volatile_id = atomic_fetch_add(&s->srv->next_volatile, 1) + 1;
 	smb2_open_table_insert(s->srv, op);
 	op->vfs = vo;
-	op->sess = s;
-	op->tree = t;
-	unsigned b = open_bucket(op->volatile_id);
-	op->next = s->opens[b];
-	s->opens[b] = op;
-	if (s->nopens++ == 0)
-		pin_channels(s, true);
+	smb2_open_attach(s, t, op);
 	return op;
 }
 
