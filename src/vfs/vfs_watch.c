@@ -75,6 +75,10 @@ struct vfs_watcher {
 	char *from_path;
 	/* Read without the lock: whether anything is watched (vfs_watch_self's fast path). */
 	atomic_uint nwatches;
+	/* The reader thread starts with the first watch (under lock), not with the server: a
+	 * thread keeps the capabilities it was created with, and skiffd drops its privileges
+	 * after the server is made (test_privileges checks every thread). */
+	bool started;
 };
 
 static uint64_t now_ms(void)
@@ -500,11 +504,6 @@ struct vfs_watcher *vfs_watcher_new(unsigned max_dirs)
 	}
 	pthread_mutex_init(&wr->lock, NULL);
 	atomic_init(&wr->nwatches, 0);
-	if (pthread_create(&wr->thread, NULL, watcher_main, wr) != 0) {
-		pthread_mutex_destroy(&wr->lock);
-		log_warn("vfs: no kernel change notify (no thread)");
-		goto fail;
-	}
 	return wr;
 fail:
 	if (wr->fd >= 0)
@@ -519,10 +518,12 @@ void vfs_watcher_free(struct vfs_watcher *wr)
 {
 	if (!wr)
 		return;
-	uint64_t one = 1;
-	if (write(wr->stop_fd, &one, sizeof(one)) != sizeof(one))
-		log_warn("vfs: cannot stop the change-notify thread");
-	pthread_join(wr->thread, NULL);
+	if (wr->started) {
+		uint64_t one = 1;
+		if (write(wr->stop_fd, &one, sizeof(one)) != sizeof(one))
+			log_warn("vfs: cannot stop the change-notify thread");
+		pthread_join(wr->thread, NULL);
+	}
 	for (unsigned b = 0; b < KW_BUCKETS; b++)
 		while (wr->kw[b])
 			kw_drop(wr, &wr->kw[b], false);
@@ -566,6 +567,12 @@ NTSTATUS vfs_watch_add(struct vfs_open *dir, bool recursive, vfs_watch_fn fn, vo
 	w->arg = arg;
 
 	pthread_mutex_lock(&wr->lock);
+	if (!wr->started) {
+		wr->started = pthread_create(&wr->thread, NULL, watcher_main, wr) == 0;
+		if (!wr->started)
+			log_warn("vfs: no kernel change notify (no thread); only this server's own "
+				 "changes are reported");
+	}
 	w->next = wr->watches;
 	wr->watches = w;
 	atomic_fetch_add(&wr->nwatches, 1);
