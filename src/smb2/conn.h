@@ -39,6 +39,11 @@ struct smb2_async {
 	size_t len;
 	/* called when the request is cancelled or its connection goes, to drop waiter entries */
 	void (*on_drop)(struct smb2_conn *c, struct smb2_async *a);
+	/* a DH2Q CREATE waiting: on the server's replay_pending list (its open_lock), so that its
+	 * replay is told to retry (replay.c) */
+	bool guid_pending;
+	struct smb2_async *guid_next;
+	uint8_t client_guid[16], create_guid[16];
 };
 
 #define SMB2_MAX_ASYNC_PER_CONN 512

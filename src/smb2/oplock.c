@@ -1066,6 +1066,25 @@ void smb2_oplock_durable_state(struct smb2_server *srv, const struct smb2_open *
 	pthread_mutex_unlock(&ol->lock);
 }
 
+bool smb2_oplock_replay_lease(struct smb2_server *srv, const struct smb2_open *op,
+			      const uint8_t client_guid[16], const uint8_t *key, bool *key_match,
+			      struct smb2_lease_req *rsp)
+{
+	struct smb2_oplocks *ol = srv->oplocks;
+
+	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
+	const struct oplock_grant *g = op->oplock;
+	const struct smb2_lease *l = g ? g->lease : NULL;
+	*key_match = l && key && memcmp(l->client_guid, client_guid, 16) == 0 &&
+		     memcmp(l->key, key, 16) == 0;
+	if (l)
+		smb2_lease_response(l, rsp);
+	pthread_mutex_unlock(&ol->leases.lock);
+	pthread_mutex_unlock(&ol->lock);
+	return l != NULL;
+}
+
 NTSTATUS smb2_oplock_reconnect(struct smb2_req *req, struct smb2_open *op,
 			       const struct smb2_lease_req *lease, bool check_only,
 			       struct smb2_lease_req *rsp)
