@@ -108,6 +108,8 @@ void smb2_replay_opened(struct smb2_req *req, struct smb2_open *op,
 	if (!smb2_replay_applies(req, want))
 		return;
 	memcpy(op->client_guid, req->conn->client_guid, 16);
+	/* Open.CreateGuid, durable or not (smb2_durable_grant sets it too, the same) */
+	memcpy(op->durable.create_guid, want->create_guid, 16);
 	smb2_open_guid_index(req->conn->srv, op);
 }
 
