@@ -8,6 +8,7 @@
  * or lease breaks) is on the server's replay_pending list meanwhile, and a CREATE of the same
  * CreateGuid is told to retry (STATUS_FILE_NOT_AVAILABLE) instead of opening again.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/config.h"
@@ -61,9 +62,9 @@ bool smb2_replay_applies(const struct smb2_req *req, const struct smb2_durable_c
 static bool pending_find_locked(struct smb2_server *srv, const uint8_t client_guid[16],
 				const uint8_t create_guid[16])
 {
-	for (struct smb2_async *a = srv->replay_pending; a; a = a->guid_next)
-		if (memcmp(a->create_guid, create_guid, 16) == 0 &&
-		    memcmp(a->client_guid, client_guid, 16) == 0)
+	for (struct smb2_replay_pending *p = srv->replay_pending; p; p = p->next)
+		if (memcmp(p->create_guid, create_guid, 16) == 0 &&
+		    memcmp(p->client_guid, client_guid, 16) == 0)
 			return true;
 	return false;
 }
@@ -73,32 +74,45 @@ void smb2_replay_pending_add(struct smb2_req *req, const struct smb2_durable_ctx
 	struct smb2_server *srv = req->conn->srv;
 	struct smb2_async *a = req->parked;
 
-	if (!a || a->guid_pending || !smb2_replay_applies(req, want))
+	if (!a || a->replay || !smb2_replay_applies(req, want))
 		return;
-	memcpy(a->client_guid, req->conn->client_guid, 16);
-	memcpy(a->create_guid, want->create_guid, 16);
+	struct smb2_replay_pending *p = malloc(sizeof(*p));
+	if (!p)
+		return;   /* a replay meanwhile opens again and waits too: no worse than before */
+	p->srv = srv;
+	memcpy(p->client_guid, req->conn->client_guid, 16);
+	memcpy(p->create_guid, want->create_guid, 16);
 	smb2_open_table_lock(srv);
-	a->guid_pending = true;
-	a->guid_next = srv->replay_pending;
-	srv->replay_pending = a;
+	p->next = srv->replay_pending;
+	srv->replay_pending = p;
 	smb2_open_table_unlock(srv);
+	a->replay = p;
+}
+
+void smb2_replay_pending_end(struct smb2_replay_pending *p)
+{
+	struct smb2_server *srv = p->srv;
+
+	smb2_open_table_lock(srv);
+	for (struct smb2_replay_pending **pp = &srv->replay_pending; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	smb2_open_table_unlock(srv);
+	free(p);
 }
 
 void smb2_replay_pending_drop(struct smb2_conn *c, struct smb2_async *a)
 {
-	struct smb2_server *srv = c->srv;
+	struct smb2_replay_pending *p = a->replay;
 
-	if (!a->guid_pending)
+	if (!p)
 		return;
-	smb2_open_table_lock(srv);
-	for (struct smb2_async **pp = &srv->replay_pending; *pp; pp = &(*pp)->guid_next)
-		if (*pp == a) {
-			*pp = a->guid_next;
-			break;
-		}
-	a->guid_pending = false;
-	a->guid_next = NULL;
-	smb2_open_table_unlock(srv);
+	a->replay = NULL;
+	if (c->closing && smb2_oplock_orphan(c, a, p))
+		return;
+	smb2_replay_pending_end(p);
 }
 
 void smb2_replay_opened(struct smb2_req *req, struct smb2_open *op,

@@ -58,4 +58,17 @@ void smb2_replay_opened(struct smb2_req *req, struct smb2_open *op,
 void smb2_replay_pending_add(struct smb2_req *req, const struct smb2_durable_ctx *want);
 void smb2_replay_pending_drop(struct smb2_conn *c, struct smb2_async *a);
 
+/* An entry of smb2_server.replay_pending (its open_lock). When the connection of a waiting
+ * CREATE goes, its entry is left to the oplock waiter it had (smb2_oplock_orphan) and goes when
+ * that break ends: a replay on another channel meanwhile is told to retry, as Samba, whose
+ * CREATE goes on without its channel (smbtorture dhv2-pending2*), instead of opening again and
+ * waiting for the same break past the client's timeout. */
+struct smb2_replay_pending {
+	struct smb2_replay_pending *next;
+	struct smb2_server *srv;
+	uint8_t client_guid[16], create_guid[16];
+};
+/* Take an entry off the list and free it (any thread; takes the open table's lock). */
+void smb2_replay_pending_end(struct smb2_replay_pending *p);
+
 #endif
