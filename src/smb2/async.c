@@ -13,6 +13,7 @@
 #include "net/net.h"
 #include "smb2/async.h"
 #include "smb2/conn.h"
+#include "smb2/replay.h"
 #include "smb2/req.h"
 #include "smb2/session.h"
 #include "smb2/wire/error.h"
@@ -83,6 +84,7 @@ static void unlink_entry(struct smb2_conn *c, struct smb2_async *a)
 void smb2_async_drop(struct smb2_conn *c, struct smb2_async *a)
 {
 	unlink_entry(c, a);
+	smb2_replay_pending_drop(c, a);
 	if (a->on_drop)
 		a->on_drop(c, a);
 	free(a->msg);

@@ -159,6 +159,7 @@ void smb2_conn_close(struct net_conn *nc, void *state)
 {
 	struct smb2_conn *c = state;
 
+	c->closing = true;
 	while (c->pending)
 		smb2_async_drop(c, c->pending);
 	/* A session ends with its last channel; one bound elsewhere too lives on there. */

@@ -39,12 +39,15 @@ struct smb2_async {
 	size_t len;
 	/* called when the request is cancelled or its connection goes, to drop waiter entries */
 	void (*on_drop)(struct smb2_conn *c, struct smb2_async *a);
+	/* a DH2Q CREATE waiting: its entry on the server's replay_pending list (replay.c) */
+	struct smb2_replay_pending *replay;
 };
 
 #define SMB2_MAX_ASYNC_PER_CONN 512
 
 struct smb2_conn {
 	struct smb2_server *srv;
+	bool closing;                   /* smb2_conn_close is dropping its async entries */
 	struct net_conn *net;
 	char peer[64];
 

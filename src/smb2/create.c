@@ -17,6 +17,7 @@
 #include "smb2/open.h"
 #include "smb2/oplock.h"
 #include "smb2/pipe.h"
+#include "smb2/replay.h"
 #include "smb2/req.h"
 #include "smb2/security.h"
 #include "smb2/server.h"
@@ -165,6 +166,11 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		return STATUS_ACCESS_DENIED;
 	if (tree->share->ipc)
 		return create_pipe(req, &in);
+	/* A DH2Q CREATE whose CreateGuid names an open or a waiting CREATE (replay.c). */
+	bool replay_handled;
+	st = smb2_replay_create(req, &in, &durable, &replay_handled);
+	if (replay_handled || st != STATUS_SUCCESS)
+		return st;
 
 	st = parse_contexts(req->arena, &in, &want);
 	if (st != STATUS_SUCCESS)
@@ -228,6 +234,8 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	}
 	if (st == SMB2_STATUS_PURGE_DURABLE)
 		st = STATUS_SHARING_VIOLATION;
+	if (st == STATUS_PENDING)
+		smb2_replay_pending_add(req, &durable);
 	if (st != STATUS_SUCCESS) {
 		smb2_oplock_abandon(&adm);
 		smb2_open_uncharge(c->srv, owner);
@@ -253,6 +261,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	uint32_t durable_timeout = 0;
 	bool durable_granted = smb2_durable_grant(op, &durable, oplock,
 						  adm.leased ? adm.lease_rsp.state : 0, &durable_timeout);
+	smb2_replay_opened(req, op, &durable, res.create_action);
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = op->persistent_id;
 	req->cmp->fid_volatile = op->volatile_id;

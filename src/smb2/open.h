@@ -38,7 +38,7 @@ struct smb2_oplock_key {
 struct smb2_durable {
 	bool granted;                   /* Open.IsDurable */
 	bool v2;                        /* granted by DH2Q (create_guid is zero for v1) */
-	uint8_t create_guid[16];        /* v2 */
+	uint8_t create_guid[16];        /* Open.CreateGuid: set by any DH2Q, granted or not */
 	uint32_t timeout_ms;            /* how long it is kept once disconnected */
 	uid_t owner_uid;                /* Open.DurableOwner: the reconnecting user must match */
 	bool disconnected;              /* no session; found in the open table only */
@@ -58,6 +58,13 @@ struct smb2_durable {
 struct smb2_open {
 	struct smb2_open *next;         /* session table's hash chain */
 	struct smb2_open *global_next;  /* server table's chain, under the server's open_lock */
+	/* The CreateGuid index (open_table.c), under open_lock: Open.IsReplayEligible is being in
+	 * it (a DH2Q CREATE put it there; any other request naming the open takes it out). */
+	struct smb2_open *guid_next;
+	bool guid_indexed;
+	atomic_bool replay_eligible;    /* a hint read without the lock: guid_indexed decides */
+	uint8_t client_guid[16];        /* Open.ClientGuid (set once at CREATE) */
+	uint32_t create_action;         /* what the CREATE did, for its replays */
 	atomic_uint refs;
 	atomic_bool closed;             /* closed by its session; only the ids are left valid */
 	struct oplock_grant *oplock;    /* guarded by the server's oplock lock (oplock.c) */
@@ -109,6 +116,14 @@ void smb2_open_table_lock(struct smb2_server *srv);
 void smb2_open_table_unlock(struct smb2_server *srv);
 struct smb2_open *smb2_open_find_locked(struct smb2_server *srv, uint64_t persistent);
 struct smb2_open *smb2_open_find_disconnected_locked(struct smb2_server *srv);
+/* The CreateGuid index (MS-SMB2 3.3.5.9.10): a DH2Q CREATE's open goes in (its client_guid
+ * and durable.create_guid set); found by (ClientGuid, CreateGuid) with the table's lock held;
+ * out at close, or when a request names it by FileId (the client saw the CREATE's answer, so
+ * a replay of it is a new CREATE: smbtorture replay6). */
+void smb2_open_guid_index(struct smb2_server *srv, struct smb2_open *op);
+struct smb2_open *smb2_open_find_guid_locked(struct smb2_server *srv, const uint8_t client_guid[16],
+					     const uint8_t create_guid[16]);
+void smb2_open_replay_ineligible(struct smb2_server *srv, struct smb2_open *op);
 void smb2_open_ref(struct smb2_open *op);
 void smb2_open_put(struct smb2_open *op);
 bool smb2_open_closed(const struct smb2_open *op);

@@ -8,10 +8,15 @@
  * the open, each lookup here takes one more; the open is freed at the last put, so a holder may
  * look at an open its session closed meanwhile (smb2_open_closed() tells).
  *
- * Locking: `open_lock` guards the buckets and the chains through smb2_open.global_next; it is
- * a leaf (nothing is called while it is held).
+ * A second index finds an open by its (ClientGuid, CreateGuid) for a CREATE's replay (MS-SMB2
+ * 3.3.5.9.10): the opens a DH2Q CREATE made that are still replay-eligible, chained through
+ * smb2_open.guid_next in as many buckets.
+ *
+ * Locking: `open_lock` guards the buckets and the chains through smb2_open.global_next and
+ * guid_next; it is a leaf (nothing is called while it is held).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "crypto/crypto.h"
 #include "smb2/open.h"
@@ -24,18 +29,36 @@ static size_t bucket_of(uint64_t persistent, size_t nbuckets)
 	return (size_t)((persistent * 0x9E3779B97F4A7C15ull) >> 32) & (nbuckets - 1);
 }
 
+/* CreateGuids are random (a client's choice): a few of their bytes mixed with the client's. */
+static size_t guid_bucket_of(const uint8_t client_guid[16], const uint8_t create_guid[16],
+			     size_t nbuckets)
+{
+	uint64_t a, b;
+
+	memcpy(&a, create_guid, 8);
+	memcpy(&b, client_guid, 8);
+	return bucket_of(a ^ (b * 0xBF58476D1CE4E5B9ull), nbuckets);
+}
+
 bool smb2_open_table_init(struct smb2_server *srv)
 {
 	uint64_t first;
 
 	srv->open_buckets = calloc(OPEN_TABLE_MIN_BUCKETS, sizeof(*srv->open_buckets));
-	if (!srv->open_buckets)
+	srv->guid_buckets = calloc(OPEN_TABLE_MIN_BUCKETS, sizeof(*srv->guid_buckets));
+	srv->replay_pending = NULL;
+	if (!srv->open_buckets || !srv->guid_buckets) {
+		free(srv->open_buckets);
+		free(srv->guid_buckets);
+		srv->open_buckets = srv->guid_buckets = NULL;
 		return false;
+	}
 	/* A random start: persistent ids of one server run are not guessable from volatile ids
 	 * or from an earlier run's (durable handles must not resolve across restarts by luck). */
 	if (!crypto_random(&first, sizeof(first))) {
 		free(srv->open_buckets);
-		srv->open_buckets = NULL;
+		free(srv->guid_buckets);
+		srv->open_buckets = srv->guid_buckets = NULL;
 		return false;
 	}
 	srv->n_open_buckets = OPEN_TABLE_MIN_BUCKETS;
@@ -51,7 +74,8 @@ void smb2_open_table_fini(struct smb2_server *srv)
 		return;
 	/* Sessions close their opens before the server goes; nothing is left to free here. */
 	free(srv->open_buckets);
-	srv->open_buckets = NULL;
+	free(srv->guid_buckets);
+	srv->open_buckets = srv->guid_buckets = NULL;
 	pthread_mutex_destroy(&srv->open_lock);
 }
 
@@ -61,9 +85,22 @@ static void grow(struct smb2_server *srv)
 {
 	size_t n = srv->n_open_buckets * 2;
 	struct smb2_open **b = calloc(n, sizeof(*b));
+	struct smb2_open **g = calloc(n, sizeof(*g));
 
-	if (!b)
+	if (!b || !g) {
+		free(b);
+		free(g);
 		return;
+	}
+	for (size_t i = 0; i < srv->n_open_buckets; i++)
+		for (struct smb2_open *op = srv->guid_buckets[i], *next; op; op = next) {
+			next = op->guid_next;
+			size_t k = guid_bucket_of(op->client_guid, op->durable.create_guid, n);
+			op->guid_next = g[k];
+			g[k] = op;
+		}
+	free(srv->guid_buckets);
+	srv->guid_buckets = g;
 	for (size_t i = 0; i < srv->n_open_buckets; i++)
 		for (struct smb2_open *op = srv->open_buckets[i], *next; op; op = next) {
 			next = op->global_next;
@@ -103,9 +140,60 @@ void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op)
 	pthread_mutex_unlock(&srv->open_lock);
 }
 
+static void guid_unindex_locked(struct smb2_server *srv, struct smb2_open *op)
+{
+	if (!op->guid_indexed)
+		return;
+	size_t k = guid_bucket_of(op->client_guid, op->durable.create_guid, srv->n_open_buckets);
+	for (struct smb2_open **pp = &srv->guid_buckets[k]; *pp; pp = &(*pp)->guid_next)
+		if (*pp == op) {
+			*pp = op->guid_next;
+			break;
+		}
+	op->guid_next = NULL;
+	op->guid_indexed = false;
+	atomic_store(&op->replay_eligible, false);
+}
+
+void smb2_open_guid_index(struct smb2_server *srv, struct smb2_open *op)
+{
+	pthread_mutex_lock(&srv->open_lock);
+	if (!op->guid_indexed) {
+		size_t k = guid_bucket_of(op->client_guid, op->durable.create_guid,
+					  srv->n_open_buckets);
+		op->guid_next = srv->guid_buckets[k];
+		srv->guid_buckets[k] = op;
+		op->guid_indexed = true;
+		atomic_store(&op->replay_eligible, true);
+	}
+	pthread_mutex_unlock(&srv->open_lock);
+}
+
+struct smb2_open *smb2_open_find_guid_locked(struct smb2_server *srv, const uint8_t client_guid[16],
+					     const uint8_t create_guid[16])
+{
+	size_t k = guid_bucket_of(client_guid, create_guid, srv->n_open_buckets);
+
+	for (struct smb2_open *op = srv->guid_buckets[k]; op; op = op->guid_next)
+		if (memcmp(op->durable.create_guid, create_guid, 16) == 0 &&
+		    memcmp(op->client_guid, client_guid, 16) == 0)
+			return op;
+	return NULL;
+}
+
+void smb2_open_replay_ineligible(struct smb2_server *srv, struct smb2_open *op)
+{
+	if (!atomic_load(&op->replay_eligible))
+		return;
+	pthread_mutex_lock(&srv->open_lock);
+	guid_unindex_locked(srv, op);
+	pthread_mutex_unlock(&srv->open_lock);
+}
+
 void smb2_open_table_remove(struct smb2_server *srv, struct smb2_open *op)
 {
 	pthread_mutex_lock(&srv->open_lock);
+	guid_unindex_locked(srv, op);
 	for (struct smb2_open **pp = &srv->open_buckets[bucket_of(op->persistent_id, srv->n_open_buckets)];
 	     *pp; pp = &(*pp)->global_next)
 		if (*pp == op) {

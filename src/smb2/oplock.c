@@ -24,6 +24,7 @@
 #include "smb2/open.h"
 #include "smb2/oplock.h"
 #include "smb2/oplock_decide.h"
+#include "smb2/replay.h"
 #include "smb2/req.h"
 #include "smb2/server.h"
 #include "smb2/session.h"
@@ -71,7 +72,8 @@ struct oplock_grant {
 struct oplock_waiter {
 	struct oplock_waiter *next;
 	struct net_conn *nc;          /* referenced */
-	uint64_t async_id;
+	uint64_t async_id;            /* 0: its CREATE's connection went, `orphan` is what is left */
+	struct smb2_replay_pending *orphan;
 };
 
 struct oplock_file {
@@ -137,6 +139,7 @@ void smb2_oplocks_free(struct smb2_oplocks *ol)
 				struct oplock_waiter *w = f->waiters;
 				f->waiters = w->next;
 				net_conn_unref(w->nc);
+				free(w->orphan);   /* the server stops: its list is not looked at */
 				free(w);
 			}
 			free(f);
@@ -242,7 +245,10 @@ static void wake_waiters(struct oplock_file *f)
 	f->waiters = NULL;
 	while (w) {
 		struct oplock_waiter *next = w->next;
-		smb2_async_wake(w->nc, w->async_id);
+		if (w->orphan)
+			smb2_replay_pending_end(w->orphan);
+		else
+			smb2_async_wake(w->nc, w->async_id);
 		net_conn_unref(w->nc);
 		free(w);
 		w = next;
@@ -339,6 +345,25 @@ static void break_level2(struct smb2_oplocks *ol, struct oplock_grant *g)
 	send_break(g, SMB2_OPLOCK_LEVEL_NONE);
 }
 
+bool smb2_oplock_orphan(struct smb2_conn *c, struct smb2_async *a, struct smb2_replay_pending *p)
+{
+	struct smb2_oplocks *ol = c->srv->oplocks;
+	bool kept = false;
+
+	pthread_mutex_lock(&ol->lock);
+	for (unsigned b = 0; b < OPLOCK_BUCKETS && !kept; b++)
+		for (struct oplock_file *f = ol->buckets[b]; f && !kept; f = f->next)
+			for (struct oplock_waiter *w = f->waiters; w; w = w->next)
+				if (w->nc == c->net && w->async_id == a->async_id && !w->orphan) {
+					w->async_id = 0;
+					w->orphan = p;
+					kept = true;
+					break;
+				}
+	pthread_mutex_unlock(&ol->lock);
+	return kept;
+}
+
 /* A waiting CREATE that is cancelled or whose connection goes: forget its waiter entry. */
 static void waiter_drop(struct smb2_conn *c, struct smb2_async *a)
 {
@@ -350,7 +375,7 @@ static void waiter_drop(struct smb2_conn *c, struct smb2_async *a)
 			fn = f->next;
 			for (struct oplock_waiter **pp = &f->waiters; *pp;) {
 				struct oplock_waiter *w = *pp;
-				if (w->nc == c->net && w->async_id == a->async_id) {
+				if (w->nc == c->net && w->async_id == a->async_id && !w->orphan) {
 					*pp = w->next;
 					net_conn_unref(w->nc);
 					free(w);
@@ -1064,6 +1089,25 @@ void smb2_oplock_durable_state(struct smb2_server *srv, const struct smb2_open *
 	}
 	pthread_mutex_unlock(&ol->leases.lock);
 	pthread_mutex_unlock(&ol->lock);
+}
+
+bool smb2_oplock_replay_lease(struct smb2_server *srv, const struct smb2_open *op,
+			      const uint8_t client_guid[16], const uint8_t *key, bool *key_match,
+			      struct smb2_lease_req *rsp)
+{
+	struct smb2_oplocks *ol = srv->oplocks;
+
+	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
+	const struct oplock_grant *g = op->oplock;
+	const struct smb2_lease *l = g ? g->lease : NULL;
+	*key_match = l && key && memcmp(l->client_guid, client_guid, 16) == 0 &&
+		     memcmp(l->key, key, 16) == 0;
+	if (l)
+		smb2_lease_response(l, rsp);
+	pthread_mutex_unlock(&ol->leases.lock);
+	pthread_mutex_unlock(&ol->lock);
+	return l != NULL;
 }
 
 NTSTATUS smb2_oplock_reconnect(struct smb2_req *req, struct smb2_open *op,

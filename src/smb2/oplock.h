@@ -92,6 +92,16 @@ void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,
 void smb2_oplock_disconnect(struct smb2_server *srv, struct smb2_open *op);
 void smb2_oplock_durable_state(struct smb2_server *srv, const struct smb2_open *op,
 			       uint8_t *level, uint32_t *lease_state, bool *breaking);
+/* The connection of the CREATE parked as `a` goes: its waiter entry keeps `p` instead (freed
+ * with smb2_replay_pending_end when the break ends); false if it had none. */
+struct smb2_async;
+struct smb2_replay_pending;
+bool smb2_oplock_orphan(struct smb2_conn *c, struct smb2_async *a, struct smb2_replay_pending *p);
+/* A CREATE's replay (replay.c): whether the open holds a lease, whether it is the one `key`
+ * (NULL: none) names for this client, and its state as a lease response. */
+bool smb2_oplock_replay_lease(struct smb2_server *srv, const struct smb2_open *op,
+			      const uint8_t client_guid[16], const uint8_t *key, bool *key_match,
+			      struct smb2_lease_req *rsp);
 /* The connection the open's breaks go to has lost its peer (its teardown may be under way). */
 bool smb2_oplock_holder_gone(struct smb2_server *srv, const struct smb2_open *op);
 /* The reconnecting CREATE's lease (NULL: none) against the open's: STATUS_SUCCESS when they

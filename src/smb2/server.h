@@ -69,6 +69,8 @@ struct smb2_server {
 	 * guards the buckets, nopens_global and the chains through smb2_open.global_next. */
 	pthread_mutex_t open_lock;
 	struct smb2_open **open_buckets;
+	struct smb2_open **guid_buckets;     /* the CreateGuid index, as many buckets */
+	struct smb2_replay_pending *replay_pending;   /* DH2Q CREATEs waiting (replay.c) */
 	size_t n_open_buckets, nopens_global;
 	atomic_uint_fast64_t next_persistent;   /* FileId.Persistent, from a random start */
 	uint32_t max_read, max_write, max_trans;

@@ -359,6 +359,9 @@ NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t v
 		if (st != STATUS_SUCCESS)
 			return st;
 	}
+	/* The client has seen the CREATE's answer: a replay of it is a new CREATE (3.3.5.9.10's
+	 * Open.IsReplayEligible; smbtorture replay6). */
+	smb2_open_replay_ineligible(req->conn->srv, op);
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = persistent;
 	req->cmp->fid_volatile = volatile_id;

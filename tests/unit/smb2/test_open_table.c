@@ -146,6 +146,78 @@ static void channel_sequence_follows_the_spec(void **state)
 	assert_int_equal(open_csn, 0x0001);
 }
 
+/* The CreateGuid index: found by (ClientGuid, CreateGuid) only, gone once ineligible or
+ * closed, the open itself still in the table. */
+static void guid_index_finds_by_client_and_create_guid(void **state)
+{
+	struct smb2_server *srv = *state;
+	uint8_t client_a[16], client_b[16], guid1[16], guid2[16];
+	memset(client_a, 0xA1, 16);
+	memset(client_b, 0xB2, 16);
+	memset(guid1, 0x11, 16);
+	memset(guid2, 0x22, 16);
+
+	struct smb2_open *op = new_open(srv, 7);
+	memcpy(op->client_guid, client_a, 16);
+	memcpy(op->durable.create_guid, guid1, 16);
+	smb2_open_guid_index(srv, op);
+	struct smb2_open *other = new_open(srv, 8);
+	memcpy(other->client_guid, client_b, 16);
+	memcpy(other->durable.create_guid, guid1, 16);   /* another client's, the same GUID */
+	smb2_open_guid_index(srv, other);
+
+	smb2_open_table_lock(srv);
+	assert_ptr_equal(smb2_open_find_guid_locked(srv, client_a, guid1), op);
+	assert_ptr_equal(smb2_open_find_guid_locked(srv, client_b, guid1), other);
+	assert_null(smb2_open_find_guid_locked(srv, client_a, guid2));
+	smb2_open_table_unlock(srv);
+
+	/* a request named it: no longer replay-eligible, still an open */
+	smb2_open_replay_ineligible(srv, op);
+	smb2_open_table_lock(srv);
+	assert_null(smb2_open_find_guid_locked(srv, client_a, guid1));
+	assert_ptr_equal(smb2_open_find_guid_locked(srv, client_b, guid1), other);
+	smb2_open_table_unlock(srv);
+	struct smb2_open *found = smb2_open_lookup(srv, op->persistent_id);
+	assert_ptr_equal(found, op);
+	smb2_open_put(found);
+
+	/* closing takes it out of the index too */
+	close_open(srv, other);
+	smb2_open_table_lock(srv);
+	assert_null(smb2_open_find_guid_locked(srv, client_b, guid1));
+	smb2_open_table_unlock(srv);
+	close_open(srv, op);
+	assert_int_equal(smb2_open_table_count(srv), 0);
+}
+
+/* The index is rehashed with the table: every open is found after several doublings. */
+static void guid_index_survives_growth(void **state)
+{
+	struct smb2_server *srv = *state;
+	enum { N = 2000 };
+	struct smb2_open *ops[N];
+	uint8_t client[16];
+	memset(client, 0x5C, 16);
+
+	for (int i = 0; i < N; i++) {
+		ops[i] = new_open(srv, (uint64_t)i + 1);
+		memcpy(ops[i]->client_guid, client, 16);
+		memcpy(ops[i]->durable.create_guid, &i, sizeof(i));
+		smb2_open_guid_index(srv, ops[i]);
+	}
+	assert_true(srv->n_open_buckets > 256);
+	smb2_open_table_lock(srv);
+	for (int i = 0; i < N; i++) {
+		uint8_t guid[16] = { 0 };
+		memcpy(guid, &i, sizeof(i));
+		assert_ptr_equal(smb2_open_find_guid_locked(srv, client, guid), ops[i]);
+	}
+	smb2_open_table_unlock(srv);
+	for (int i = 0; i < N; i++)
+		close_open(srv, ops[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +225,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(persistent_differs_from_volatile, setup, teardown),
 		cmocka_unit_test_setup_teardown(removed_open_is_not_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(reference_outlives_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(guid_index_finds_by_client_and_create_guid, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(guid_index_survives_growth, setup, teardown),
 		cmocka_unit_test(channel_sequence_follows_the_spec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
