@@ -127,6 +127,26 @@ static NTSTATUS create_pipe(struct smb2_req *req, const struct smb2_create_req *
 	return STATUS_SUCCESS;
 }
 
+void smb2_create_answer(struct smb2_req *req, const struct smb2_open *op, uint8_t oplock_level,
+			uint32_t create_action, const struct vfs_meta *m, const struct wr *contexts)
+{
+	struct smb2_create_rsp rsp = {
+		.oplock_level = oplock_level,
+		.create_action = create_action,
+		.creation_time = m->btime,
+		.last_access_time = m->atime,
+		.last_write_time = m->mtime,
+		.change_time = m->ctime,
+		.allocation_size = m->alloc_size,
+		.end_of_file = m->size,
+		.file_attributes = m->attrs,
+		.file_id = { op->persistent_id, op->volatile_id },
+		.contexts = contexts->buf,
+		.contexts_len = (uint32_t)contexts->len,
+	};
+	smb2_create_rsp_encode(req->out, req->hdr_off, &rsp);
+}
+
 NTSTATUS smb2_create(struct smb2_req *req)
 {
 	struct smb2_conn *c = req->conn;
@@ -286,22 +306,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		smb2_open_close(c, op, NULL);
 		return STATUS_NO_MEMORY;
 	}
-	struct smb2_create_rsp rsp = {
-		.oplock_level = oplock,
-		.flags = 0,
-		.create_action = res.create_action,
-		.creation_time = res.meta.btime,
-		.last_access_time = res.meta.atime,
-		.last_write_time = res.meta.mtime,
-		.change_time = res.meta.ctime,
-		.allocation_size = res.meta.alloc_size,
-		.end_of_file = res.meta.size,
-		.file_attributes = res.meta.attrs,
-		.file_id = { op->persistent_id, op->volatile_id },
-		.contexts = ctxw.buf,
-		.contexts_len = (uint32_t)ctxw.len,
-	};
-	smb2_create_rsp_encode(req->out, req->hdr_off, &rsp);
+	smb2_create_answer(req, op, oplock, res.create_action, &res.meta, &ctxw);
 	wr_free(&ctxw);
 	/* A new entry, or one whose size and times changed: the parent's listing is not what a
 	 * directory lease cached. */

@@ -395,21 +395,7 @@ NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_r
 		wr_free(&ctxw);
 		return STATUS_NO_MEMORY;   /* the open stays reconnected; a CLOSE ends it */
 	}
-	struct smb2_create_rsp rsp = {
-		.oplock_level = level,
-		.create_action = FILE_OPENED,
-		.creation_time = meta.btime,
-		.last_access_time = meta.atime,
-		.last_write_time = meta.mtime,
-		.change_time = meta.ctime,
-		.allocation_size = meta.alloc_size,
-		.end_of_file = meta.size,
-		.file_attributes = meta.attrs,
-		.file_id = { op->persistent_id, op->volatile_id },
-		.contexts = ctxw.buf,
-		.contexts_len = (uint32_t)ctxw.len,
-	};
-	smb2_create_rsp_encode(req->out, req->hdr_off, &rsp);
+	smb2_create_answer(req, op, level, FILE_OPENED, &meta, &ctxw);
 	wr_free(&ctxw);
 	log_debug("%s: durable open %llx reconnected", c->peer, (unsigned long long)op->persistent_id);
 	return STATUS_SUCCESS;

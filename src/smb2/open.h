@@ -17,6 +17,7 @@ struct oplock_grant;
 struct notify_watch;
 struct smb2_conn;
 struct smb2_pipe;
+struct smb2_req;
 struct smb2_server;
 struct smb2_session;
 struct smb2_tree;
@@ -156,5 +157,12 @@ void smb2_open_uncharge(struct smb2_server *srv, uid_t owner);
 /* Byte-range locks (lock.c): the open closes, its waiting LOCKs end with STATUS_RANGE_NOT_LOCKED
  * (session lock held). */
 void smb2_lock_release(struct smb2_conn *c, struct smb2_open *op);
+
+/* CREATE's response for `op` (create.c), also what a durable reconnect and a replayed CREATE
+ * answer: its FileId, the oplock level, the action, the file's metadata and the encoded create
+ * contexts. */
+struct wr;
+void smb2_create_answer(struct smb2_req *req, const struct smb2_open *op, uint8_t oplock_level,
+			uint32_t create_action, const struct vfs_meta *m, const struct wr *contexts);
 
 #endif

@@ -155,21 +155,7 @@ static NTSTATUS answer(struct smb2_req *req, const struct smb2_create_req *in,
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = op->persistent_id;
 	req->cmp->fid_volatile = op->volatile_id;
-	struct smb2_create_rsp rsp = {
-		.oplock_level = level,
-		.create_action = op->create_action,
-		.creation_time = meta.btime,
-		.last_access_time = meta.atime,
-		.last_write_time = meta.mtime,
-		.change_time = meta.ctime,
-		.allocation_size = meta.alloc_size,
-		.end_of_file = meta.size,
-		.file_attributes = meta.attrs,
-		.file_id = { op->persistent_id, op->volatile_id },
-		.contexts = ctxw.buf,
-		.contexts_len = (uint32_t)ctxw.len,
-	};
-	smb2_create_rsp_encode(req->out, req->hdr_off, &rsp);
+	smb2_create_answer(req, op, level, op->create_action, &meta, &ctxw);
 	wr_free(&ctxw);
 	log_debug("%s: create replayed from open %llx", req->conn->peer,
 		  (unsigned long long)op->persistent_id);
