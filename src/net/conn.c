@@ -74,7 +74,8 @@ void net_conn_put(struct net_conn *c)
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->send_lock);
 	free(c);
-	atomic_fetch_sub(&s->nconns, 1);
+	if (atomic_fetch_sub(&s->nconns, 1) == 1 && atomic_load(&s->stopped))
+		net_server_free(s);
 }
 
 const char *net_conn_peer(const struct net_conn *c)

@@ -169,6 +169,9 @@ struct net_server {
 	struct net_pool pool;
 	atomic_uint nconns;
 	atomic_bool stopping;
+	/* net_server_stop has run with connections still referenced (an upper layer's state, e.g.
+	 * a disconnected durable open's oplock grant): the last net_conn_put frees the server. */
+	atomic_bool stopped;
 	struct net_timers *timers;  /* timer.c; NULL if its thread could not start */
 	struct net_addr_table addrs;
 	/* Refusals and drops a client can cause at will are logged at this rate. */
@@ -213,5 +216,8 @@ void net_strand_run(struct net_server *s, struct net_conn *c);
 uint64_t net_conn_queue(struct net_conn *c, uint8_t *buf, size_t len);
 /* Response bytes queued on the connection and not yet sent (takes send_lock). */
 size_t net_conn_send_backlog(struct net_conn *c);
+
+/* server.c: free a stopped server (after its last connection, see `stopped`). */
+void net_server_free(struct net_server *s);
 
 #endif

@@ -310,7 +310,7 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
-static void server_free(struct net_server *s)
+void net_server_free(struct net_server *s)
 {
 	for (size_t i = 0; i < NET_ADDR_BUCKETS; i++)
 		while (s->addrs.bucket[i]) {
@@ -350,7 +350,7 @@ struct net_server *net_server_start(const struct net_config *cfg, const struct n
 	s->nloops = s->cfg.event_threads;
 	s->loops = calloc(s->nloops, sizeof(*s->loops));
 	if (!s->loops) {
-		server_free(s);
+		net_server_free(s);
 		return NULL;
 	}
 	for (unsigned i = 0; i < s->nloops; i++)
@@ -390,7 +390,7 @@ fail:
 			close(s->loops[i].wake_fd);
 		}
 	}
-	server_free(s);
+	net_server_free(s);
 	return NULL;
 }
 
@@ -422,6 +422,10 @@ void net_server_stop(struct net_server *s)
 		if (s->loops[i].spare_fd >= 0)
 			close(s->loops[i].spare_fd);
 	}
-	server_free(s);
+	/* Connections still referenced by the layer above (released after this, by the thread that
+	 * stops the server: no other thread runs any more) keep the server until the last goes. */
+	atomic_store(&s->stopped, true);
+	if (atomic_load(&s->nconns) == 0)
+		net_server_free(s);
 	net_frame_cache_drain();
 }
