@@ -234,9 +234,11 @@ static void kernel_event(void *arg, uint32_t action, uint32_t filter, const char
 		w->overflow = true;
 		watch_queue(w, 0, "");
 	} else if (w->filter & filter) {
-		/* A local write is many IN_MODIFYs: one MODIFIED while the client has not read it. */
-		struct notify_event *last = w->nevents ? (struct notify_event *)
-			((char *)w->tail - offsetof(struct notify_event, next)) : NULL;
+		/* A local write is many IN_MODIFYs: one MODIFIED while the client has not read it
+		 * (the queue holds at most NOTIFY_MAX_QUEUED events: walking it is cheap). */
+		struct notify_event *last = w->events;
+		while (last && last->next)
+			last = last->next;
 		if (!(action == FILE_ACTION_MODIFIED && last && last->action == action &&
 		      !strcmp(last->name, name)))
 			watch_queue(w, action, name);

@@ -76,7 +76,7 @@ static NTSTATUS tree_vfs(struct smb2_req *req, const struct smb2_share *share,
 	struct group gr, *grp = NULL;
 
 	*out = share->vfs;
-	if (!share->pool)
+	if (!share->pool || !share->cfg)   /* a pool is made for a configured share only */
 		return STATUS_SUCCESS;
 	client_addr(req->conn, addr, sizeof(addr));
 	getpwuid_r(s->ident.uid, &pw, pwbuf, sizeof(pwbuf), &pwp);
