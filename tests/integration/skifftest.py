@@ -8,10 +8,12 @@ Python puts first on sys.path when it runs a script."""
 
 import collections
 import os
+import socket
 import subprocess
 import sys
 
 from impacket import smb3
+from impacket.smb3structs import SMB2_CLOSE, SMB2Close, SMB2Packet
 from impacket.smbconnection import SMBConnection
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -94,3 +96,35 @@ def login(client_class, srv, dialect, timeout, user=None, password=None):
     conn = SMBConnection(existingConnection=low)
     conn.login(srv.user if user is None else user, srv.password if password is None else password)
     return conn, low
+
+
+# ---- raw messages for the tests that drive oplocks and leases by hand ----
+
+def recv_frame(low, timeout):
+    """The next frame on the connection as raw bytes (no decryption), or None on timeout."""
+    try:
+        return low._NetBIOSSession.recv_packet(timeout).get_trailer()
+    except (socket.timeout, TimeoutError):
+        return None
+    except Exception as e:  # impacket wraps the socket timeout in its own error
+        if "timed out" in str(e).lower():
+            return None
+        raise
+
+
+def recv_raw(low, timeout):
+    """The next message on the connection as it comes (interims and breaks included), or None
+    when nothing comes within `timeout` seconds."""
+    frame = recv_frame(low, timeout)
+    return None if frame is None else SMB2Packet(frame)
+
+
+def close_fid(low, tid, fid):
+    """CLOSE an open a test made by hand (impacket closes only those it knows of); the status."""
+    pkt = low.SMB_PACKET()
+    pkt["Command"] = SMB2_CLOSE
+    pkt["TreeID"] = tid
+    c = SMB2Close()
+    c["FileID"] = fid
+    pkt["Data"] = c
+    return low.recvSMB(low.sendSMB(pkt))["Status"]

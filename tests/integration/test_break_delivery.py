@@ -38,10 +38,11 @@ from impacket.smb3structs import (  # noqa: E402
     FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, FILE_SHARE_DELETE,
     FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE, SMB2_DIALECT_30, SMB2_OPLOCK_BREAK,
     SMB2_OPLOCK_LEVEL_BATCH, SMB2_OPLOCK_LEVEL_II, SMB2_READ, SMB2Create, SMB2Create_Response,
-    SMB2OplockBreakNotification, SMB2Packet, SMB2Read, SMB2_TRANSFORM_HEADER, SMB2_CLOSE,
-    SMB2Close)
+    SMB2OplockBreakNotification, SMB2Packet, SMB2Read, SMB2_TRANSFORM_HEADER,
+)
 
-from skifftest import UnencryptedSMB3, check, login, server, summary  # noqa: E402
+from skifftest import (  # noqa: E402
+    UnencryptedSMB3, check, login, server, summary, recv_frame, close_fid as close)
 
 STATUS_SUCCESS = 0
 STATUS_PENDING = 0x00000103
@@ -78,17 +79,6 @@ def create(low, tid, name, oplock):
     return SMB2Create_Response(rsp["Data"]), STATUS_SUCCESS
 
 
-def recv_frame(low, timeout):
-    """The next frame on the connection as raw bytes (no decryption), or None on timeout."""
-    try:
-        return low._NetBIOSSession.recv_packet(timeout).get_trailer()
-    except (socket.timeout, TimeoutError):
-        return None
-    except Exception as e:  # impacket wraps the socket timeout in its own error
-        if "timed out" in str(e).lower():
-            return None
-        raise
-
 
 def unseal(low, frame):
     """Decrypt a TRANSFORM with the session's key (AES-128-CCM, 3.0) as the client would; the
@@ -101,16 +91,6 @@ def unseal(low, frame):
     except ValueError:
         return None
 
-
-def close(low, tid, fid):
-    """CLOSE an open this test made by hand (impacket closes only those it knows of)."""
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CLOSE
-    pkt["TreeID"] = tid
-    c = SMB2Close()
-    c["FileID"] = fid
-    pkt["Data"] = c
-    return low.recvSMB(low.sendSMB(pkt))["Status"]
 
 
 def send_read(low, tid, fid, length):

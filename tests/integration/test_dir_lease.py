@@ -17,7 +17,6 @@
     SKIFF_TEST_TARGET=samba tests/integration/test_dir_lease.py (against the reference Samba)"""
 
 import os
-import socket
 import struct
 import sys
 import time
@@ -37,13 +36,15 @@ printf '\n[noleases]\npath = %s\nread only = no\nleases = no\n' "$SKIFF_TEST_DIR
 
 from impacket.smb3structs import (  # noqa: E402
     FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE,
-    FILE_OPEN_IF, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CLOSE, SMB2_CREATE,
-    SMB2_DIALECT_30, SMB2_OPLOCK_BREAK, SMB2_SET_INFO, SMB2Close, SMB2Create,
-    SMB2Create_Response, SMB2Packet, SMB2SetInfo)
+    FILE_OPEN_IF, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE,
+    SMB2_DIALECT_30, SMB2_OPLOCK_BREAK, SMB2_SET_INFO, SMB2Create, SMB2Create_Response,
+    SMB2SetInfo,
+)
 
 from impacket import smb3  # noqa: E402
 
-from skifftest import UnencryptedSMB3, check, login, server, summary  # noqa: E402
+from skifftest import (  # noqa: E402
+    UnencryptedSMB3, check, login, server, summary, recv_raw, close_fid as close)
 
 STATUS_SUCCESS = 0
 ALL_ACCESS = 0x001F01FF
@@ -153,15 +154,6 @@ def create(low, tid, name, directory, ctx=None, **kw):
     return STATUS_SUCCESS, cr["FileID"], lease
 
 
-def close(low, tid, fid):
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CLOSE
-    pkt["TreeID"] = tid
-    c = SMB2Close()
-    c["FileID"] = fid
-    pkt["Data"] = c
-    return low.recvSMB(low.sendSMB(pkt))["Status"]
-
 
 def rename(low, tid, fid, target):
     """SET_INFO FileRenameInformation on an open made by hand; its status."""
@@ -188,17 +180,6 @@ def send_lease_ack(low, tid, lease_key, state):
     pkt["Data"] = struct.pack("<HHI16sIQ", 36, 0, 0, lease_key, state, 0)
     return low.recvSMB(low.sendSMB(pkt))["Status"]
 
-
-def recv_raw(low, timeout):
-    try:
-        data = low._NetBIOSSession.recv_packet(timeout)
-    except (socket.timeout, TimeoutError):
-        return None
-    except Exception as e:  # impacket wraps the socket timeout in its own error
-        if "timed out" in str(e).lower():
-            return None
-        raise
-    return SMB2Packet(data.get_trailer())
 
 
 def take_lease_break(low, timeout=5):

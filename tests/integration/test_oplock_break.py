@@ -14,7 +14,6 @@
     SKIFF_TEST_TARGET=samba tests/integration/test_oplock_break.py (against the reference Samba)"""
 
 import os
-import socket
 import sys
 
 from skifftest import run_under_lib
@@ -34,12 +33,13 @@ printf '\n[nooplocks]\npath = %s\nread only = no\noplocks = no\n' "$SKIFF_TEST_D
 from impacket.smb3structs import (  # noqa: E402
     FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, FILE_SHARE_DELETE,
     FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE, SMB2_DIALECT_30, SMB2_FLAGS_ASYNC_COMMAND,
-    SMB2_OPLOCK_BREAK, SMB2_OPLOCK_LEVEL_BATCH, SMB2_OPLOCK_LEVEL_EXCLUSIVE,
-    SMB2_OPLOCK_LEVEL_II, SMB2_OPLOCK_LEVEL_NONE, SMB2Create, SMB2Create_Response,
-    SMB2OplockBreakAcknowledgment, SMB2OplockBreakNotification, SMB2Packet, SMB2_WRITE,
-    SMB2Write, SMB2_CLOSE, SMB2Close)
+    SMB2_OPLOCK_BREAK, SMB2_OPLOCK_LEVEL_BATCH, SMB2_OPLOCK_LEVEL_EXCLUSIVE, SMB2_OPLOCK_LEVEL_II,
+    SMB2_OPLOCK_LEVEL_NONE, SMB2Create, SMB2Create_Response, SMB2OplockBreakAcknowledgment,
+    SMB2OplockBreakNotification, SMB2_WRITE, SMB2Write,
+)
 
-from skifftest import UnencryptedSMB3, check, login, server, summary  # noqa: E402
+from skifftest import (  # noqa: E402
+    UnencryptedSMB3, check, login, server, summary, recv_raw, close_fid as close)
 
 STATUS_SUCCESS = 0
 STATUS_PENDING = 0x00000103
@@ -69,19 +69,6 @@ def send_create(low, tid, name, oplock, share=SHARE_ALL):
     return low.sendSMB(pkt)
 
 
-def recv_raw(low, timeout):
-    """The next message on the connection as it comes (interims and breaks included), or None
-    when nothing comes within `timeout` seconds."""
-    try:
-        data = low._NetBIOSSession.recv_packet(timeout)
-    except (socket.timeout, TimeoutError):
-        return None
-    except Exception as e:  # impacket wraps the socket timeout in its own error
-        if "timed out" in str(e).lower():
-            return None
-        raise
-    return SMB2Packet(data.get_trailer())
-
 
 def send_ack(low, tid, fid, level):
     pkt = low.SMB_PACKET()
@@ -107,16 +94,6 @@ def write(low, tid, fid, data):
     pkt["Data"] = w
     return low.recvSMB(low.sendSMB(pkt))["Status"]
 
-
-def close(low, tid, fid):
-    """CLOSE an open this test made by hand (impacket closes only those it knows of)."""
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CLOSE
-    pkt["TreeID"] = tid
-    c = SMB2Close()
-    c["FileID"] = fid
-    pkt["Data"] = c
-    return low.recvSMB(low.sendSMB(pkt))["Status"]
 
 
 def take_break(low, timeout=5):
