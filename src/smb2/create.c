@@ -255,7 +255,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	if (st == SMB2_STATUS_PURGE_DURABLE)
 		st = STATUS_SHARING_VIOLATION;
 	if (st == STATUS_PENDING)
-		smb2_replay_pending_add(req, &durable);
+		smb2_replay_pending_add(req, &durable, adm.parked_share_conflict);
 	if (st != STATUS_SUCCESS) {
 		smb2_oplock_abandon(&adm);
 		smb2_open_uncharge(c->srv, owner);
