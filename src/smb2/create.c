@@ -170,7 +170,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	if (st != STATUS_SUCCESS)
 		return st;
 	if (!tree->share->ipc && durable.reconnect)
-		return smb2_durable_reconnect(req, &in, &durable);
+		return smb2_durable_reconnect(req, &in, &durable, false);
 	/* MS-SMB2 3.3.5.9: parameter checks, in the order Windows applies them. */
 	if (in.impersonation_level > 3)
 		return STATUS_BAD_IMPERSONATION_LEVEL;

@@ -239,7 +239,7 @@ NTSTATUS smb2_replay_create(struct smb2_req *req, const struct smb2_create_req *
 		rc.reconnect = true;
 		rc.file_id = (struct smb2_fileid){ persistent, volatile_id };
 		*handled = true;
-		st = smb2_durable_reconnect(req, in, &rc);
+		st = smb2_durable_reconnect(req, in, &rc, true);
 		break;
 	}
 	}
