@@ -484,6 +484,7 @@ static const struct key_def share_keys[] = {
 	/* Seconds a disconnected durable open is kept; an hour at most (its file stays locked). */
 	{ "durablehandletimeout", "durable handle timeout", K_UINT, S(durable_timeout), 0, 3600 },
 	{ "kernelchangenotify", "kernel change notify", K_BOOL, S(kernel_change_notify), 0, 0 },
+	{ "windowsreplay", "windows replay", K_BOOL, S(windows_replay), 0, 0 },
 	{ "public", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
 	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },

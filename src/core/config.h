@@ -48,6 +48,8 @@ struct cfg_share {
 	bool oplocks;          /* grant oplocks on this share; default true */
 	unsigned durable_timeout;      /* `durable handle timeout`, seconds; 0: none granted */
 	bool kernel_change_notify;   /* CHANGE_NOTIFY sees other programs' changes; default true */
+	bool windows_replay;   /* `windows replay`: a replayed CREATE that finds its first one
+				* still waiting is answered as Windows Server does; default false */
 	char **valid_users;    /* empty = any authenticated user */
 	size_t n_valid_users;
 	int line;              /* line of the [section] header, for messages */

@@ -170,7 +170,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	if (st != STATUS_SUCCESS)
 		return st;
 	if (!tree->share->ipc && durable.reconnect)
-		return smb2_durable_reconnect(req, &in, &durable);
+		return smb2_durable_reconnect(req, &in, &durable, false);
 	/* MS-SMB2 3.3.5.9: parameter checks, in the order Windows applies them. */
 	if (in.impersonation_level > 3)
 		return STATUS_BAD_IMPERSONATION_LEVEL;
@@ -255,7 +255,7 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	if (st == SMB2_STATUS_PURGE_DURABLE)
 		st = STATUS_SHARING_VIOLATION;
 	if (st == STATUS_PENDING)
-		smb2_replay_pending_add(req, &durable);
+		smb2_replay_pending_add(req, &durable, adm.parked_share_conflict);
 	if (st != STATUS_SUCCESS) {
 		smb2_oplock_abandon(&adm);
 		smb2_open_uncharge(c->srv, owner);

@@ -320,7 +320,7 @@ static bool name_matches(struct smb2_req *req, const struct smb2_create_req *in,
 }
 
 NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_req *in,
-				const struct smb2_durable_ctx *want)
+				const struct smb2_durable_ctx *want, bool replayed)
 {
 	struct smb2_conn *c = req->conn;
 	struct smb2_server *srv = c->srv;
@@ -383,14 +383,17 @@ NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_r
 	uint32_t lease_state;
 	bool breaking;
 	smb2_oplock_durable_state(srv, op, &level, &lease_state, &breaking);
-	/* The answer carries the open's state as held; no durable context (smbtorture reopen2:
-	 * the open stays durable without one). */
+	/* The answer carries the open's state as held; no durable context to a reconnect
+	 * (smbtorture reopen2: the open stays durable without one), the DH2Q response to a replayed
+	 * DH2Q (3.3.5.9.10: the open is durable, with its timeout). */
 	struct wr ctxw;
 	struct smb2_create_ctx_builder cb;
 	wr_init(&ctxw, 64);
 	smb2_create_ctx_builder_init(&cb, &ctxw);
 	if (level == SMB2_OPLOCK_LEVEL_LEASE)
 		smb2_create_ctx_add_lease(&cb, &lease_rsp);
+	if (replayed)
+		smb2_create_ctx_add_dh2q(&cb, op->durable.timeout_ms, 0);
 	if (ctxw.failed) {
 		wr_free(&ctxw);
 		return STATUS_NO_MEMORY;   /* the open stays reconnected; a CLOSE ends it */

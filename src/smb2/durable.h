@@ -62,8 +62,10 @@ struct smb2_session;
 bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want,
 			uint8_t oplock_level, uint32_t lease_state, uint32_t *timeout_ms);
 bool smb2_durable_disconnect(struct smb2_conn *c, struct smb2_session *s, struct smb2_open *op);
+/* DHnC/DH2C (3.3.5.9.7, 3.3.5.9.12). `replayed`: a replayed DH2Q CREATE that found its open
+ * disconnected (replay.c): answered as the DH2Q it is, with a DH2Q response (3.3.5.9.10). */
 NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_req *in,
-				const struct smb2_durable_ctx *want);
+				const struct smb2_durable_ctx *want, bool replayed);
 void smb2_durable_purge(struct smb2_conn *c, const uint64_t *persistent_ids, size_t n);
 /* At server stop: close the disconnected durable opens left (durable.c). */
 void smb2_durable_close_all(struct smb2_server *srv);

@@ -240,9 +240,16 @@ static void send_break(struct oplock_grant *g, uint8_t level)
 /* Wake every CREATE waiting on the file: each runs again and decides afresh. */
 static void wake_waiters(struct oplock_file *f)
 {
-	struct oplock_waiter *w = f->waiters;
+	struct oplock_waiter *w = NULL;
 
-	f->waiters = NULL;
+	/* in the order they came (the list is newest first): a CREATE that waited longer runs
+	 * first and may take the file before a later one finds it in the way */
+	while (f->waiters) {
+		struct oplock_waiter *next = f->waiters->next;
+		f->waiters->next = w;
+		w = f->waiters;
+		f->waiters = next;
+	}
 	while (w) {
 		struct oplock_waiter *next = w->next;
 		if (w->orphan)
@@ -696,6 +703,7 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 		st = STATUS_PENDING;
 	if (st == STATUS_PENDING) {
 		st = park_on(f, req);
+		a->parked_share_conflict = in->verdict == STATUS_SHARING_VIOLATION;
 		if (st == STATUS_PENDING)
 			goto out;
 		/* Cannot wait (not the last message of a compound, or too many waiting): the

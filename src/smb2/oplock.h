@@ -50,6 +50,9 @@ struct smb2_oplock_admission {
 	uint8_t level;
 	struct oplock_grant *grant;
 	bool leased;                    /* the open holds a lease: lease_rsp is its RqLs answer */
+	/* STATUS_PENDING: the open was refused by the share modes and waits for handle caching
+	 * to be broken (else its share modes allow it and it waits for the breaks alone) */
+	bool parked_share_conflict;
 	struct smb2_lease_req lease_rsp;
 	/* SMB2_STATUS_PURGE_DURABLE: disconnected durable opens to close before trying again */
 	uint64_t purge[SMB2_PURGE_MAX];

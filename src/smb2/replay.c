@@ -6,7 +6,8 @@
  * nothing is opened twice. The server's open table indexes the opens by (ClientGuid,
  * CreateGuid) while they are replay-eligible (open_table.c); a DH2Q CREATE that waits (oplock
  * or lease breaks) is on the server's replay_pending list meanwhile, and a CREATE of the same
- * CreateGuid is told to retry (STATUS_FILE_NOT_AVAILABLE) instead of opening again.
+ * CreateGuid is told to retry (STATUS_FILE_NOT_AVAILABLE) instead of opening again, or, on a
+ * share with `windows replay`, answered as Windows Server does (smb2_replay_decide).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,8 @@
 enum smb2_replay_action smb2_replay_decide(const struct smb2_replay_facts *f, NTSTATUS *st)
 {
 	*st = STATUS_SUCCESS;
-	if (f->pending) {
-		*st = STATUS_FILE_NOT_AVAILABLE;
+	if (f->pending && !(f->windows && f->pending_share_conflict)) {
+		*st = f->windows ? STATUS_ACCESS_DENIED : STATUS_FILE_NOT_AVAILABLE;
 		return SMB2_REPLAY_FAIL;
 	}
 	if (!f->found)
@@ -59,29 +60,43 @@ bool smb2_replay_applies(const struct smb2_req *req, const struct smb2_durable_c
 	       !want->reconnect;
 }
 
-static bool pending_find_locked(struct smb2_server *srv, const uint8_t client_guid[16],
-				const uint8_t create_guid[16])
+/* Sets f->pending, and f->pending_share_conflict when every such CREATE waits on a share-mode
+ * conflict. */
+static void pending_find_locked(struct smb2_server *srv, const uint8_t client_guid[16],
+				const uint8_t create_guid[16], struct smb2_replay_facts *f)
 {
+	bool all_conflicts = true;
+
 	for (struct smb2_replay_pending *p = srv->replay_pending; p; p = p->next)
 		if (memcmp(p->create_guid, create_guid, 16) == 0 &&
-		    memcmp(p->client_guid, client_guid, 16) == 0)
-			return true;
-	return false;
+		    memcmp(p->client_guid, client_guid, 16) == 0) {
+			f->pending = true;
+			all_conflicts &= p->share_conflict;
+		}
+	f->pending_share_conflict = f->pending && all_conflicts;
 }
 
-void smb2_replay_pending_add(struct smb2_req *req, const struct smb2_durable_ctx *want)
+void smb2_replay_pending_add(struct smb2_req *req, const struct smb2_durable_ctx *want,
+			     bool share_conflict)
 {
 	struct smb2_server *srv = req->conn->srv;
 	struct smb2_async *a = req->parked;
 
-	if (!a || a->replay || !smb2_replay_applies(req, want))
+	if (!a || !smb2_replay_applies(req, want))
 		return;
+	if (a->replay) {   /* parked again: what it waits on now */
+		smb2_open_table_lock(srv);
+		a->replay->share_conflict = share_conflict;
+		smb2_open_table_unlock(srv);
+		return;
+	}
 	struct smb2_replay_pending *p = malloc(sizeof(*p));
 	if (!p)
 		return;   /* a replay meanwhile opens again and waits too: no worse than before */
 	p->srv = srv;
 	memcpy(p->client_guid, req->conn->client_guid, 16);
 	memcpy(p->create_guid, want->create_guid, 16);
+	p->share_conflict = share_conflict;
 	smb2_open_table_lock(srv);
 	p->next = srv->replay_pending;
 	srv->replay_pending = p;
@@ -167,7 +182,8 @@ NTSTATUS smb2_replay_create(struct smb2_req *req, const struct smb2_create_req *
 {
 	struct smb2_conn *c = req->conn;
 	struct smb2_server *srv = c->srv;
-	struct smb2_replay_facts f = { .replay = (req->hdr.flags & SMB2_FLAGS_REPLAY_OPERATION) != 0 };
+	struct smb2_replay_facts f = { .replay = (req->hdr.flags & SMB2_FLAGS_REPLAY_OPERATION) != 0,
+				       .windows = req->tree->share->cfg->windows_replay };
 	struct smb2_lease_req lease, lease_rsp;
 	uint64_t persistent = 0, volatile_id = 0;
 	NTSTATUS st;
@@ -176,7 +192,7 @@ NTSTATUS smb2_replay_create(struct smb2_req *req, const struct smb2_create_req *
 	if (!smb2_replay_applies(req, want) || req->resumed)
 		return STATUS_SUCCESS;
 	smb2_open_table_lock(srv);
-	f.pending = pending_find_locked(srv, c->client_guid, want->create_guid);
+	pending_find_locked(srv, c->client_guid, want->create_guid, &f);
 	struct smb2_open *op = smb2_open_find_guid_locked(srv, c->client_guid, want->create_guid);
 	if (op && !smb2_open_closed(op) && !op->durable.claimed) {
 		smb2_open_ref(op);
@@ -190,7 +206,8 @@ NTSTATUS smb2_replay_create(struct smb2_req *req, const struct smb2_create_req *
 	smb2_open_table_unlock(srv);
 	if (op && !f.disconnected)
 		f.same_session = smb2_open_find(req->sess, persistent, volatile_id) == op;
-	if (op && f.replay && !f.disconnected && f.same_session && !f.pending) {
+	bool pending_decides = f.pending && !(f.windows && f.pending_share_conflict);
+	if (op && f.replay && !f.disconnected && f.same_session && !pending_decides) {
 		f.want_lease = smb2_lease_create_request(c->dialect, req->tree->share->cfg->leases,
 							 in->requested_oplock_level, &in->contexts,
 							 &lease, &st);
@@ -222,7 +239,7 @@ NTSTATUS smb2_replay_create(struct smb2_req *req, const struct smb2_create_req *
 		rc.reconnect = true;
 		rc.file_id = (struct smb2_fileid){ persistent, volatile_id };
 		*handled = true;
-		st = smb2_durable_reconnect(req, in, &rc);
+		st = smb2_durable_reconnect(req, in, &rc, true);
 		break;
 	}
 	}

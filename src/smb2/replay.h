@@ -2,7 +2,8 @@
 /*
  * Replay of a CREATE (replay.c, MS-SMB2 3.3.5.9, 3.3.5.9.10): a DH2Q CREATE whose CreateGuid
  * names an open of the same client is answered from that open instead of opening again; a
- * CREATE of a CreateGuid whose first CREATE still waits is told to retry.
+ * CREATE of a CreateGuid whose first CREATE still waits is told to retry (or, on a share with
+ * `windows replay`, answered as Windows Server answers it).
  */
 #ifndef SKIFF_SMB2_REPLAY_H
 #define SKIFF_SMB2_REPLAY_H
@@ -14,6 +15,9 @@
 /* What a DH2Q CREATE found for its (ClientGuid, CreateGuid), in the order it is judged. */
 struct smb2_replay_facts {
 	bool pending;           /* a CREATE of that CreateGuid is waiting (on any channel) */
+	bool pending_share_conflict; /* ... every one refused by the share modes, waiting for a
+				      * handle-caching break to lift the conflict */
+	bool windows;           /* the share's `windows replay` */
 	bool found;             /* a replay-eligible open of the client with that CreateGuid */
 	bool replay;            /* the request has SMB2_FLAGS_REPLAY_OPERATION */
 	bool disconnected;      /* found: a durable open out of any session */
@@ -33,7 +37,10 @@ enum smb2_replay_action {
 /* The decision alone (as Samba, which smbtorture's replay tests describe): a pending CREATE
  * makes any other FILE_NOT_AVAILABLE (the client retries); an eligible open is
  * DUPLICATE_OBJECTID to a CREATE without the replay flag or from another session; a replay
- * naming a lease must name the open's (ACCESS_DENIED). */
+ * naming a lease must name the open's (ACCESS_DENIED). With `windows replay`, as Windows
+ * Server: a pending CREATE whose open exists and only waits for breaks makes the replay
+ * ACCESS_DENIED; one refused by the share modes has no open yet, so the replay is not
+ * recognised and runs as a new CREATE (waiting for the same break). */
 enum smb2_replay_action smb2_replay_decide(const struct smb2_replay_facts *f, NTSTATUS *st);
 
 struct smb2_async;
@@ -55,7 +62,8 @@ void smb2_replay_opened(struct smb2_req *req, struct smb2_open *op,
 			const struct smb2_durable_ctx *want, uint32_t create_action);
 /* The CREATE went async (req->parked): its CreateGuid is pending until the entry goes
  * (smb2_replay_pending_drop, from smb2_async_drop). */
-void smb2_replay_pending_add(struct smb2_req *req, const struct smb2_durable_ctx *want);
+void smb2_replay_pending_add(struct smb2_req *req, const struct smb2_durable_ctx *want,
+			     bool share_conflict);
 void smb2_replay_pending_drop(struct smb2_conn *c, struct smb2_async *a);
 
 /* An entry of smb2_server.replay_pending (its open_lock). When the connection of a waiting
@@ -67,6 +75,7 @@ struct smb2_replay_pending {
 	struct smb2_replay_pending *next;
 	struct smb2_server *srv;
 	uint8_t client_guid[16], create_guid[16];
+	bool share_conflict;    /* parked on a share-mode conflict (smb2_replay_facts) */
 };
 /* Take an entry off the list and free it (any thread; takes the open table's lock). */
 void smb2_replay_pending_end(struct smb2_replay_pending *p);

@@ -169,6 +169,9 @@ skiff__write_skiffd_conf() {
 				# samba-reference.sh (where root preexec makes it)
 				echo "path = $SKIFF_TEST_SHARE_DIR/dynamic/%t"
 				echo "create path = yes" ;;
+			replay_windows)  # smb2.replay.dhv2-pending*-windows: Windows' answers
+				echo "path = $SKIFF_TEST_SHARE_DIR"
+				echo "windows replay = yes" ;;
 			*) echo "path = $SKIFF_TEST_SHARE_DIR" ;;
 			esac
 			echo "read only = no"

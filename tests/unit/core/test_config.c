@@ -112,7 +112,8 @@ static void test_every_key(void **state)
 		"  oplocks = no\n"
 		"  leases = no\n"
 		"  durable handle timeout = 0\n"
-		"  kernel change notify = no\n");
+		"  kernel change notify = no\n"
+		"  windows replay = yes\n");
 
 	if (!c)
 		fail_msg("%s", err);
@@ -155,6 +156,7 @@ static void test_every_key(void **state)
 	assert_false(s->leases);
 	assert_int_equal(s->durable_timeout, 0);
 	assert_false(s->kernel_change_notify);
+	assert_true(s->windows_replay);
 	assert_int_equal(s->line, 23);
 	cfg_free(c);
 }
@@ -179,6 +181,7 @@ static void test_share_defaults_and_lookup(void **state)
 	assert_true(s->leases);
 	assert_int_equal(s->durable_timeout, 60);
 	assert_true(s->kernel_change_notify);   /* as Samba's */
+	assert_false(s->windows_replay);        /* Samba's answer to a replay of a waiting CREATE */
 	assert_int_equal(c->g.kernel_change_notify_watches, 8192);
 	assert_int_equal(s->n_valid_users, 0);
 	assert_true(cfg_share_user_allowed(s, "anyone"));

@@ -52,6 +52,27 @@ static void pending_create_is_retried(void **state)
 	assert_int_equal(st, STATUS_FILE_NOT_AVAILABLE);
 }
 
+/* dhv2-pending*-windows (share `windows replay`): a waiting CREATE whose share modes allow it
+ * makes the replay ACCESS_DENIED; one waiting on a share-mode conflict is not recognised (the
+ * replay opens anew); a mix of both is the former. */
+static void pending_create_as_windows(void **state)
+{
+	(void)state;
+	NTSTATUS st;
+	struct smb2_replay_facts f = { .pending = true, .replay = true, .windows = true };
+	assert_int_equal(smb2_replay_decide(&f, &st), SMB2_REPLAY_FAIL);
+	assert_int_equal(st, STATUS_ACCESS_DENIED);
+	f.pending_share_conflict = true;
+	assert_int_equal(smb2_replay_decide(&f, &st), SMB2_REPLAY_NEW_OPEN);
+	assert_int_equal(st, STATUS_SUCCESS);
+	f = found_replay();
+	f.pending = f.pending_share_conflict = f.windows = true;
+	assert_int_equal(smb2_replay_decide(&f, &st), SMB2_REPLAY_ANSWER);
+	f.windows = false;   /* the default: retry whatever the wait */
+	assert_int_equal(smb2_replay_decide(&f, &st), SMB2_REPLAY_FAIL);
+	assert_int_equal(st, STATUS_FILE_NOT_AVAILABLE);
+}
+
 /* replay6: the CreateGuid of an eligible open, without the replay flag. */
 static void reused_guid_without_flag_is_duplicate(void **state)
 {
@@ -121,6 +142,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(nothing_found_opens_anew),
 		cmocka_unit_test(pending_create_is_retried),
+		cmocka_unit_test(pending_create_as_windows),
 		cmocka_unit_test(reused_guid_without_flag_is_duplicate),
 		cmocka_unit_test(other_session_is_duplicate),
 		cmocka_unit_test(replay_is_answered_from_the_open),
