@@ -303,6 +303,10 @@ NTSTATUS smb2_bind_check(const struct smb2_bind_check *in)
 		return STATUS_INVALID_PARAMETER;
 	if (in->conn_cipher != in->sess_cipher)
 		return STATUS_INVALID_PARAMETER;
+	/* 3.3.5.5: another client's connection (its ClientGuid) may not join the session; as
+	 * Windows, the session is not there for it. */
+	if (!in->same_client)
+		return STATUS_USER_SESSION_DELETED;
 	switch (in->state) {
 	case SESSION_VALID:
 		break;

@@ -215,6 +215,7 @@ static struct smb2_bind_check good_bind(void)
 		.sess_sign_alg = SMB2_SIGN_AES_GMAC,
 		.conn_cipher = SMB2_CIPHER_AES128_GCM,
 		.sess_cipher = SMB2_CIPHER_AES128_GCM,
+		.same_client = true,
 		.state = SESSION_VALID,
 		.nchannels = 1,
 	};
@@ -276,6 +277,23 @@ static void bind_check_statuses(void **state)
 	in = good_bind();
 	in.conn_cipher = SMB2_CIPHER_AES128_CCM;
 	assert_int_equal(smb2_bind_check(&in), STATUS_INVALID_PARAMETER);
+
+	/* another client's connection (ClientGuid): the session is not there for it, but the
+	 * request's own faults (unsigned, another dialect) are told first */
+	in = good_bind();
+	in.same_client = false;
+	assert_int_equal(smb2_bind_check(&in), STATUS_USER_SESSION_DELETED);
+	in.signature_ok = false;
+	assert_int_equal(smb2_bind_check(&in), STATUS_INVALID_PARAMETER);
+	in = good_bind();
+	in.same_client = false;
+	in.sess_dialect = SMB2_DIALECT_300;
+	in.conn_sign_alg = in.sess_sign_alg = SMB2_SIGN_AES_CMAC;
+	assert_int_equal(smb2_bind_check(&in), STATUS_INVALID_PARAMETER);
+	in = good_bind();
+	in.same_client = false;
+	in.state = SESSION_EXPIRED;
+	assert_int_equal(smb2_bind_check(&in), STATUS_USER_SESSION_DELETED);
 
 	/* signCtoH / HtoC: CMAC and HMAC-SHA256 sessions and connections mix */
 	in = good_bind();
