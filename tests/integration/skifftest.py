@@ -214,7 +214,8 @@ def bind_channel(primary, host, port, user, password, guid=None, dialect=None, s
         return low, rsp["Status"], False
     channel_key = crypto.KDF_CounterMode(session_key, b"SMB2AESCMAC\0", b"SmbSign\0", 128)
     got = rsp["Signature"]
-    signature_ok = bool(rsp["Flags"] & SMB2_FLAGS_SIGNED) and cmac_signature(channel_key, rsp) == got
+    signature_ok = (bool(rsp["Flags"] & SMB2_FLAGS_SIGNED) and
+                    cmac_signature(channel_key, rsp) == got)
     low._Session.update({
         "SessionID": sess_id, "SessionKey": session_key, "SigningKey": channel_key,
         "SigningRequired": True, "SigningActivated": True,
