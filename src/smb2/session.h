@@ -156,6 +156,7 @@ unsigned smb2_conn_prune_channels(struct smb2_conn *c);
 struct smb2_bind_check {
 	uint64_t session_id;            /* from the header */
 	bool found;                     /* a live session of that id exists */
+	bool signed_flag;               /* the request says it is signed (SMB2_FLAGS_SIGNED) */
 	bool signature_ok;              /* the request was signed with the session's key */
 	bool multichannel;              /* the server offers multichannel */
 	uint16_t conn_dialect, sess_dialect;

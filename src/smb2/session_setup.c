@@ -237,6 +237,7 @@ static NTSTATUS session_bind(struct smb2_req *req, const struct smb2_session_set
 	struct smb2_bind_check chk = {
 		.session_id = req->hdr.session_id,
 		.found = s != NULL,
+		.signed_flag = (req->hdr.flags & SMB2_FLAGS_SIGNED) != 0,
 		.signature_ok = req->sess_sig_ok,
 		.multichannel = true,
 		.conn_dialect = c->dialect,

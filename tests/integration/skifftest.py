@@ -171,19 +171,20 @@ def send_signed(low, packet, session_id, key):
 
 
 def bind_channel(primary, host, port, user, password, guid=None, dialect=None, signed=True,
-                 client_class=UnencryptedSMB3, timeout=10):
+                 client_class=UnencryptedSMB3, timeout=10, sign_key=None):
     """Connect to host:port and bind the connection to `primary`'s session (an impacket SMB3
     logged on at 3.0 or 3.0.2 with signing) as a new channel, the way MS-SMB2 3.2.4.1.7 has a
     client do it: SESSION_SETUP with SMB2_SESSION_FLAG_BINDING and the session's id, signed with
     Session.SigningKey, and NTLM again as the session's user. The connection announces
     primary's ClientGuid unless told another. Returns (SMB3 object, status, response signature
     checked): on success the object sends on the session with its own Channel.SigningKey and
-    shares primary's tree and open tables, so impacket's calls work on it."""
+    shares primary's tree and open tables, so impacket's calls work on it. `sign_key` signs the
+    binding with another key than the session's; signed=False sends it unsigned."""
     cls = with_client_guid(client_class, primary.ClientGuid if guid is None else guid)
     low = cls(host, host, sess_port=port, timeout=timeout,
               preferredDialect=dialect or primary._Connection["Dialect"])
     sess_id = primary._Session["SessionID"]
-    sess_key = primary._Session["SigningKey"] if signed else None
+    sess_key = (sign_key or primary._Session["SigningKey"]) if signed else None
     setup = SMB2SessionSetup()
     setup["SecurityMode"] = SMB2_NEGOTIATE_SIGNING_REQUIRED
     setup["Flags"] = SMB2_SESSION_FLAG_BINDING

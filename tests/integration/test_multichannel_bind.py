@@ -4,8 +4,9 @@
 # driving the SESSION_SETUP by hand: a second connection of the same client (its ClientGuid)
 # binds and works the session with its own channel key; a connection of another client (another
 # ClientGuid) is told the session is not there (STATUS_USER_SESSION_DELETED), an unsigned
-# binding or one on another dialect is refused (STATUS_INVALID_PARAMETER), and none of the
-# refusals harms the session on its own connection.
+# binding or one on another dialect is refused (STATUS_INVALID_PARAMETER), one that
+# authenticates another user gets STATUS_ACCESS_DENIED, and none of the refusals harms the
+# session on its own connection.
 """Run as a ctest integration test, or by hand: tests/integration/test_multichannel_bind.py"""
 
 import os
@@ -14,7 +15,14 @@ import sys
 from skifftest import run_under_lib
 
 if "SKIFF_TEST_PORT" not in os.environ:
-    env = dict(os.environ, SKIFF_TEST_SIGNING="mandatory")
+    env = dict(os.environ, SKIFF_TEST_SIGNING="mandatory", SKIFF_TEST_PASS_B=os.urandom(9).hex())
+    # a second user, who may log on but must not bind the first one's session
+    env["SKIFF_TEST_CONF_HOOK"] = r'''
+( flock -w 60 9; getent passwd skifftestb >/dev/null ||
+	useradd -M -d /nonexistent -s /usr/sbin/nologin skifftestb ) 9>>/tmp/skiff-test-useradd.lock
+printf '%s\n%s\n' "$SKIFF_TEST_PASS_B" "$SKIFF_TEST_PASS_B" |
+	"$SKIFF" -c "$SKIFF_TEST_DIR/skiffd.conf" user add skifftestb >/dev/null 2>&1 || true
+'''
     sys.exit(run_under_lib(__file__, env))
 
 from impacket.smb3structs import SMB2_DIALECT_30, SMB2_DIALECT_302  # noqa: E402
@@ -24,6 +32,8 @@ from skifftest import (  # noqa: E402
 
 STATUS_SUCCESS = 0
 STATUS_INVALID_PARAMETER = 0xC000000D
+STATUS_ACCESS_DENIED = 0xC0000022
+STATUS_LOGON_FAILURE = 0xC000006D
 STATUS_USER_SESSION_DELETED = 0xC0000203
 
 
@@ -45,9 +55,21 @@ def main():
     check("an unsigned binding gets INVALID_PARAMETER", st == STATUS_INVALID_PARAMETER,
           f"status {st:#x}")
     _, st, _ = bind_channel(a, srv.host, srv.port, srv.user, srv.password,
+                            sign_key=bytes(16), client_class=SigningSMB3)
+    check("a binding signed with another key than the session's gets ACCESS_DENIED",
+          st == STATUS_ACCESS_DENIED, f"status {st:#x}")
+    _, st, _ = bind_channel(a, srv.host, srv.port, srv.user, srv.password,
                             dialect=SMB2_DIALECT_302, client_class=SigningSMB3)
     check("a binding on 3.0.2 to a 3.0 session gets INVALID_PARAMETER",
           st == STATUS_INVALID_PARAMETER, f"status {st:#x}")
+    _, st, _ = bind_channel(a, srv.host, srv.port, "skifftestb", os.environ["SKIFF_TEST_PASS_B"],
+                            client_class=SigningSMB3)
+    check("a binding that authenticates another user gets ACCESS_DENIED",
+          st == STATUS_ACCESS_DENIED, f"status {st:#x}")
+    _, st, _ = bind_channel(a, srv.host, srv.port, srv.user, srv.password + "x",
+                            client_class=SigningSMB3)
+    check("a binding with a wrong password gets LOGON_FAILURE", st == STATUS_LOGON_FAILURE,
+          f"status {st:#x}")
     check("... and the session still works on its own connection",
           a.read(tid, fid, 0, 20) == b"written on channel A")
 

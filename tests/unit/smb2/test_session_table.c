@@ -207,6 +207,7 @@ static struct smb2_bind_check good_bind(void)
 	return (struct smb2_bind_check){
 		.session_id = 0x1234,
 		.found = true,
+		.signed_flag = true,
 		.signature_ok = true,
 		.multichannel = true,
 		.conn_dialect = SMB2_DIALECT_311,
@@ -265,8 +266,10 @@ static void bind_check_statuses(void **state)
 
 	/* unsigned; smb2to3, smb3to3: dialect mismatch; encGtoC: cipher mismatch */
 	in = good_bind();
-	in.signature_ok = false;
+	in.signed_flag = in.signature_ok = false;
 	assert_int_equal(smb2_bind_check(&in), STATUS_INVALID_PARAMETER);
+	in.signed_flag = true;   /* signed, but not with Session.SigningKey (3.3.5.2.4) */
+	assert_int_equal(smb2_bind_check(&in), STATUS_ACCESS_DENIED);
 	in = good_bind();
 	in.conn_sign_alg = in.sess_sign_alg = SMB2_SIGN_AES_CMAC;
 	in.sess_dialect = SMB2_DIALECT_302;
@@ -283,7 +286,7 @@ static void bind_check_statuses(void **state)
 	in = good_bind();
 	in.same_client = false;
 	assert_int_equal(smb2_bind_check(&in), STATUS_USER_SESSION_DELETED);
-	in.signature_ok = false;
+	in.signed_flag = in.signature_ok = false;
 	assert_int_equal(smb2_bind_check(&in), STATUS_INVALID_PARAMETER);
 	in = good_bind();
 	in.same_client = false;
