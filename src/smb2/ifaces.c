@@ -2,17 +2,22 @@
 /*
  * FSCTL_QUERY_NETWORK_INTERFACE_INFO (MS-SMB2 3.3.5.15.11): the addresses a multichannel client
  * may open more channels to. They come from the host's interfaces (getifaddrs), with the link
- * speed and receive queues the kernel reports in sysfs (what ethtool shows), restricted to what
- * the server listens on and to the configured `interfaces`.
+ * speed and receive queues the driver reports to ethtool (sysfs when it won't say), restricted
+ * to what the server listens on and to the configured `interfaces`.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <ifaddrs.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -20,16 +25,63 @@
 #include "smb2/wire/fsctl.h"
 
 #define IFACES_MAX 64
-#define LINK_SPEED_UNKNOWN 1000000000ull   /* 1 Gbit/s when the kernel does not say (lo, veth) */
+#define LINK_SPEED_UNKNOWN 1000000000ull   /* 1 Gbit/s when the kernel does not say (lo) */
 
-/* /sys/class/net/NAME/speed is in Mbit/s (-1 or unreadable when unknown). */
-static uint64_t link_speed(const char *name)
+/*
+ * What the driver tells ethtool, asked through a socket of skiffd's own network namespace: the
+ * sysfs files answer for the namespace /sys was mounted in, which is the host's when skiffd
+ * was put into a namespace without a fresh /sys (nsenter, a service manager joining one).
+ */
+static bool ethtool_ask(int fd, const char *name, void *cmd)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return false;
+	memcpy(ifr.ifr_name, name, strlen(name));
+	ifr.ifr_data = cmd;
+	return ioctl(fd, SIOCETHTOOL, &ifr) == 0;
+}
+
+/* ETHTOOL_GLINKSETTINGS: the first call learns how many mask words the kernel has, the second
+ * passes that many (link_mode_masks_nwords negated back, as the kernel's handshake asks). */
+static uint32_t ethtool_speed_mbps(int fd, const char *name)
+{
+	union {   /* the settings, and room for their three masks of at most 127 words */
+		struct ethtool_link_settings s;
+		uint8_t room[sizeof(struct ethtool_link_settings) + 3 * 127 * sizeof(uint32_t)];
+	} req;
+
+	memset(&req, 0, sizeof(req));
+	req.s.cmd = ETHTOOL_GLINKSETTINGS;
+	if (!ethtool_ask(fd, name, &req) || req.s.link_mode_masks_nwords >= 0)
+		return 0;
+	int8_t nwords = (int8_t)-req.s.link_mode_masks_nwords;
+	memset(&req, 0, sizeof(req));
+	req.s.cmd = ETHTOOL_GLINKSETTINGS;
+	req.s.link_mode_masks_nwords = nwords;
+	if (!ethtool_ask(fd, name, &req))
+		return 0;
+	return req.s.speed == (uint32_t)SPEED_UNKNOWN ? 0 : req.s.speed;
+}
+
+/* ETHTOOL_GCHANNELS: receive queues in use (rx and combined channels); 0 if the driver won't say. */
+static unsigned ethtool_rx_queues(int fd, const char *name)
+{
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+
+	return ethtool_ask(fd, name, &ch) ? ch.rx_count + ch.combined_count : 0;
+}
+
+/* LinkSpeed in bit/s: ethtool, else /sys/class/net/NAME/speed (Mbit/s, -1 when unknown). */
+uint64_t smb2_iface_link_speed(int fd, const char *name)
 {
 	char path[96];
-	long mbps = -1;
+	long mbps = ethtool_speed_mbps(fd, name);
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/speed", name);
-	FILE *f = fopen(path, "r");
+	FILE *f = mbps > 0 ? NULL : fopen(path, "r");
 	if (f) {
 		if (fscanf(f, "%ld", &mbps) != 1)
 			mbps = -1;
@@ -38,12 +90,14 @@ static uint64_t link_speed(const char *name)
 	return mbps > 0 ? (uint64_t)mbps * 1000000ull : LINK_SPEED_UNKNOWN;
 }
 
-/* Receive-side scaling: more than one receive queue. */
-static bool rss_capable(const char *name)
+/* Receive-side scaling: more than one receive queue (ethtool, else the sysfs queue files). */
+bool smb2_iface_rss_capable(int fd, const char *name)
 {
 	char path[96];
-	unsigned rx = 0;
+	unsigned rx = ethtool_rx_queues(fd, name);
 
+	if (rx > 0)
+		return rx > 1;
 	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", name);
 	DIR *d = opendir(path);
 	if (!d)
@@ -126,8 +180,15 @@ NTSTATUS smb2_net_ifaces_query(const struct smb2_server *srv, struct wr *out)
 	struct ifaddrs *all;
 	size_t n = 0;
 
-	if (!listen_filter_init(g->listen, &lf) || getifaddrs(&all) != 0)
+	if (!listen_filter_init(g->listen, &lf))
 		return STATUS_NOT_SUPPORTED;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);   /* for the ethtool ioctls */
+	if (fd < 0)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	if (getifaddrs(&all) != 0) {
+		close(fd);
+		return STATUS_NOT_SUPPORTED;
+	}
 	for (const struct ifaddrs *ifa = all; ifa && n < IFACES_MAX; ifa = ifa->ifa_next) {
 		struct smb2_net_iface f = { 0 };
 		if (!ifa->ifa_addr || !(ifa->ifa_flags & IFF_UP) || !name_configured(g, ifa->ifa_name))
@@ -137,11 +198,12 @@ NTSTATUS smb2_net_ifaces_query(const struct smb2_server *srv, struct wr *out)
 		f.if_index = if_nametoindex(ifa->ifa_name);
 		if (f.if_index == 0)
 			continue;   /* 3.3.5.15.11: never an IfIndex of zero */
-		f.link_speed = link_speed(ifa->ifa_name);
-		f.capability = rss_capable(ifa->ifa_name) ? SMB2_NET_IFACE_RSS_CAPABLE : 0;
+		f.link_speed = smb2_iface_link_speed(fd, ifa->ifa_name);
+		f.capability = smb2_iface_rss_capable(fd, ifa->ifa_name) ? SMB2_NET_IFACE_RSS_CAPABLE : 0;
 		list[n++] = f;
 	}
 	freeifaddrs(all);
+	close(fd);
 	if (n == 0)
 		return STATUS_NOT_SUPPORTED;   /* nothing a client could reach us at */
 	smb2_net_iface_info_encode(out, list, n);

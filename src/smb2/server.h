@@ -110,5 +110,9 @@ uint64_t smb2_nttime_now(void);
  * may add channels on; STATUS_NOT_SUPPORTED when there is none. */
 struct wr;
 NTSTATUS smb2_net_ifaces_query(const struct smb2_server *srv, struct wr *out);
+/* An interface's LinkSpeed (bit/s) and RSS capability as the driver tells ethtool, asked through
+ * fd (a socket of the namespace the interface is in); sysfs when the driver won't say. */
+uint64_t smb2_iface_link_speed(int fd, const char *name);
+bool smb2_iface_rss_capable(int fd, const char *name);
 
 #endif

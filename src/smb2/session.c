@@ -26,6 +26,7 @@ struct smb2_session *smb2_session_new(struct smb2_conn *c)
 		return NULL;
 	pthread_mutex_lock(&s->lock);
 	s->dialect = c->dialect;
+	memcpy(s->client_guid, c->client_guid, sizeof(s->client_guid));
 	s->sign_alg = c->sign_alg;
 	s->cipher = c->cipher;
 	memcpy(s->preauth, c->preauth, sizeof(s->preauth));

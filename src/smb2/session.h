@@ -66,6 +66,7 @@ struct smb2_session {
 	uint16_t dialect;               /* [I] */
 	enum smb2_sign_alg sign_alg;    /* [I] */
 	enum smb2_cipher cipher;        /* [I] */
+	uint8_t client_guid[16];        /* [I] Session.Connection.ClientGuid */
 	bool unlinked;                  /* out of the table, trees and opens closed: dead */
 	struct smb2_channel *channels;  /* through smb2_channel.sess_next */
 	unsigned nchannels;
@@ -155,11 +156,13 @@ unsigned smb2_conn_prune_channels(struct smb2_conn *c);
 struct smb2_bind_check {
 	uint64_t session_id;            /* from the header */
 	bool found;                     /* a live session of that id exists */
+	bool signed_flag;               /* the request says it is signed (SMB2_FLAGS_SIGNED) */
 	bool signature_ok;              /* the request was signed with the session's key */
 	bool multichannel;              /* the server offers multichannel */
 	uint16_t conn_dialect, sess_dialect;
 	enum smb2_sign_alg conn_sign_alg, sess_sign_alg;
 	enum smb2_cipher conn_cipher, sess_cipher;
+	bool same_client;               /* Connection.ClientGuid is Session.Connection.ClientGuid */
 	enum smb2_session_state state;
 	bool anonymous_or_guest;
 	bool channel_bound;             /* this connection already has a working channel of it */

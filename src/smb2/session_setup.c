@@ -172,7 +172,6 @@ static NTSTATUS session_complete(struct smb2_req *req, struct smb2_session *s, b
 	return STATUS_SUCCESS;
 }
 
-/* The same account as the session's (MS-SMB2 3.3.5.5.2: a binding authenticates its user). */
 /* The SESSION_SETUP response carrying the next authentication token (which it frees). */
 static void respond(struct smb2_req *req, uint16_t flags, uint8_t *token, size_t token_len)
 {
@@ -186,6 +185,7 @@ static void respond(struct smb2_req *req, uint16_t flags, uint8_t *token, size_t
 	free(token);
 }
 
+/* The same account as the session's (MS-SMB2 3.3.5.5.2: a binding authenticates its user). */
 static bool same_user(const struct smb2_session *s, const struct auth_result *res)
 {
 	return !res->anonymous && !res->guest && !s->anonymous && !s->guest &&
@@ -237,6 +237,7 @@ static NTSTATUS session_bind(struct smb2_req *req, const struct smb2_session_set
 	struct smb2_bind_check chk = {
 		.session_id = req->hdr.session_id,
 		.found = s != NULL,
+		.signed_flag = (req->hdr.flags & SMB2_FLAGS_SIGNED) != 0,
 		.signature_ok = req->sess_sig_ok,
 		.multichannel = true,
 		.conn_dialect = c->dialect,
@@ -247,6 +248,7 @@ static NTSTATUS session_bind(struct smb2_req *req, const struct smb2_session_set
 		chk.sess_dialect = s->dialect;
 		chk.sess_sign_alg = s->sign_alg;
 		chk.sess_cipher = s->cipher;
+		chk.same_client = memcmp(c->client_guid, s->client_guid, sizeof(s->client_guid)) == 0;
 		chk.state = s->state;
 		chk.anonymous_or_guest = s->anonymous || s->guest || !s->keys_valid;
 		chk.channel_bound = ch && !ch->binding;

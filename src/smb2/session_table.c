@@ -295,14 +295,19 @@ NTSTATUS smb2_bind_check(const struct smb2_bind_check *in)
 	/* 3.3.5.5: binding needs a 3.x connection and multichannel. */
 	if (in->conn_dialect < SMB2_DIALECT_300 || !in->multichannel)
 		return STATUS_REQUEST_NOT_ACCEPTED;
-	/* 3.3.5.5.2: the request must be signed (with Session.SigningKey, 3.3.5.2.4), on the
-	 * session's dialect, and (smbtorture bind_negative_smb3enc*) with its cipher. */
+	/* 3.3.5.5: the request must be signed, on the session's dialect, and (smbtorture
+	 * bind_negative_smb3enc*) with its cipher; 3.3.5.2.4: a signature that does not verify with
+	 * Session.SigningKey is refused as on any other request. */
 	if (!in->signature_ok)
-		return STATUS_INVALID_PARAMETER;
+		return in->signed_flag ? STATUS_ACCESS_DENIED : STATUS_INVALID_PARAMETER;
 	if (in->conn_dialect != in->sess_dialect)
 		return STATUS_INVALID_PARAMETER;
 	if (in->conn_cipher != in->sess_cipher)
 		return STATUS_INVALID_PARAMETER;
+	/* 3.3.5.5: another client's connection (its ClientGuid) may not join the session; as
+	 * Windows, the session is not there for it. */
+	if (!in->same_client)
+		return STATUS_USER_SESSION_DELETED;
 	switch (in->state) {
 	case SESSION_VALID:
 		break;

@@ -12,8 +12,12 @@ import socket
 import subprocess
 import sys
 
-from impacket import smb3
-from impacket.smb3structs import SMB2_CLOSE, SMB2Close, SMB2Packet
+from impacket import crypto, ntlm, smb3
+from impacket.smb3structs import (
+    SMB2_CLOSE, SMB2_FLAGS_SIGNED, SMB2_NEGOTIATE_SIGNING_REQUIRED, SMB2_SESSION_SETUP, SMB2Close,
+    SMB2Packet, SMB2SessionSetup, SMB2SessionSetup_Response,
+)
+from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech
 from impacket.smbconnection import SMBConnection
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -128,3 +132,95 @@ def close_fid(low, tid, fid):
     c["FileID"] = fid
     pkt["Data"] = c
     return low.recvSMB(low.sendSMB(pkt))["Status"]
+
+
+# ---- a second channel of a session (multichannel), driven by hand ----
+
+STATUS_MORE_PROCESSING_REQUIRED = 0xC0000016
+SMB2_SESSION_FLAG_BINDING = 0x01
+
+
+def with_client_guid(client_class, guid):
+    """client_class announcing ClientGuid `guid` (16 characters) in its NEGOTIATE."""
+    class WithGuid(client_class):
+        def negotiateSession(self, preferredDialect=None, negSessionResponse=None):
+            self.ClientGuid = guid
+            super().negotiateSession(preferredDialect, negSessionResponse)
+    return WithGuid
+
+
+def cmac_signature(key, packet):
+    """The AES-CMAC signature (3.0, 3.0.2) of an SMB2Packet, its Signature field taken as zero."""
+    packet["Signature"] = b"\0" * 16
+    data = packet.getData()
+    return crypto.AES_CMAC(key, data, len(data))
+
+
+def send_signed(low, packet, session_id, key):
+    """Send `packet` on low's connection for session_id, signed with `key` (unsigned if None),
+    as impacket would not: it signs only with its own session's key. The message id."""
+    packet["MessageID"] = low._Connection["SequenceWindow"]
+    low._Connection["SequenceWindow"] += 1
+    packet["SessionID"] = session_id
+    packet["CreditCharge"] = 1
+    packet["CreditRequestResponse"] = 127
+    packet["Flags"] = SMB2_FLAGS_SIGNED if key else 0
+    packet["Signature"] = cmac_signature(key, packet) if key else b"\0" * 16
+    low._NetBIOSSession.send_packet(packet.getData())
+    return packet["MessageID"]
+
+
+def bind_channel(primary, host, port, user, password, guid=None, dialect=None, signed=True,
+                 client_class=UnencryptedSMB3, timeout=10, sign_key=None):
+    """Connect to host:port and bind the connection to `primary`'s session (an impacket SMB3
+    logged on at 3.0 or 3.0.2 with signing) as a new channel, the way MS-SMB2 3.2.4.1.7 has a
+    client do it: SESSION_SETUP with SMB2_SESSION_FLAG_BINDING and the session's id, signed with
+    Session.SigningKey, and NTLM again as the session's user. The connection announces
+    primary's ClientGuid unless told another. Returns (SMB3 object, status, response signature
+    checked): on success the object sends on the session with its own Channel.SigningKey and
+    shares primary's tree and open tables, so impacket's calls work on it. `sign_key` signs the
+    binding with another key than the session's; signed=False sends it unsigned."""
+    cls = with_client_guid(client_class, primary.ClientGuid if guid is None else guid)
+    low = cls(host, host, sess_port=port, timeout=timeout,
+              preferredDialect=dialect or primary._Connection["Dialect"])
+    sess_id = primary._Session["SessionID"]
+    sess_key = (sign_key or primary._Session["SigningKey"]) if signed else None
+    setup = SMB2SessionSetup()
+    setup["SecurityMode"] = SMB2_NEGOTIATE_SIGNING_REQUIRED
+    setup["Flags"] = SMB2_SESSION_FLAG_BINDING
+    auth = ntlm.getNTLMSSPType1("", "", True)
+    blob = SPNEGO_NegTokenInit()
+    blob["MechTypes"] = [TypesMech["NTLMSSP - Microsoft NTLM Security Support Provider"]]
+    blob["MechToken"] = auth.getData()
+    setup["SecurityBufferLength"] = len(blob)
+    setup["Buffer"] = blob.getData()
+    pkt = low.SMB_PACKET()
+    pkt["Command"] = SMB2_SESSION_SETUP
+    pkt["Data"] = setup
+    rsp = low.recvSMB(send_signed(low, pkt, sess_id, sess_key))
+    if rsp["Status"] != STATUS_MORE_PROCESSING_REQUIRED:
+        return low, rsp["Status"], False
+    challenge = SPNEGO_NegTokenResp(SMB2SessionSetup_Response(rsp["Data"])["Buffer"])
+    type3, session_key = ntlm.getNTLMSSPType3(auth, challenge["ResponseToken"], user, password,
+                                              "", "", "")
+    token = SPNEGO_NegTokenResp()
+    token["ResponseToken"] = type3.getData()
+    setup["SecurityBufferLength"] = len(token)
+    setup["Buffer"] = token.getData()
+    pkt = low.SMB_PACKET()
+    pkt["Command"] = SMB2_SESSION_SETUP
+    pkt["Data"] = setup
+    rsp = low.recvSMB(send_signed(low, pkt, sess_id, sess_key))
+    if rsp["Status"] != 0:
+        return low, rsp["Status"], False
+    channel_key = crypto.KDF_CounterMode(session_key, b"SMB2AESCMAC\0", b"SmbSign\0", 128)
+    got = rsp["Signature"]
+    signature_ok = (bool(rsp["Flags"] & SMB2_FLAGS_SIGNED) and
+                    cmac_signature(channel_key, rsp) == got)
+    low._Session.update({
+        "SessionID": sess_id, "SessionKey": session_key, "SigningKey": channel_key,
+        "SigningRequired": True, "SigningActivated": True,
+        "TreeConnectTable": primary._Session["TreeConnectTable"],
+        "OpenTable": primary._Session["OpenTable"],
+    })
+    return low, 0, signature_ok

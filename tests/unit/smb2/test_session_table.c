@@ -207,6 +207,7 @@ static struct smb2_bind_check good_bind(void)
 	return (struct smb2_bind_check){
 		.session_id = 0x1234,
 		.found = true,
+		.signed_flag = true,
 		.signature_ok = true,
 		.multichannel = true,
 		.conn_dialect = SMB2_DIALECT_311,
@@ -215,6 +216,7 @@ static struct smb2_bind_check good_bind(void)
 		.sess_sign_alg = SMB2_SIGN_AES_GMAC,
 		.conn_cipher = SMB2_CIPHER_AES128_GCM,
 		.sess_cipher = SMB2_CIPHER_AES128_GCM,
+		.same_client = true,
 		.state = SESSION_VALID,
 		.nchannels = 1,
 	};
@@ -264,8 +266,10 @@ static void bind_check_statuses(void **state)
 
 	/* unsigned; smb2to3, smb3to3: dialect mismatch; encGtoC: cipher mismatch */
 	in = good_bind();
-	in.signature_ok = false;
+	in.signed_flag = in.signature_ok = false;
 	assert_int_equal(smb2_bind_check(&in), STATUS_INVALID_PARAMETER);
+	in.signed_flag = true;   /* signed, but not with Session.SigningKey (3.3.5.2.4) */
+	assert_int_equal(smb2_bind_check(&in), STATUS_ACCESS_DENIED);
 	in = good_bind();
 	in.conn_sign_alg = in.sess_sign_alg = SMB2_SIGN_AES_CMAC;
 	in.sess_dialect = SMB2_DIALECT_302;
@@ -276,6 +280,23 @@ static void bind_check_statuses(void **state)
 	in = good_bind();
 	in.conn_cipher = SMB2_CIPHER_AES128_CCM;
 	assert_int_equal(smb2_bind_check(&in), STATUS_INVALID_PARAMETER);
+
+	/* another client's connection (ClientGuid): the session is not there for it, but the
+	 * request's own faults (unsigned, another dialect) are told first */
+	in = good_bind();
+	in.same_client = false;
+	assert_int_equal(smb2_bind_check(&in), STATUS_USER_SESSION_DELETED);
+	in.signed_flag = in.signature_ok = false;
+	assert_int_equal(smb2_bind_check(&in), STATUS_INVALID_PARAMETER);
+	in = good_bind();
+	in.same_client = false;
+	in.sess_dialect = SMB2_DIALECT_300;
+	in.conn_sign_alg = in.sess_sign_alg = SMB2_SIGN_AES_CMAC;
+	assert_int_equal(smb2_bind_check(&in), STATUS_INVALID_PARAMETER);
+	in = good_bind();
+	in.same_client = false;
+	in.state = SESSION_EXPIRED;
+	assert_int_equal(smb2_bind_check(&in), STATUS_USER_SESSION_DELETED);
 
 	/* signCtoH / HtoC: CMAC and HMAC-SHA256 sessions and connections mix */
 	in = good_bind();
