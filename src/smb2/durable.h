@@ -59,13 +59,20 @@ struct smb2_req;
 struct smb2_server;
 struct smb2_session;
 
-bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want,
-			uint8_t oplock_level, uint32_t lease_state, uint32_t *timeout_ms);
+struct smb2_persist_create;
+bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want, uint16_t dialect,
+			uint8_t oplock_level, uint32_t lease_state,
+			const struct smb2_persist_create *pc, uint32_t *timeout_ms);
 bool smb2_durable_disconnect(struct smb2_conn *c, struct smb2_session *s, struct smb2_open *op);
 NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_req *in,
 				const struct smb2_durable_ctx *want);
 void smb2_durable_purge(struct smb2_conn *c, const uint64_t *persistent_ids, size_t n);
-/* At server stop: close the disconnected durable opens left (durable.c). */
+/* At server stop: close the disconnected durable opens left (durable.c); persistent ones keep
+ * their records. */
 void smb2_durable_close_all(struct smb2_server *srv);
+/* A persistent open restored at start-up (persist.c), disconnected already: start its
+ * scavenger's timer now that the transport runs. */
+struct net_server;
+void smb2_durable_arm(struct smb2_server *srv, struct net_server *ns, uint64_t persistent_id);
 
 #endif
