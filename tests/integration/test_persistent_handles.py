@@ -12,7 +12,10 @@
 #   share mode, its lock of the range, and its read and write of it are refused;
 # - the first client reconnects (new connection, new session, DH2C with its CreateGuid), reads
 #   what it wrote, writes through the handle, still holds its lock;
-# - it closes: the record is gone from the store and the range is free.
+# - it closes: the record is gone from the store and the range is free;
+# - a second persistent open the client never comes back for is closed by its scavenger, its
+#   timeout (1.5 s) counted from the restart;
+# - an orderly stop (SIGTERM) keeps a persistent open too: reconnected after the next start.
 """Run as a ctest integration test, or by hand: tests/integration/test_persistent_handles.py"""
 
 import os
@@ -47,6 +50,7 @@ from skifftest import (  # noqa: E402
 
 SRV = server()
 NAME = "persistent.dat"
+SHORT = "short-lived.dat"
 SUCCESS = 0
 OBJECT_NAME_NOT_FOUND = 0xC0000034
 SHARING_VIOLATION = 0xC0000043
@@ -69,9 +73,9 @@ def context(name, data):
     return struct.pack("<IHHHHI", 0, 16, 4, 0, 24, len(data)) + name + bytes(4) + data
 
 
-def dh2q(create_guid, persistent=True):
-    return context(b"DH2Q", struct.pack("<IIQ16s", 0, DHANDLE_FLAG_PERSISTENT if persistent else 0,
-                                        0, create_guid))
+def dh2q(create_guid, timeout_ms=0):
+    return context(b"DH2Q", struct.pack("<IIQ16s", timeout_ms, DHANDLE_FLAG_PERSISTENT, 0,
+                                        create_guid))
 
 
 def dh2c(fid, create_guid):
@@ -217,15 +221,19 @@ check("the open is in the store before the client hears of it", records() == (1,
       f"{records()}")
 check("LOCK [0, 10) exclusive", lock(low, tid, fid, 0, 10) == SUCCESS)
 check("its lock is in the store", records() == (1, 1), f"{records()}")
+# a second one the client will not come back for: its scavenger runs from the restart
+st, _, ctx = create(low, tid, SHORT, dh2q(uuid.uuid4().bytes, 1500), share=0)
+check("a second persistent open, kept 1.5 s", st == SUCCESS and b"DH2Q" in ctx and
+      struct.unpack_from("<I", ctx[b"DH2Q"])[0] == 1500, f"status {st:#x}")
 check("write through the handle",
       status_of(lambda: conn.writeFile(tid, fid, b"before the crash", 100)) == SUCCESS)
 
 pid = int(os.environ["SKIFF_SERVER_PID"])
 check("skiffd killed with SIGKILL while the client is connected", killed(pid))
-restart()
+server2 = restart()
 time.sleep(0.2)
 with open(LOG, errors="replace") as f:
-    check("skiffd restored the open at start-up", "1 of 1 open restored" in f.read())
+    check("skiffd restored both opens at start-up", "2 of 2 opens restored" in f.read())
 
 # ---- another client meanwhile ----
 c2, low2 = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
@@ -243,6 +251,16 @@ if st == SUCCESS:
     check("its read of the locked range is refused", st == FILE_LOCK_CONFLICT, f"status {st:#x}")
     st = status_of(lambda: c2.writeFile(tid2, fid2, b"x", 3))
     check("its write of the locked range is refused", st == FILE_LOCK_CONFLICT, f"status {st:#x}")
+
+st, _, _ = create(low2, tid2, SHORT, disposition=FILE_OPEN, share=0)
+check("the short one is still held right after the restart", st == SHARING_VIOLATION,
+      f"status {st:#x}")
+time.sleep(2.5)
+st, sfid, _ = create(low2, tid2, SHORT, disposition=FILE_OPEN, share=0)
+check("its timeout passed: scavenged, the file is free", st == SUCCESS, f"status {st:#x}")
+if st == SUCCESS:
+    close_fid(low2, tid2, sfid)
+check("and its record is gone", records() == (1, 1), f"{records()}")
 
 # ---- the client comes back ----
 c3, low3 = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
@@ -277,5 +295,24 @@ with open(os.path.join(SRV.share_dir, NAME), "rb") as f:
     content = f.read()
 check("the file holds both writes", content[100:116] == b"before the crash" and
       content[200:205] == b"after" and content[2:3] == b"L")
+
+# ---- an orderly stop keeps them too ----
+c4, low4 = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
+tid4 = c4.connectTree(SRV.share)
+guid4 = uuid.uuid4().bytes
+st, fid4, ctx = create(low4, tid4, NAME, dh2q(guid4), share=SHARE_ALL)
+check("a persistent open again", st == SUCCESS and b"DH2Q" in ctx, f"status {st:#x}")
+server2.send_signal(signal.SIGTERM)
+server2.wait(timeout=30)
+check("skiffd stopped by SIGTERM keeps its record", records() == (1, 0), f"{records()}")
+restart()
+c5, low5 = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
+tid5 = c5.connectTree(SRV.share)
+st, fid5, _ = create(low5, tid5, NAME, dh2c(fid4, guid4))
+check("and the client reconnects it after the restart", st == SUCCESS, f"status {st:#x}")
+if st == SUCCESS:
+    check("CLOSE of the open reconnected after an orderly restart",
+          close_fid(low5, tid5, fid5) == SUCCESS)
+check("the store is empty", records() == (0, 0), f"{records()}")
 
 sys.exit(summary())
