@@ -61,6 +61,9 @@ NTSTATUS smb2_durable_reconnect_check(const struct smb2_durable_reconnect_facts 
 	 * none (reopen2b reconnects a v2 open so). */
 	if (f->req_v2 && !f->guid_match)
 		return STATUS_OBJECT_NAME_NOT_FOUND;
+	/* 3.3.5.9.12: a persistent open is reconnected by a DH2C that says it is one */
+	if (f->req_v2 && f->persistent_unasked)
+		return STATUS_OBJECT_NAME_NOT_FOUND;
 	if (f->lease != STATUS_SUCCESS)
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	if (f->has_lease && !f->name_match)
@@ -73,7 +76,7 @@ NTSTATUS smb2_durable_reconnect_check(const struct smb2_durable_reconnect_facts 
 /* 3.3.5.9.10: SMB2_DHANDLE_FLAG_PERSISTENT is granted on a continuously available share by a
  * 3.x server that announced SMB2_GLOBAL_CAP_PERSISTENT_HANDLES, whatever the oplock or lease
  * (as Windows: smbtorture durable-v2-open.persistent-open-oplock expects it with every level),
- * never on a directory. */
+ * never on a directory; nor on a named stream (the store keeps the file's path only). */
 static bool persistent_wanted(const struct smb2_open *op, const struct smb2_durable_ctx *want,
 			      uint16_t dialect)
 {
@@ -81,7 +84,8 @@ static bool persistent_wanted(const struct smb2_open *op, const struct smb2_dura
 
 	return want->v2 && (want->flags & SMB2_DHANDLE_FLAG_PERSISTENT) && cs &&
 	       cs->continuously_available && dialect >= SMB2_DIALECT_300 &&
-	       smb2_persist_enabled(op->sess->srv) && !vfs_open_is_dir(op->vfs);
+	       smb2_persist_enabled(op->sess->srv) && !vfs_open_is_dir(op->vfs) &&
+	       !vfs_open_is_stream(op->vfs);
 }
 
 bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want, uint16_t dialect,
@@ -411,6 +415,8 @@ NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_r
 		smb2_oplock_durable_state(srv, op, &level, &lease_state, &breaking);
 		f.same_share = vfs_open_share(op->vfs) == tree->vfs;
 		f.guid_match = memcmp(op->durable.create_guid, want->create_guid, 16) == 0;
+		f.persistent_unasked = op->durable.persistent &&
+				       !(want->flags & SMB2_DHANDLE_FLAG_PERSISTENT);
 		f.lease = smb2_oplock_reconnect(req, op, want_lease ? &lease : NULL, true, NULL);
 		f.has_lease = level == SMB2_OPLOCK_LEVEL_LEASE;
 		f.name_match = name_matches(req, in, op);

@@ -30,6 +30,7 @@ struct smb2_durable_reconnect_facts {
 	bool same_share;        /* on the tree's share */
 	bool req_v2;            /* reconnected by DH2C */
 	bool guid_match;        /* the same CreateGuid (zero for a v1 open) */
+	bool persistent_unasked;        /* a persistent open, a DH2C without the persistent flag */
 	NTSTATUS lease;         /* the lease check (smb2_oplock_reconnect) */
 	bool has_lease;         /* the open holds a lease */
 	bool name_match;        /* the request's name is the open's path */

@@ -30,7 +30,7 @@ struct pstore_open {
 	uint8_t create_guid[16];
 	uint8_t client_guid[16];
 	char share[PSTORE_MAX_TEXT];     /* the share's name */
-	char path[PSTORE_MAX_TEXT];      /* relative to the share, '/'-separated, stream included */
+	char path[PSTORE_MAX_TEXT];      /* relative to the share, '/'-separated */
 	uint64_t dev, ino;               /* the file's identity when it was opened */
 	uint32_t desired_access, share_access, create_options;
 	uid_t owner_uid;

@@ -78,8 +78,8 @@ def dh2q(create_guid, timeout_ms=0):
                                         create_guid))
 
 
-def dh2c(fid, create_guid):
-    return context(b"DH2C", fid + create_guid + struct.pack("<I", DHANDLE_FLAG_PERSISTENT))
+def dh2c(fid, create_guid, flags=DHANDLE_FLAG_PERSISTENT):
+    return context(b"DH2C", fid + create_guid + struct.pack("<I", flags))
 
 
 def create(low, tid, name, ctx=None, share=FILE_SHARE_READ, disposition=FILE_OPEN_IF):
@@ -268,6 +268,9 @@ tid3 = c3.connectTree(SRV.share)
 st, _, _ = create(low3, tid3, NAME, dh2c(fid, uuid.uuid4().bytes))
 check("a DH2C with another CreateGuid does not get it", st == OBJECT_NAME_NOT_FOUND,
       f"status {st:#x}")
+st, _, _ = create(low3, tid3, NAME, dh2c(fid, guid, flags=0))
+check("a DH2C without the persistent flag does not get it (MS-SMB2 3.3.5.9.12)",
+      st == OBJECT_NAME_NOT_FOUND, f"status {st:#x}")
 st, rfid, _ = create(low3, tid3, NAME, dh2c(fid, guid))
 check("the client reconnects the handle (new connection, session, DH2C)", st == SUCCESS,
       f"status {st:#x}")

@@ -90,6 +90,10 @@ static void reconnect_checks(void **state)
 	f = good();
 	f.guid_match = false;
 	assert_int_equal(smb2_durable_reconnect_check(&f), STATUS_OBJECT_NAME_NOT_FOUND);
+	/* a persistent open, by a DH2C without SMB2_DHANDLE_FLAG_PERSISTENT (3.3.5.9.12) */
+	f = good();
+	f.persistent_unasked = true;
+	assert_int_equal(smb2_durable_reconnect_check(&f), STATUS_OBJECT_NAME_NOT_FOUND);
 	/* DHnC compares no CreateGuid: a v2 open is reconnected by it (reopen2b) */
 	f.req_v2 = false;
 	assert_int_equal(smb2_durable_reconnect_check(&f), STATUS_SUCCESS);
