@@ -10,7 +10,7 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libssl-dev libinih-dev
 libcmocka-dev liburing-dev samba samba-vfs-modules smbclient samba-testsuite samba-common-bin
 python3-impacket python3-smbc iperf3 passwd
-libsystemd-dev libcap-dev libcap2-bin systemd iproute2"
+libsystemd-dev libcap-dev libcap2-bin systemd iproute2 libsqlite3-dev"
 
 missing=""
 for p in $PKGS; do

@@ -489,6 +489,8 @@ static const struct key_def share_keys[] = {
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
 	{ "smbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
 	{ "createpath", "create path", K_BOOL, S(create_path), 0, 0 },
+	{ "continuouslyavailable", "continuously available", K_BOOL, S(continuously_available),
+	  0, 0 },
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
@@ -835,6 +837,14 @@ static void finish(struct parse *p)
 		else if (!(s->path_has_vars = cfg_path_has_vars(s->path)) && s->create_path)
 			perr(p, s->line, "share [%s]: 'create path' needs a path with variables",
 			     s->name);
+		/* A persistent open is found again after a restart by its share's name and path:
+		 * both must be known without a user, and it is a durable open first. */
+		else if (s->continuously_available && s->path_has_vars)
+			perr(p, s->line, "share [%s]: 'continuously available' needs a path without "
+			     "variables", s->name);
+		else if (s->continuously_available && s->durable_timeout == 0)
+			perr(p, s->line, "share [%s]: 'continuously available' needs a 'durable handle "
+			     "timeout' above 0", s->name);
 	}
 	if (!p->failed && c->g.min_protocol > c->g.max_protocol)
 		perr(p, p->min_line > p->max_line ? p->min_line : p->max_line,

@@ -56,6 +56,7 @@ struct cfg_share {
 	int encrypt;           /* enum cfg_encrypt; CFG_ENCRYPT_INHERIT = the global value */
 	bool path_has_vars;    /* `path` has variables: substituted at each TREE_CONNECT */
 	bool create_path;      /* `create path`: make the missing directories of such a path */
+	bool continuously_available;  /* persistent handles (MS-SMB2 Share.IsCA); default false */
 };
 
 struct cfg_global {

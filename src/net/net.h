@@ -119,6 +119,8 @@ uint64_t net_timer_add(struct net_conn *c, uint64_t due_ms, net_timer_fn fn, voi
 /* Cancel a timer that has not fired: true when it was removed (fn will never run and the caller
  * keeps arg); false when it has run, is running or is unknown. */
 bool net_timer_cancel(struct net_conn *c, uint64_t id);
+/* net_timer_add before any connection exists (work restored at start-up). */
+uint64_t net_server_timer_add(struct net_server *s, uint64_t due_ms, net_timer_fn fn, void *arg);
 
 /* Peer address as text, for logs. */
 const char *net_conn_peer(const struct net_conn *c);

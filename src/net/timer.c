@@ -181,6 +181,11 @@ uint64_t net_timer_add(struct net_conn *c, uint64_t due_ms, net_timer_fn fn, voi
 	return t ? net_timers_add(t, due_ms, fn, arg) : 0;
 }
 
+uint64_t net_server_timer_add(struct net_server *s, uint64_t due_ms, net_timer_fn fn, void *arg)
+{
+	return s->timers ? net_timers_add(s->timers, due_ms, fn, arg) : 0;
+}
+
 bool net_timer_cancel(struct net_conn *c, uint64_t id)
 {
 	struct net_timers *t = c->loop->srv->timers;

@@ -15,6 +15,7 @@
 #include "smb2/notify.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
+#include "smb2/persist.h"
 #include "smb2/server.h"
 #include "smb2/session.h"
 #include "smb2/smb2.h"
@@ -69,6 +70,8 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 	s->notify = smb2_notify_new();
 	if (!s->notify)
 		goto fail;
+	if (!smb2_persist_init(s))
+		goto fail;
 	if (cfg->g.failed_logon_delay) {
 		s->throttle = auth_throttle_new(cfg->g.failed_logon_delay, AUTH_THROTTLE_MAX_ADDRS);
 		if (!s->throttle)
@@ -102,6 +105,7 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 		if (cs->kernel_change_notify)
 			smb2_notify_attach(s->notify, s->shares[i].vfs, cfg->g.kernel_change_notify_watches);
 	}
+	smb2_persist_restore(s);   /* before any client can open what they hold */
 	return s;
 fail:
 	smb2_server_free(s);
@@ -131,6 +135,8 @@ void smb2_server_free(struct smb2_server *s)
 	pthread_mutex_destroy(&s->lock_waits_lock);
 	smb2_oplocks_free(s->oplocks);
 	smb2_notify_free(s->notify);
+	free(s->persist_restored);
+	smb2_persist_fini(s);
 	free(s);
 }
 

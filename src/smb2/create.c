@@ -16,6 +16,7 @@
 #include "smb2/notify.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
+#include "smb2/persist.h"
 #include "smb2/pipe.h"
 #include "smb2/replay.h"
 #include "smb2/req.h"
@@ -279,8 +280,15 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	}
 	uint8_t oplock = smb2_oplock_attach(&adm, op);
 	uint32_t durable_timeout = 0;
-	bool durable_granted = smb2_durable_grant(op, &durable, oplock,
-						  adm.leased ? adm.lease_rsp.state : 0, &durable_timeout);
+	struct smb2_persist_create pc = {
+		.client_guid = c->client_guid,
+		.share_access = in.share_access,
+		.create_options = in.create_options,
+		.lease = adm.leased ? &adm.lease_rsp : NULL,
+	};
+	bool durable_granted = smb2_durable_grant(op, &durable, c->dialect, oplock,
+						  adm.leased ? adm.lease_rsp.state : 0, &pc,
+						  &durable_timeout);
 	smb2_replay_opened(req, op, &durable, res.create_action);
 	req->cmp->have_fid = true;
 	req->cmp->fid_persistent = op->persistent_id;
@@ -298,7 +306,8 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	if (adm.leased)
 		smb2_create_ctx_add_lease(&cb, &adm.lease_rsp);
 	if (durable_granted && durable.v2)
-		smb2_create_ctx_add_dh2q(&cb, durable_timeout, 0);
+		smb2_create_ctx_add_dh2q(&cb, durable_timeout,
+					 op->durable.persistent ? SMB2_DHANDLE_FLAG_PERSISTENT : 0);
 	else if (durable_granted)
 		smb2_create_ctx_add_dhnq(&cb);
 	if (ctxw.failed) {

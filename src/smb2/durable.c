@@ -25,11 +25,13 @@
 #include "smb2/notify.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
+#include "smb2/persist.h"
 #include "smb2/req.h"
 #include "smb2/server.h"
 #include "smb2/session.h"
 #include "smb2/wire/create.h"
 #include "smb2/wire/create_contexts.h"
+#include "smb2/wire/negotiate.h"
 #include "vfs/vfs.h"
 
 bool smb2_durable_grantable(uint8_t oplock_level, uint32_t lease_state)
@@ -59,6 +61,9 @@ NTSTATUS smb2_durable_reconnect_check(const struct smb2_durable_reconnect_facts 
 	 * none (reopen2b reconnects a v2 open so). */
 	if (f->req_v2 && !f->guid_match)
 		return STATUS_OBJECT_NAME_NOT_FOUND;
+	/* 3.3.5.9.12: a persistent open is reconnected by a DH2C that says it is one */
+	if (f->req_v2 && f->persistent_unasked)
+		return STATUS_OBJECT_NAME_NOT_FOUND;
 	if (f->lease != STATUS_SUCCESS)
 		return STATUS_OBJECT_NAME_NOT_FOUND;
 	if (f->has_lease && !f->name_match)
@@ -68,22 +73,48 @@ NTSTATUS smb2_durable_reconnect_check(const struct smb2_durable_reconnect_facts 
 	return STATUS_SUCCESS;
 }
 
-bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want,
-			uint8_t oplock_level, uint32_t lease_state, uint32_t *timeout_ms)
+/* 3.3.5.9.10: SMB2_DHANDLE_FLAG_PERSISTENT is granted on a continuously available share by a
+ * 3.x server that announced SMB2_GLOBAL_CAP_PERSISTENT_HANDLES, whatever the oplock or lease
+ * (as Windows: smbtorture durable-v2-open.persistent-open-oplock expects it with every level),
+ * never on a directory; nor on a named stream (the store keeps the file's path only). */
+static bool persistent_wanted(const struct smb2_open *op, const struct smb2_durable_ctx *want,
+			      uint16_t dialect)
+{
+	const struct cfg_share *cs = op->tree->share->cfg;
+
+	return want->v2 && (want->flags & SMB2_DHANDLE_FLAG_PERSISTENT) && cs &&
+	       cs->continuously_available && dialect >= SMB2_DIALECT_300 &&
+	       smb2_persist_enabled(op->sess->srv) && !vfs_open_is_dir(op->vfs) &&
+	       !vfs_open_is_stream(op->vfs);
+}
+
+bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want, uint16_t dialect,
+			uint8_t oplock_level, uint32_t lease_state,
+			const struct smb2_persist_create *pc, uint32_t *timeout_ms)
 {
 	unsigned share_s = op->tree->share->cfg ? op->tree->share->cfg->durable_timeout : 0;
 
-	if (!want->request || op->pipe || share_s == 0 ||
-	    !smb2_durable_grantable(oplock_level, lease_state))
+	if (!want->request || op->pipe || share_s == 0)
 		return false;
-	/* 3.3.5.9.10: SMB2_DHANDLE_FLAG_PERSISTENT needs a continuously available share, which
-	 * skiffd has none of: the open is durable, not persistent, and the flag is not answered. */
+	bool persistent = persistent_wanted(op, want, dialect);
+	if (!persistent && !smb2_durable_grantable(oplock_level, lease_state))
+		return false;
 	struct smb2_durable *d = &op->durable;
 	d->granted = true;
 	d->v2 = want->v2;
 	memcpy(d->create_guid, want->create_guid, sizeof(d->create_guid));
 	d->timeout_ms = smb2_durable_timeout(want->v2, want->timeout, share_s);
 	d->owner_uid = op->sess->ident.uid;
+	/* On disk before the client hears of it; if it cannot be stored, the open is what it
+	 * would be on another share. */
+	d->persistent = persistent;
+	if (persistent && !smb2_persist_record(op->sess->srv, op, pc)) {
+		d->persistent = false;
+		if (!smb2_durable_grantable(oplock_level, lease_state)) {
+			d->granted = false;
+			return false;
+		}
+	}
 	*timeout_ms = d->timeout_ms;
 	return true;
 }
@@ -215,6 +246,8 @@ bool smb2_durable_disconnect(struct smb2_conn *c, struct smb2_session *s, struct
 	uint64_t id = net_timer_add(c->net, net_now_ms() + op->durable.timeout_ms, scavenge, t);
 	if (!id) {
 		log_warn("durable open %llx: no timer, closed now", (unsigned long long)op->persistent_id);
+		/* the transport is stopping: a persistent open is kept for the next start */
+		op->durable.persist_keep = op->durable.persistent;
 		scavenge(t, false);
 	} else {
 		smb2_open_table_lock(srv);
@@ -256,8 +289,44 @@ void smb2_durable_close_all(struct smb2_server *srv)
 		/* the transport has stopped: its timers are gone (their arguments freed) */
 		op->durable.timer_arg = NULL;
 		op->durable.timer = 0;
+		op->durable.persist_keep = true;   /* a persistent open outlives the server */
 		close_claimed(srv, op);
 	}
+}
+
+void smb2_durable_arm(struct smb2_server *srv, struct net_server *ns, uint64_t persistent_id)
+{
+	struct scavenge_timer *t = malloc(sizeof(*t));
+	uint32_t timeout_ms = 0;
+
+	if (!t)
+		return;   /* kept until reconnected, purged or the server stops */
+	*t = (struct scavenge_timer){ .srv = srv, .persistent_id = persistent_id };
+	smb2_open_table_lock(srv);
+	struct smb2_open *op = smb2_open_find_locked(srv, persistent_id);
+	bool arm = op && op->durable.disconnected && !op->durable.claimed && !op->durable.timer_arg;
+	if (arm) {
+		op->durable.timer_arg = t;
+		op->durable.timer = 0;
+		timeout_ms = op->durable.timeout_ms;
+	}
+	smb2_open_table_unlock(srv);
+	if (!arm) {
+		free(t);
+		return;
+	}
+	uint64_t id = net_server_timer_add(ns, net_now_ms() + timeout_ms, scavenge, t);
+	smb2_open_table_lock(srv);
+	op = smb2_open_find_locked(srv, persistent_id);
+	if (op && op->durable.timer_arg == t) {
+		if (id)
+			op->durable.timer = id;
+		else
+			op->durable.timer_arg = NULL;   /* no timer: kept until reconnected or stop */
+	}
+	smb2_open_table_unlock(srv);
+	if (!id)
+		free(t);
 }
 
 /* The open of that persistent id is still in its session, but its connection has lost the
@@ -346,6 +415,8 @@ NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_r
 		smb2_oplock_durable_state(srv, op, &level, &lease_state, &breaking);
 		f.same_share = vfs_open_share(op->vfs) == tree->vfs;
 		f.guid_match = memcmp(op->durable.create_guid, want->create_guid, 16) == 0;
+		f.persistent_unasked = op->durable.persistent &&
+				       !(want->flags & SMB2_DHANDLE_FLAG_PERSISTENT);
 		f.lease = smb2_oplock_reconnect(req, op, want_lease ? &lease : NULL, true, NULL);
 		f.has_lease = level == SMB2_OPLOCK_LEVEL_LEASE;
 		f.name_match = name_matches(req, in, op);

@@ -30,6 +30,7 @@ struct smb2_durable_reconnect_facts {
 	bool same_share;        /* on the tree's share */
 	bool req_v2;            /* reconnected by DH2C */
 	bool guid_match;        /* the same CreateGuid (zero for a v1 open) */
+	bool persistent_unasked;        /* a persistent open, a DH2C without the persistent flag */
 	NTSTATUS lease;         /* the lease check (smb2_oplock_reconnect) */
 	bool has_lease;         /* the open holds a lease */
 	bool name_match;        /* the request's name is the open's path */
@@ -59,15 +60,22 @@ struct smb2_req;
 struct smb2_server;
 struct smb2_session;
 
-bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want,
-			uint8_t oplock_level, uint32_t lease_state, uint32_t *timeout_ms);
+struct smb2_persist_create;
+bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *want, uint16_t dialect,
+			uint8_t oplock_level, uint32_t lease_state,
+			const struct smb2_persist_create *pc, uint32_t *timeout_ms);
 bool smb2_durable_disconnect(struct smb2_conn *c, struct smb2_session *s, struct smb2_open *op);
 /* DHnC/DH2C (3.3.5.9.7, 3.3.5.9.12). `replayed`: a replayed DH2Q CREATE that found its open
  * disconnected (replay.c): answered as the DH2Q it is, with a DH2Q response (3.3.5.9.10). */
 NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_req *in,
 				const struct smb2_durable_ctx *want, bool replayed);
 void smb2_durable_purge(struct smb2_conn *c, const uint64_t *persistent_ids, size_t n);
-/* At server stop: close the disconnected durable opens left (durable.c). */
+/* At server stop: close the disconnected durable opens left (durable.c); persistent ones keep
+ * their records. */
 void smb2_durable_close_all(struct smb2_server *srv);
+/* A persistent open restored at start-up (persist.c), disconnected already: start its
+ * scavenger's timer now that the transport runs. */
+struct net_server;
+void smb2_durable_arm(struct smb2_server *srv, struct net_server *ns, uint64_t persistent_id);
 
 #endif

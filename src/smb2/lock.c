@@ -22,6 +22,7 @@
 #include "smb2/handlers.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
+#include "smb2/persist.h"
 #include "smb2/req.h"
 #include "smb2/server.h"
 #include "smb2/wire/lock.h"
@@ -299,6 +300,8 @@ NTSTATUS smb2_lock(struct smb2_req *req)
 		return st;
 	if (slot >= 0)
 		op->lock_seq[slot] = seq_valid;
+	if (op->durable.persistent)   /* on disk before the client is told */
+		smb2_persist_locks(req->conn->srv, op);
 	smb2_lock_rsp_encode(req->out, req->hdr_off);
 	return STATUS_SUCCESS;
 }

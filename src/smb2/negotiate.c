@@ -8,6 +8,7 @@
 #include "net/net.h"
 #include "smb2/conn.h"
 #include "smb2/handlers.h"
+#include "smb2/persist.h"
 #include "smb2/req.h"
 #include "smb2/server.h"
 #include "smb2/wire/negotiate.h"
@@ -55,6 +56,10 @@ uint32_t smb2_server_caps(const struct smb2_conn *c, uint16_t dialect)
 	/* 3.0/3.0.2 announce encryption (AES-128-CCM) by capability; 3.1.1 by context. */
 	if (dialect >= SMB2_DIALECT_300)
 		caps |= SMB2_GLOBAL_CAP_MULTI_CHANNEL;   /* session binding, session_setup.c */
+	/* Persistent handles (persist.c) when a share is continuously available (MS-SMB2
+	 * 3.3.5.4: 3.x only). */
+	if (dialect >= SMB2_DIALECT_300 && smb2_persist_enabled(c->srv))
+		caps |= SMB2_GLOBAL_CAP_PERSISTENT_HANDLES;
 	if ((dialect == SMB2_DIALECT_300 || dialect == SMB2_DIALECT_302) &&
 	    (c->client_caps & SMB2_GLOBAL_CAP_ENCRYPTION) && c->srv->cfg->g.encrypt != CFG_ENCRYPT_OFF)
 		caps |= SMB2_GLOBAL_CAP_ENCRYPTION;

@@ -47,6 +47,11 @@ struct smb2_durable {
 	bool expired;                   /* its timeout passed while claimed: the claimer closes it */
 	uint64_t timer;                 /* the scavenger's timer while disconnected, 0 if none */
 	void *timer_arg;                /* its argument, freed by whoever stops it */
+	/* Open.IsPersistent (persist.c): recorded in the persistent store, set at CREATE (or at
+	 * a restore) before anyone else sees the open; persist_keep: closed by the server's stop,
+	 * which it survives (its record stays), under the claim of the closer. */
+	bool persistent;
+	bool persist_keep;
 };
 
 /*
@@ -108,6 +113,8 @@ struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, ui
 bool smb2_open_table_init(struct smb2_server *srv);
 void smb2_open_table_fini(struct smb2_server *srv);
 void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op);
+/* Insert under op->persistent_id as it is (a restored persistent open); false if it is taken. */
+bool smb2_open_table_insert_id(struct smb2_server *srv, struct smb2_open *op);
 void smb2_open_table_remove(struct smb2_server *srv, struct smb2_open *op);
 struct smb2_open *smb2_open_lookup(struct smb2_server *srv, uint64_t persistent);
 size_t smb2_open_table_count(struct smb2_server *srv);

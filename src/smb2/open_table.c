@@ -140,6 +140,23 @@ void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op)
 	pthread_mutex_unlock(&srv->open_lock);
 }
 
+bool smb2_open_table_insert_id(struct smb2_server *srv, struct smb2_open *op)
+{
+	pthread_mutex_lock(&srv->open_lock);
+	bool taken = op->persistent_id == 0 || op->persistent_id == UINT64_MAX ||
+		     find_locked(srv, op->persistent_id);
+	if (!taken) {
+		if (srv->nopens_global >= srv->n_open_buckets)
+			grow(srv);
+		size_t k = bucket_of(op->persistent_id, srv->n_open_buckets);
+		op->global_next = srv->open_buckets[k];
+		srv->open_buckets[k] = op;
+		srv->nopens_global++;
+	}
+	pthread_mutex_unlock(&srv->open_lock);
+	return !taken;
+}
+
 static void guid_unindex_locked(struct smb2_server *srv, struct smb2_open *op)
 {
 	if (!op->guid_indexed)

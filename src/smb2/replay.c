@@ -160,9 +160,10 @@ static NTSTATUS answer(struct smb2_req *req, const struct smb2_create_req *in,
 	smb2_create_ctx_builder_init(&cb, &ctxw);
 	if (lease_rsp)
 		smb2_create_ctx_add_lease(&cb, lease);
-	if (op->durable.granted &&
-	    (level == SMB2_OPLOCK_LEVEL_BATCH || level == SMB2_OPLOCK_LEVEL_LEASE))
-		smb2_create_ctx_add_dh2q(&cb, op->durable.timeout_ms, 0);
+	if (op->durable.granted && (op->durable.persistent ||
+	    level == SMB2_OPLOCK_LEVEL_BATCH || level == SMB2_OPLOCK_LEVEL_LEASE))
+		smb2_create_ctx_add_dh2q(&cb, op->durable.timeout_ms,
+					 op->durable.persistent ? SMB2_DHANDLE_FLAG_PERSISTENT : 0);
 	if (ctxw.failed) {
 		wr_free(&ctxw);
 		return STATUS_NO_MEMORY;

@@ -27,6 +27,7 @@ struct smb2_open;
 struct smb2_lock_wait;
 struct net_conn;
 struct userdb;
+struct pstore;
 
 #define SMB2_MAX_IO      (8 * 1024 * 1024)
 #define SMB2_MAX_OPENS_PER_CONN_DEFAULT 16384
@@ -95,6 +96,11 @@ struct smb2_server {
 	struct smb2_oplocks *oplocks;
 	/* Change-notify watches (notify.c), with their own lock. */
 	struct smb2_notify *notify;
+	/* The persistent-handle store (persist.c), NULL when no share is continuously available;
+	 * thread safe on its own. */
+	struct pstore *pstore;
+	uint64_t *persist_restored;     /* restored at start-up, their timers not yet set */
+	size_t npersist_restored;
 };
 
 /* The effective "server smb encrypt" of a share (its own value or the global one). */

@@ -11,6 +11,7 @@
 #include "smb2/notify.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
+#include "smb2/persist.h"
 #include "smb2/pipe.h"
 #include "smb2/req.h"
 #include "smb2/server.h"
@@ -286,6 +287,7 @@ static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_met
 
 void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op)
 {
+	smb2_persist_forget(srv, op);
 	smb2_open_table_remove(srv, op);
 	close_vfs(srv, NULL, op, NULL);
 	if (op->charged)
@@ -306,6 +308,7 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 			*pp = op->next;
 			break;
 		}
+	smb2_persist_forget(s->srv, op);
 	smb2_open_table_remove(s->srv, op);   /* first: no lookup finds it half closed */
 	if (op->pipe) {
 		smb2_pipe_close(op->pipe);

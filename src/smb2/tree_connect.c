@@ -13,9 +13,11 @@
 #include "core/utf16.h"
 #include "smb2/conn.h"
 #include "smb2/handlers.h"
+#include "smb2/persist.h"
 #include "smb2/req.h"
 #include "smb2/server.h"
 #include "smb2/session.h"
+#include "smb2/wire/negotiate.h"
 #include "smb2/wire/tree_connect.h"
 
 #define SMB2_MAX_TREES_PER_SESSION 1024
@@ -164,7 +166,10 @@ NTSTATUS smb2_tree_connect(struct smb2_req *req)
 	struct smb2_tree_connect_rsp rsp = {
 		.share_type = share->ipc ? SMB2_SHARE_TYPE_PIPE : SMB2_SHARE_TYPE_DISK,
 		.share_flags = SMB2_SHAREFLAG_MANUAL_CACHING | (encrypt ? SMB2_SHAREFLAG_ENCRYPT_DATA : 0),
-		.capabilities = 0,
+		/* MS-SMB2 3.3.5.7: Share.IsCA, told to 3.x clients (persistent handles, persist.c) */
+		.capabilities = share->cfg && share->cfg->continuously_available &&
+				req->conn->dialect >= SMB2_DIALECT_300 && smb2_persist_enabled(req->conn->srv)
+				? SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY : 0,
 		.maximal_access = t->maximal_access,
 	};
 	smb2_tree_connect_rsp_encode(req->out, req->hdr_off, &rsp);

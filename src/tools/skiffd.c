@@ -21,6 +21,7 @@
 #include "net/net.h"
 #include "rpc/idmap.h"
 #include "smb2/conn.h"
+#include "smb2/persist.h"
 #include "smb2/smb2.h"
 #include "tools/privs.h"
 #include "vfs/vfs.h"
@@ -194,6 +195,7 @@ int main(int argc, char **argv)
 	struct net_server *ns = net_server_start(&nc, &h);
 	if (!ns)
 		fatal("cannot listen on %s port %u", cfg->g.listen, cfg->g.port);
+	smb2_persist_arm(srv, ns);   /* the scavengers of restored persistent opens */
 	log_info("skiffd listening on %s port %u (%zu share%s, %u event + %u worker threads, %s mode)",
 		 cfg->g.listen, net_server_port(ns), cfg->nshares, cfg->nshares == 1 ? "" : "s",
 		 nc.event_threads, nc.worker_threads,

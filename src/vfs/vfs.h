@@ -326,6 +326,9 @@ NTSTATUS vfs_lock(struct vfs_open *op, const struct vfs_lock_range *ranges, size
 		  struct vfs_lock_waiter *wait);
 NTSTATUS vfs_unlock(struct vfs_open *op, uint64_t offset, uint64_t length);
 bool vfs_lock_unwait(struct vfs_open *op, struct vfs_lock_waiter *w);
+/* The ranges the open holds now (malloc'ed into *out, *n of them; NULL and 0 for none); false
+ * when out of memory. For the persistent-handle store. */
+bool vfs_lock_list(struct vfs_open *op, struct vfs_lock_range **out, size_t *n);
 
 /* SET_INFO primitives. Times of 0 mean "leave", (uint64_t)-1 means "stop updating" (treated as
  * leave), (uint64_t)-2 "resume". attrs 0 means "leave". */

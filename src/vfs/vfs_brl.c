@@ -231,6 +231,36 @@ bool vfs_lock_unwait(struct vfs_open *op, struct vfs_lock_waiter *w)
 	return found;
 }
 
+bool vfs_lock_list(struct vfs_open *op, struct vfs_lock_range **out, size_t *n)
+{
+	struct vfs_file *f = op->file;
+	struct vfs_lock_range *r = NULL;
+	size_t k = 0;
+	bool ok = true;
+
+	*out = NULL;
+	*n = 0;
+	if (op->is_dir)
+		return true;
+	pthread_mutex_lock(&f->brl_lock);
+	for (size_t i = 0; i < f->locks.n; i++)
+		k += f->locks.v[i].owner == op;
+	if (k) {
+		r = malloc(k * sizeof(*r));
+		ok = r != NULL;
+		k = 0;
+		for (size_t i = 0; r && i < f->locks.n; i++)
+			if (f->locks.v[i].owner == op)
+				r[k++] = (struct vfs_lock_range){ f->locks.v[i].offset,
+								   f->locks.v[i].length,
+								   f->locks.v[i].exclusive };
+	}
+	pthread_mutex_unlock(&f->brl_lock);
+	*out = r;
+	*n = r ? k : 0;
+	return ok;
+}
+
 void vfs_brl_close(struct vfs_open *op)
 {
 	struct vfs_file *f = op->file;

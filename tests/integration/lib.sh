@@ -266,7 +266,8 @@ skiff__start_watchdog() {
 	if [ "$SKIFF_TEST_TARGET" = samba ]; then
 		stopcmd="'$SKIFF_SRC/tests/conformance/samba-reference.sh' stop '$SKIFF_SAMBA_DIR'"
 	else
-		stopcmd="kill -TERM $SKIFF_SERVER_PID; i=0; while kill -0 $SKIFF_SERVER_PID && [ \$i -lt 20 ]; do sleep 0.5; i=\$((i + 1)); done"
+		stopcmd="kill -TERM $SKIFF_SERVER_PID; i=0; while kill -0 $SKIFF_SERVER_PID && [ \$i -lt 20 ]; do sleep 0.5; i=\$((i + 1)); done
+		[ -s '$SKIFF_TEST_DIR/skiffd.restarted.pid' ] && kill -TERM \$(cat '$SKIFF_TEST_DIR/skiffd.restarted.pid')"
 	fi
 	(setsid sh -c "echo \$\$ >'$SKIFF_TEST_DIR/watchdog.pid'
 		while kill -0 $parent 2>/dev/null; do sleep 2; done
@@ -307,6 +308,11 @@ skiff_stop() {
 			"$SKIFF_SRC/tests/conformance/samba-reference.sh" stop "$SKIFF_SAMBA_DIR" >/dev/null 2>&1 || rc=1
 		fi
 	elif [ -n "$SKIFF_SERVER_PID" ]; then
+		# a test that killed skiffd and started it again (kill -9 tests) left the new pid here
+		if [ -s "$SKIFF_TEST_DIR/skiffd.restarted.pid" ]; then
+			wait "$SKIFF_SERVER_PID" 2>/dev/null
+			SKIFF_SERVER_PID=$(cat "$SKIFF_TEST_DIR/skiffd.restarted.pid")
+		fi
 		if ! kill -0 "$SKIFF_SERVER_PID" 2>/dev/null; then
 			wait "$SKIFF_SERVER_PID" 2>/dev/null
 			skiff_log "skiffd (pid $SKIFF_SERVER_PID) died during the test (exit status $?)"

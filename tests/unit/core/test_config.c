@@ -180,6 +180,7 @@ static void test_share_defaults_and_lookup(void **state)
 	assert_true(s->oplocks);
 	assert_true(s->leases);
 	assert_int_equal(s->durable_timeout, 60);
+	assert_false(s->continuously_available);
 	assert_true(s->kernel_change_notify);   /* as Samba's */
 	assert_false(s->windows_replay);        /* Samba's answer to a replay of a waiting CREATE */
 	assert_int_equal(c->g.kernel_change_notify_watches, 8192);
@@ -621,6 +622,27 @@ static void test_user_names(void **state)
 	}
 }
 
+/* `continuously available`: a boolean, only on a share a restart can find again, with durable
+ * handles on. */
+static void test_continuously_available(void **state)
+{
+	(void)state;
+	struct cfg *c = load("[ca]\npath = /srv/ca\ncontinuously available = yes\n"
+			     "[plain]\npath = /srv/p\nContinuously Available = no\n");
+	if (!c)
+		fail_msg("%s", err);
+	assert_true(cfg_find_share(c, "ca")->continuously_available);
+	assert_false(cfg_find_share(c, "plain")->continuously_available);
+	cfg_free(c);
+	expect_error("[s]\npath = /srv\ncontinuously available = always\n",
+		     "t.conf:3: bad value 'always' for 'continuously available': expected yes or no");
+	expect_error("[s]\npath = /home/%U\ncontinuously available = yes\n",
+		     "t.conf:1: share [s]: 'continuously available' needs a path without variables");
+	expect_error("[s]\npath = /srv\ncontinuously available = yes\ndurable handle timeout = 0\n",
+		     "t.conf:1: share [s]: 'continuously available' needs a 'durable handle timeout' "
+		     "above 0");
+}
+
 /* Variables in share paths: which are accepted, `create path`, and the substitution. */
 static void test_path_variables(void **state)
 {
@@ -726,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_user_names),
 		cmocka_unit_test(test_identity_keys),
 		cmocka_unit_test(test_path_variables),
+		cmocka_unit_test(test_continuously_available),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,5 +40,13 @@ uint64_t net_timer_add(struct net_conn *c, uint64_t due_ms, net_timer_fn fn, voi
 	return 0;
 }
 bool net_timer_cancel(struct net_conn *c, uint64_t id) { (void)c; (void)id; return false; }
+uint64_t net_server_timer_add(struct net_server *s, uint64_t due_ms, net_timer_fn fn, void *arg)
+{
+	(void)s;
+	(void)due_ms;
+	(void)fn;
+	(void)arg;
+	return 0;
+}
 
 #endif

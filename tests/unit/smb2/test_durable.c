@@ -14,9 +14,11 @@
 #include "net/net.h"
 #include "smb2/durable.h"
 #include "smb2/oplock.h"
+#include "smb2/persist.h"
 #include "smb2/server.h"
 #include "smb2/session.h"
 #include "smb2/wire/create_contexts.h"
+#include "smb2/wire/negotiate.h"
 #include "smb2/wire/types.h"
 
 void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
@@ -88,6 +90,10 @@ static void reconnect_checks(void **state)
 	f = good();
 	f.guid_match = false;
 	assert_int_equal(smb2_durable_reconnect_check(&f), STATUS_OBJECT_NAME_NOT_FOUND);
+	/* a persistent open, by a DH2C without SMB2_DHANDLE_FLAG_PERSISTENT (3.3.5.9.12) */
+	f = good();
+	f.persistent_unasked = true;
+	assert_int_equal(smb2_durable_reconnect_check(&f), STATUS_OBJECT_NAME_NOT_FOUND);
 	/* DHnC compares no CreateGuid: a v2 open is reconnected by it (reopen2b) */
 	f.req_v2 = false;
 	assert_int_equal(smb2_durable_reconnect_check(&f), STATUS_SUCCESS);
@@ -117,13 +123,17 @@ static void grant_records_the_durable_state(void **state)
 	struct smb2_tree tree = { .share = &share };
 	struct smb2_open op = { .sess = &sess, .tree = &tree };
 	struct smb2_durable_ctx want = { .request = true, .v2 = true, .timeout = UINT32_MAX };
+	uint8_t client_guid[16] = { 0 };
+	struct smb2_persist_create pc = { .client_guid = client_guid };
 	uint32_t timeout = 0;
 
 	(void)state;
 	memset(want.create_guid, 0x5A, 16);
-	assert_false(smb2_durable_grant(&op, &want, SMB2_OPLOCK_LEVEL_II, 0, &timeout));
+	assert_false(smb2_durable_grant(&op, &want, SMB2_DIALECT_302, SMB2_OPLOCK_LEVEL_II, 0, &pc,
+					&timeout));
 	assert_false(op.durable.granted);
-	assert_true(smb2_durable_grant(&op, &want, SMB2_OPLOCK_LEVEL_BATCH, 0, &timeout));
+	assert_true(smb2_durable_grant(&op, &want, SMB2_DIALECT_302, SMB2_OPLOCK_LEVEL_BATCH, 0, &pc,
+					&timeout));
 	assert_int_equal(timeout, 300000);
 	assert_true(op.durable.granted && op.durable.v2);
 	assert_int_equal(op.durable.owner_uid, 1234);
@@ -131,12 +141,25 @@ static void grant_records_the_durable_state(void **state)
 	assert_false(op.durable.disconnected);
 	want.request = false;   /* not asked: not granted */
 	struct smb2_open op2 = { .sess = &sess, .tree = &tree };
-	assert_false(smb2_durable_grant(&op2, &want, SMB2_OPLOCK_LEVEL_BATCH, 0, &timeout));
+	assert_false(smb2_durable_grant(&op2, &want, SMB2_DIALECT_302, SMB2_OPLOCK_LEVEL_BATCH, 0, &pc,
+					&timeout));
 	/* `durable handle timeout = 0`: none on the share */
 	want.request = true;
 	cfg.durable_timeout = 0;
-	assert_false(smb2_durable_grant(&op2, &want, SMB2_OPLOCK_LEVEL_BATCH, 0, &timeout));
+	assert_false(smb2_durable_grant(&op2, &want, SMB2_DIALECT_302, SMB2_OPLOCK_LEVEL_BATCH, 0, &pc,
+					&timeout));
 	assert_false(op2.durable.granted);
+	/* The persistent flag on a continuously available share whose store is not open (it
+	 * could not be): what any share would grant, never persistent. */
+	cfg.durable_timeout = 60;
+	cfg.continuously_available = true;
+	want.flags = SMB2_DHANDLE_FLAG_PERSISTENT;
+	struct smb2_open op3 = { .sess = &sess, .tree = &tree };
+	assert_false(smb2_durable_grant(&op3, &want, SMB2_DIALECT_302, SMB2_OPLOCK_LEVEL_NONE, 0, &pc,
+					&timeout));
+	assert_true(smb2_durable_grant(&op3, &want, SMB2_DIALECT_302, SMB2_OPLOCK_LEVEL_BATCH, 0, &pc,
+				       &timeout));
+	assert_false(op3.durable.persistent);
 }
 
 int main(void)

@@ -1,0 +1,321 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+# Persistent handles (MS-SMB2 3.3.5.9.10, 3.3.5.9.12) across a crash of skiffd, with impacket at
+# SMB 3.0.2 and the durable-handle contexts built by hand:
+# - NEGOTIATE announces SMB2_GLOBAL_CAP_PERSISTENT_HANDLES, TREE_CONNECT of the share with
+#   `continuously available = yes` SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY, of a plain share not;
+# - a DH2Q with the persistent flag and no oplock on the CA share is granted, persistent (the
+#   answer's flags say so); on the plain share it is not durable at all (no batch, no lease);
+# - the client takes a byte-range lock and writes; skiffd is killed with SIGKILL while the client
+#   is connected, and started again on the same state directory and port;
+# - meanwhile nothing: after the restart, another client's open of the file with a conflicting
+#   share mode, its lock of the range, and its read and write of it are refused;
+# - the first client reconnects (new connection, new session, DH2C with its CreateGuid), reads
+#   what it wrote, writes through the handle, still holds its lock;
+# - it closes: the record is gone from the store and the range is free;
+# - a second persistent open the client never comes back for is closed by its scavenger, its
+#   timeout (1.5 s) counted from the restart;
+# - an orderly stop (SIGTERM) keeps a persistent open too: reconnected after the next start.
+"""Run as a ctest integration test, or by hand: tests/integration/test_persistent_handles.py"""
+
+import os
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import time
+import uuid
+
+from skifftest import run_under_lib
+
+if "SKIFF_TEST_PORT" not in os.environ:
+    env = dict(os.environ)
+    env["SKIFF_TEST_EXTRA_SHARES"] = "plain"
+    env["SKIFF_TEST_CONF_HOOK"] = r'''
+sed -i '/^\[share\]$/a continuously available = yes' "$SKIFF_TEST_DIR/skiffd.conf"
+'''
+    sys.exit(run_under_lib(__file__, env))
+
+from impacket.smb3structs import (  # noqa: E402
+    FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF, FILE_READ_DATA,
+    FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_WRITE_DATA, SMB2_CREATE,
+    SMB2_DIALECT_302, SMB2_LOCK, SMB2Create, SMB2Create_Response, SMB2Lock, SMB2_LOCK_ELEMENT,
+    SYNCHRONIZE)
+from impacket.smbconnection import SessionError  # noqa: E402
+
+from skifftest import (  # noqa: E402
+    UnencryptedSMB3, check, close_fid, login, server, summary)
+
+SRV = server()
+NAME = "persistent.dat"
+SHORT = "short-lived.dat"
+SUCCESS = 0
+OBJECT_NAME_NOT_FOUND = 0xC0000034
+SHARING_VIOLATION = 0xC0000043
+FILE_LOCK_CONFLICT, LOCK_NOT_GRANTED = 0xC0000054, 0xC0000055
+EXCLUSIVE, FAIL_IMMEDIATELY = 0x2, 0x10
+CAP_PERSISTENT_HANDLES = 0x10
+SHARE_CAP_CA = 0x10
+DHANDLE_FLAG_PERSISTENT = 0x2
+SMB2_HDR = 64
+SHARE_ALL = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
+ACCESS = FILE_READ_DATA | FILE_WRITE_DATA | SYNCHRONIZE
+STATE_DB = os.path.join(os.environ["SKIFF_TEST_DIR"], "state", "persistent.db")
+LOG = os.environ["SKIFF_TEST_LOG"]
+CONF = os.path.join(os.environ["SKIFF_TEST_DIR"], "skiffd.conf")
+RESTARTED_PID = os.path.join(os.environ["SKIFF_TEST_DIR"], "skiffd.restarted.pid")
+
+
+def context(name, data):
+    """One create context: header, 4-byte name padded to 8, data at 24."""
+    return struct.pack("<IHHHHI", 0, 16, 4, 0, 24, len(data)) + name + bytes(4) + data
+
+
+def dh2q(create_guid, timeout_ms=0):
+    return context(b"DH2Q", struct.pack("<IIQ16s", timeout_ms, DHANDLE_FLAG_PERSISTENT, 0,
+                                        create_guid))
+
+
+def dh2c(fid, create_guid, flags=DHANDLE_FLAG_PERSISTENT):
+    return context(b"DH2C", fid + create_guid + struct.pack("<I", flags))
+
+
+def create(low, tid, name, ctx=None, share=FILE_SHARE_READ, disposition=FILE_OPEN_IF):
+    """A CREATE built by hand: (status, FileID bytes, {context name: data})."""
+    pkt = low.SMB_PACKET()
+    pkt["Command"] = SMB2_CREATE
+    pkt["TreeID"] = tid
+    req = SMB2Create()
+    req["RequestedOplockLevel"] = 0
+    req["ImpersonationLevel"] = 2
+    req["DesiredAccess"] = ACCESS
+    req["FileAttributes"] = FILE_ATTRIBUTE_NORMAL
+    req["ShareAccess"] = share
+    req["CreateDisposition"] = disposition
+    req["CreateOptions"] = FILE_NON_DIRECTORY_FILE
+    req["NameLength"] = len(name) * 2
+    req["Buffer"] = name.encode("utf-16le")
+    if ctx:
+        off = SMB2_HDR + SMB2Create.SIZE + len(req["Buffer"])
+        if off % 8:
+            req["Buffer"] += bytes(8 - off % 8)
+            off = SMB2_HDR + SMB2Create.SIZE + len(req["Buffer"])
+        req["CreateContextsOffset"] = off
+        req["CreateContextsLength"] = len(ctx)
+        req["Buffer"] += ctx
+    else:
+        req["CreateContextsOffset"] = 0
+        req["CreateContextsLength"] = 0
+    pkt["Data"] = req
+    rsp = low.recvSMB(low.sendSMB(pkt))
+    if rsp["Status"] != SUCCESS:
+        return rsp["Status"], None, {}
+    cr = SMB2Create_Response(rsp["Data"])
+    body = rsp["Data"]
+    off, length = cr["CreateContextsOffset"], cr["CreateContextsLength"]
+    blob = body[off - SMB2_HDR:off - SMB2_HDR + length] if off else b""
+    found = {}
+    while len(blob) >= 16:
+        nxt, noff, nlen, _, doff, dlen = struct.unpack_from("<IHHHHI", blob)
+        found[blob[noff:noff + nlen]] = blob[doff:doff + dlen]
+        if nxt == 0:
+            break
+        blob = blob[nxt:]
+    fid = cr["FileID"].getData()
+    low._Session["OpenTable"][fid] = {"FileName": name}   # so impacket reads and writes it
+    return SUCCESS, fid, found
+
+
+def lock(low, tid, fid, offset, length):
+    p = low.SMB_PACKET()
+    p["Command"] = SMB2_LOCK
+    p["TreeID"] = tid
+    body = SMB2Lock()
+    body["FileID"] = fid
+    body["LockCount"] = 1
+    body["LockSequence"] = 0
+    el = SMB2_LOCK_ELEMENT()
+    el["Offset"], el["Length"], el["Flags"] = offset, length, EXCLUSIVE | FAIL_IMMEDIATELY
+    body["Locks"] = el.getData()
+    p["Data"] = body
+    return low.recvSMB(low.sendSMB(p))["Status"]
+
+
+def status_of(fn):
+    try:
+        fn()
+        return SUCCESS
+    except SessionError as e:
+        return e.getErrorCode()
+
+
+def records():
+    """Rows of the store (None when it cannot be read)."""
+    try:
+        db = sqlite3.connect(f"file:{STATE_DB}?mode=ro", uri=True)
+        n = db.execute("SELECT count(*) FROM opens").fetchone()[0]
+        nl = db.execute("SELECT count(*) FROM locks").fetchone()[0]
+        db.close()
+        return n, nl
+    except sqlite3.Error:
+        return None
+
+
+def restart():
+    """Start skiffd again on the same configuration (same port, same state directory); lib.sh
+    stops it at the end through skiffd.restarted.pid."""
+    log = open(LOG, "ab")
+    p = subprocess.Popen([os.environ["SKIFFD"], "-c", CONF], stdin=subprocess.DEVNULL,
+                         stdout=log, stderr=log)
+    with open(RESTARTED_PID, "w") as f:
+        f.write(str(p.pid))
+    for _ in range(200):
+        try:
+            socket.create_connection((SRV.host, SRV.port), timeout=1).close()
+            return p
+        except OSError:
+            if p.poll() is not None:
+                break
+            time.sleep(0.1)
+    raise SystemExit("skiffd did not come back")
+
+
+def killed(pid):
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        # our parent (lib.sh) reaps it; until then it is a zombie
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().split(")")[1].split()[0] == "Z":
+                return True
+        time.sleep(0.05)
+    return False
+
+
+# ---- before the crash ----
+conn, low = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
+check("NEGOTIATE (3.0.2) announces persistent handles",
+      low._Connection["ServerCapabilities"] & CAP_PERSISTENT_HANDLES)
+tid = conn.connectTree(SRV.share)
+check("the continuously available share says so",
+      low._Session["TreeConnectTable"][tid]["IsCAShare"])
+ptid = conn.connectTree("plain")
+check("a plain share does not", not low._Session["TreeConnectTable"][ptid]["IsCAShare"])
+
+st, pfid, ctx = create(low, ptid, "plain.dat", dh2q(uuid.uuid4().bytes))
+check("on a plain share a persistent DH2Q without batch or lease is not durable",
+      st == SUCCESS and b"DH2Q" not in ctx, f"status {st:#x} contexts {sorted(ctx)}")
+close_fid(low, ptid, pfid)
+
+guid = uuid.uuid4().bytes
+st, fid, ctx = create(low, tid, NAME, dh2q(guid), share=SHARE_ALL)
+flags = struct.unpack_from("<II", ctx[b"DH2Q"])[1] if b"DH2Q" in ctx else None
+check("the CA share grants a persistent handle with no oplock (DH2Q answer's flags)",
+      st == SUCCESS and flags == DHANDLE_FLAG_PERSISTENT, f"status {st:#x} flags {flags}")
+check("the open is in the store before the client hears of it", records() == (1, 0),
+      f"{records()}")
+check("LOCK [0, 10) exclusive", lock(low, tid, fid, 0, 10) == SUCCESS)
+check("its lock is in the store", records() == (1, 1), f"{records()}")
+# a second one the client will not come back for: its scavenger runs from the restart
+st, _, ctx = create(low, tid, SHORT, dh2q(uuid.uuid4().bytes, 1500), share=0)
+check("a second persistent open, kept 1.5 s", st == SUCCESS and b"DH2Q" in ctx and
+      struct.unpack_from("<I", ctx[b"DH2Q"])[0] == 1500, f"status {st:#x}")
+check("write through the handle",
+      status_of(lambda: conn.writeFile(tid, fid, b"before the crash", 100)) == SUCCESS)
+
+pid = int(os.environ["SKIFF_SERVER_PID"])
+check("skiffd killed with SIGKILL while the client is connected", killed(pid))
+server2 = restart()
+time.sleep(0.2)
+with open(LOG, errors="replace") as f:
+    check("skiffd restored both opens at start-up", "2 of 2 opens restored" in f.read())
+
+# ---- another client meanwhile ----
+c2, low2 = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
+tid2 = c2.connectTree(SRV.share)
+st, _, _ = create(low2, tid2, NAME, disposition=FILE_OPEN, share=0)
+check("another client's open denying sharing is refused (the restored open holds the file)",
+      st == SHARING_VIOLATION, f"status {st:#x}")
+st, fid2, _ = create(low2, tid2, NAME, disposition=FILE_OPEN, share=SHARE_ALL)
+check("a sharing open of another client is allowed", st == SUCCESS, f"status {st:#x}")
+if st == SUCCESS:
+    st = lock(low2, tid2, fid2, 5, 1)
+    check("its lock of the restored range is refused", st in (LOCK_NOT_GRANTED, FILE_LOCK_CONFLICT),
+          f"status {st:#x}")
+    st = status_of(lambda: c2.readFile(tid2, fid2, 0, 10))
+    check("its read of the locked range is refused", st == FILE_LOCK_CONFLICT, f"status {st:#x}")
+    st = status_of(lambda: c2.writeFile(tid2, fid2, b"x", 3))
+    check("its write of the locked range is refused", st == FILE_LOCK_CONFLICT, f"status {st:#x}")
+
+st, _, _ = create(low2, tid2, SHORT, disposition=FILE_OPEN, share=0)
+check("the short one is still held right after the restart", st == SHARING_VIOLATION,
+      f"status {st:#x}")
+time.sleep(2.5)
+st, sfid, _ = create(low2, tid2, SHORT, disposition=FILE_OPEN, share=0)
+check("its timeout passed: scavenged, the file is free", st == SUCCESS, f"status {st:#x}")
+if st == SUCCESS:
+    close_fid(low2, tid2, sfid)
+check("and its record is gone", records() == (1, 1), f"{records()}")
+
+# ---- the client comes back ----
+c3, low3 = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
+tid3 = c3.connectTree(SRV.share)
+st, _, _ = create(low3, tid3, NAME, dh2c(fid, uuid.uuid4().bytes))
+check("a DH2C with another CreateGuid does not get it", st == OBJECT_NAME_NOT_FOUND,
+      f"status {st:#x}")
+st, _, _ = create(low3, tid3, NAME, dh2c(fid, guid, flags=0))
+check("a DH2C without the persistent flag does not get it (MS-SMB2 3.3.5.9.12)",
+      st == OBJECT_NAME_NOT_FOUND, f"status {st:#x}")
+st, rfid, _ = create(low3, tid3, NAME, dh2c(fid, guid))
+check("the client reconnects the handle (new connection, session, DH2C)", st == SUCCESS,
+      f"status {st:#x}")
+if st == SUCCESS:
+    check("the same persistent FileId", rfid[:8] == fid[:8])
+    data = None
+    try:
+        data = c3.readFile(tid3, rfid, 100, 16)
+    except SessionError as e:
+        data = e
+    check("it reads back what it wrote before the crash", data == b"before the crash", f"{data}")
+    check("it writes through the handle",
+          status_of(lambda: c3.writeFile(tid3, rfid, b"after", 200)) == SUCCESS)
+    check("inside its own locked range too",
+          status_of(lambda: c3.writeFile(tid3, rfid, b"L", 2)) == SUCCESS)
+    st = lock(low2, tid2, fid2, 0, 1) if fid2 else None
+    check("the lock still excludes the other client", st in (LOCK_NOT_GRANTED, FILE_LOCK_CONFLICT),
+          f"status {st}")
+    check("CLOSE", close_fid(low3, tid3, rfid) == SUCCESS)
+    check("the record is gone from the store", records() == (0, 0), f"{records()}")
+    if fid2:
+        check("the range is free for the other client", lock(low2, tid2, fid2, 0, 10) == SUCCESS)
+        close_fid(low2, tid2, fid2)
+with open(os.path.join(SRV.share_dir, NAME), "rb") as f:
+    content = f.read()
+check("the file holds both writes", content[100:116] == b"before the crash" and
+      content[200:205] == b"after" and content[2:3] == b"L")
+
+# ---- an orderly stop keeps them too ----
+c4, low4 = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
+tid4 = c4.connectTree(SRV.share)
+guid4 = uuid.uuid4().bytes
+st, fid4, ctx = create(low4, tid4, NAME, dh2q(guid4), share=SHARE_ALL)
+check("a persistent open again", st == SUCCESS and b"DH2Q" in ctx, f"status {st:#x}")
+server2.send_signal(signal.SIGTERM)
+server2.wait(timeout=30)
+check("skiffd stopped by SIGTERM keeps its record", records() == (1, 0), f"{records()}")
+restart()
+c5, low5 = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
+tid5 = c5.connectTree(SRV.share)
+st, fid5, _ = create(low5, tid5, NAME, dh2c(fid4, guid4))
+check("and the client reconnects it after the restart", st == SUCCESS, f"status {st:#x}")
+if st == SUCCESS:
+    check("CLOSE of the open reconnected after an orderly restart",
+          close_fid(low5, tid5, fid5) == SUCCESS)
+check("the store is empty", records() == (0, 0), f"{records()}")
+
+sys.exit(summary())
