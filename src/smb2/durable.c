@@ -228,6 +228,11 @@ bool smb2_durable_disconnect(struct smb2_conn *c, struct smb2_session *s, struct
 	struct scavenge_timer *t = malloc(sizeof(*t));
 	if (!t)
 		return false;
+	/* From here a reconnect that finds the open still connected waits for the end of this
+	 * (teardown_pending): its oplock grant is marked disconnected before the open is. */
+	smb2_open_table_lock(srv);
+	op->durable.disconnecting = true;
+	smb2_open_table_unlock(srv);
 	/* What was bound to the session goes: a watch, LOCKs waiting (their requests are
 	 * answered), the place in its table; the file and what it holds stay. */
 	smb2_notify_release(c, op);
@@ -238,6 +243,7 @@ bool smb2_durable_disconnect(struct smb2_conn *c, struct smb2_session *s, struct
 	smb2_open_ref(op);   /* the timer may fire (a 1 ms timeout) and close it at once */
 	smb2_open_table_lock(srv);
 	op->durable.disconnected = true;
+	op->durable.disconnecting = false;
 	op->durable.claimed = false;
 	op->durable.expired = false;
 	op->durable.timer_arg = t;
@@ -330,7 +336,8 @@ void smb2_durable_arm(struct smb2_server *srv, struct net_server *ns, uint64_t p
 }
 
 /* The open of that persistent id is still in its session, but its connection has lost the
- * peer: the teardown that disconnects it has not run yet (the client reconnected first). */
+ * peer: the teardown that disconnects it has not run, or not finished (the client reconnected
+ * first). */
 static bool teardown_pending(struct smb2_server *srv, uint64_t persistent_id)
 {
 	struct smb2_open *op = smb2_open_lookup(srv, persistent_id);
@@ -339,8 +346,9 @@ static bool teardown_pending(struct smb2_server *srv, uint64_t persistent_id)
 		return false;
 	smb2_open_table_lock(srv);
 	bool connected = !op->durable.disconnected && !smb2_open_closed(op);
+	bool disconnecting = op->durable.disconnecting;
 	smb2_open_table_unlock(srv);
-	bool pending = connected && smb2_oplock_holder_gone(srv, op);
+	bool pending = connected && (disconnecting || smb2_oplock_holder_gone(srv, op));
 	smb2_open_put(op);
 	return pending;
 }

@@ -34,7 +34,8 @@ struct smb2_oplock_key {
  * What makes an open durable (MS-SMB2 3.3.1.10 Open.IsDurable, DurableOpenTimeout,
  * CreateGuid, DurableOwner), and its state while its session is gone (durable.c): kept in one
  * place so that it can be stored (persistent handles). Written at CREATE under the session
- * lock; `disconnected`, `claimed`, `expired` and `timer` under the server's open_lock.
+ * lock; `disconnected`, `disconnecting`, `claimed`, `expired` and `timer` under the server's
+ * open_lock.
  */
 struct smb2_durable {
 	bool granted;                   /* Open.IsDurable */
@@ -43,6 +44,7 @@ struct smb2_durable {
 	uint32_t timeout_ms;            /* how long it is kept once disconnected */
 	uid_t owner_uid;                /* Open.DurableOwner: the reconnecting user must match */
 	bool disconnected;              /* no session; found in the open table only */
+	bool disconnecting;             /* smb2_durable_disconnect is taking it out of its session */
 	bool claimed;                   /* a reconnect, purge or the scavenger has taken it */
 	bool expired;                   /* its timeout passed while claimed: the claimer closes it */
 	uint64_t timer;                 /* the scavenger's timer while disconnected, 0 if none */
