@@ -11,7 +11,8 @@
 #   build-fuzz/     libFuzzer targets (clang), each run for FUZZ_SECONDS
 #
 # Env: FUZZ_SECONDS (default 20), JOBS (build parallelism, default nproc), CTEST_JOBS (ctest -j
-#      in the trees whose tests may run side by side, default 2),
+#      in the trees whose tests may run side by side, default 4: the integration and conformance
+#      tests mostly wait on timeouts, so even 2 cores keep 4 of them going),
 #      SKIFF_SKIP_DEPS=1 (do not run scripts/install-deps.sh), and, to leave out a part for
 #      quicker local runs: SKIFF_SKIP_RELEASE=1 (build/), SKIFF_SKIP_OPT=1 (build-release/),
 #      SKIFF_SKIP_DEBUG=1, SKIFF_SKIP_ASAN=1, SKIFF_SKIP_TSAN=1, SKIFF_SKIP_SCAN=1, SKIFF_SKIP_FUZZ=1.
@@ -24,7 +25,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 1
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 JOBS=${JOBS:-$(nproc)}
-CTEST_JOBS=${CTEST_JOBS:-2}
+CTEST_JOBS=${CTEST_JOBS:-4}
 PASSED=0
 FAILED=0
 declare -a FAILURES=()
