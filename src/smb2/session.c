@@ -196,6 +196,10 @@ struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, str
 		return NULL;
 	(void)c;
 	atomic_init(&op->refs, 1);   /* the session table's */
+	if (pthread_rwlock_init(&op->io_lock, NULL) != 0) {
+		free(op);
+		return NULL;
+	}
 	smb2_open_table_insert(s->srv, op);
 	op->vfs = vo;
 	smb2_open_attach(s, t, op);
@@ -222,8 +226,12 @@ void smb2_open_detach(struct smb2_session *s, struct smb2_open *op)
 			break;
 		}
 	op->next = NULL;
+	/* Out of the table, so no new request finds it: wait for those that did (the tree they
+	 * use may go next). */
+	pthread_rwlock_wrlock(&op->io_lock);
 	op->sess = NULL;
 	op->tree = NULL;
+	pthread_rwlock_unlock(&op->io_lock);
 	if (--s->nopens == 0)
 		pin_channels(s, false);
 }
@@ -306,6 +314,9 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 			break;
 		}
 	smb2_open_table_remove(s->srv, op);   /* first: no lookup finds it half closed */
+	/* Requests that found it before (a READ on another channel) finish first; those waiting
+	 * for it see it closed. */
+	pthread_rwlock_wrlock(&op->io_lock);
 	if (op->pipe) {
 		smb2_pipe_close(op->pipe);
 		if (meta)
@@ -320,9 +331,50 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 	op->vfs = NULL;
 	op->pipe = NULL;
 	atomic_store(&op->closed, true);
+	pthread_rwlock_unlock(&op->io_lock);
 	smb2_open_put(op);
 	if (--s->nopens == 0)
 		pin_channels(s, false);
+}
+
+/* Which commands let go of the session lock once they hold their open: those whose handler
+ * needs nothing else of the session (audited: read_write.c, close.c's FLUSH, query_info.c with
+ * ea.c, streams.c and security.c, query_directory.c). */
+static bool runs_without_session_lock(uint16_t cmd)
+{
+	return cmd == SMB2_READ || cmd == SMB2_WRITE || cmd == SMB2_FLUSH ||
+	       cmd == SMB2_QUERY_INFO || cmd == SMB2_QUERY_DIRECTORY;
+}
+
+/* Hold the open the request names for the rest of it (open.h, "Locking"): CLOSE holds nothing
+ * (smb2_open_close waits for the others); READ, WRITE and FLUSH of a file share it; every
+ * other command has it to itself. A request that lets go of the session lock does so before
+ * it waits for the open, and then checks that the open is still what it found: not closed,
+ * not detached from its session (by a CLOSE, LOGOFF or TREE_DISCONNECT on another channel
+ * meanwhile, which also answers a request that finds it so FILE_CLOSED). */
+static NTSTATUS hold_open(struct smb2_req *req, struct smb2_open *op)
+{
+	uint16_t cmd = req->hdr.command;
+	bool unlock = runs_without_session_lock(cmd) && req->held == req->sess;
+	struct smb2_session *s = op->sess;
+	struct smb2_tree *t = op->tree;
+
+	if (cmd == SMB2_CLOSE)
+		return STATUS_SUCCESS;
+	req->io_exclusive = op->pipe || !(cmd == SMB2_READ || cmd == SMB2_WRITE || cmd == SMB2_FLUSH);
+	smb2_open_ref(op);
+	req->io_open = op;
+	if (unlock) {
+		req->held_unlocked = true;
+		pthread_mutex_unlock(&req->held->lock);
+	}
+	if (req->io_exclusive)
+		pthread_rwlock_wrlock(&op->io_lock);
+	else
+		pthread_rwlock_rdlock(&op->io_lock);
+	if (smb2_open_closed(op) || op->sess != s || op->tree != t)
+		return STATUS_FILE_CLOSED;
+	return STATUS_SUCCESS;
 }
 
 NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
@@ -347,6 +399,8 @@ NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t v
 		persistent = req->cmp->fid_persistent;
 		volatile_id = req->cmp->fid_volatile;
 	}
+	if (req->held_unlocked || req->io_open)
+		return STATUS_INTERNAL_ERROR;   /* one open per message (see req.h) */
 	op = req->sess ? smb2_open_find(req->sess, persistent, volatile_id) : NULL;
 	if (!op || op->tree != req->tree)
 		return STATUS_FILE_CLOSED;
@@ -366,7 +420,7 @@ NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t v
 	req->cmp->fid_persistent = persistent;
 	req->cmp->fid_volatile = volatile_id;
 	*out = op;
-	return STATUS_SUCCESS;
+	return hold_open(req, op);
 }
 
 NTSTATUS smb2_req_open_dir(struct smb2_req *req, const struct smb2_fileid *fid, uint32_t out_len,
