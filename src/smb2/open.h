@@ -142,7 +142,14 @@ void smb2_open_replay_ineligible(struct smb2_server *srv, struct smb2_open *op);
 void smb2_open_ref(struct smb2_open *op);
 void smb2_open_put(struct smb2_open *op);
 bool smb2_open_closed(const struct smb2_open *op);
+/* Close an open of a session (its lock held). In two steps, which CLOSE takes apart to wait for
+ * the open's other requests without the session lock: smb2_open_unlink (session lock held)
+ * takes it out of its session's and the server's tables and ends its watch and waiting LOCKs;
+ * smb2_open_release (no session lock needed) waits for the requests holding the open, closes
+ * its file, marks it closed and drops the table's reference. */
 void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
+void smb2_open_unlink(struct smb2_conn *c, struct smb2_open *op);
+void smb2_open_release(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
 /* Close a disconnected open nobody else can reach any more (durable.c's claim held). */
 void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op);
 /* Put a reconnected open into session s (its lock held) with a new volatile id; take a

@@ -87,6 +87,9 @@ struct smb2_compound {
  * once the answer is signed). */
 struct smb2_session *smb2_req_session(struct smb2_req *req, uint64_t id);
 void smb2_req_release(struct smb2_req *req);
+/* Let go of the session lock before the answer, keeping the reference (held_unlocked): the
+ * rest of the handler uses only the session's [I] fields and what it holds itself. */
+void smb2_req_unlock_session(struct smb2_req *req);
 
 /* Resolve a FileId in a request: the related-compound placeholder (all 0xFF) means the FileId
  * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's.

@@ -283,14 +283,6 @@ static void close_vfs(struct smb2_server *srv, const uint8_t *client_guid, struc
 	}
 }
 
-/* Close the file behind an open: watch, waiting LOCKs and oplock released. */
-static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
-{
-	smb2_notify_release(c, op);
-	smb2_lock_release(c, op);
-	close_vfs(c->srv, c->client_guid, op, meta);
-}
-
 void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op)
 {
 	smb2_open_table_remove(srv, op);
@@ -304,7 +296,7 @@ void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op)
 	smb2_open_put(op);   /* the reference the session's table held */
 }
 
-void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+void smb2_open_unlink(struct smb2_conn *c, struct smb2_open *op)
 {
 	struct smb2_session *s = op->sess;
 
@@ -314,6 +306,18 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 			break;
 		}
 	smb2_open_table_remove(s->srv, op);   /* first: no lookup finds it half closed */
+	/* What was bound to the session: its watch and its waiting LOCKs are answered now, in
+	 * the order they were before (a LOCK re-run meanwhile would find the open gone). */
+	if (!op->pipe) {
+		smb2_notify_release(c, op);
+		smb2_lock_release(c, op);
+	}
+	if (--s->nopens == 0)
+		pin_channels(s, false);
+}
+
+void smb2_open_release(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+{
 	/* Requests that found it before (a READ on another channel) finish first; those waiting
 	 * for it see it closed. */
 	pthread_rwlock_wrlock(&op->io_lock);
@@ -322,19 +326,23 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 		if (meta)
 			memset(meta, 0, sizeof(*meta));
 	} else {
-		close_file(c, op, meta);
+		close_vfs(c->srv, c->client_guid, op, meta);
 	}
 	if (op->charged)
-		smb2_open_uncharge(s->srv, op->owner);
+		smb2_open_uncharge(c->srv, op->owner);
 	free(op->dir_pattern);
 	op->dir_pattern = NULL;
 	op->vfs = NULL;
 	op->pipe = NULL;
 	atomic_store(&op->closed, true);
 	pthread_rwlock_unlock(&op->io_lock);
-	smb2_open_put(op);
-	if (--s->nopens == 0)
-		pin_channels(s, false);
+	smb2_open_put(op);   /* the reference the session's table held */
+}
+
+void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+{
+	smb2_open_unlink(c, op);
+	smb2_open_release(c, op, meta);
 }
 
 /* Which commands let go of the session lock once they hold their open: those whose handler
@@ -364,10 +372,8 @@ static NTSTATUS hold_open(struct smb2_req *req, struct smb2_open *op)
 	req->io_exclusive = op->pipe || !(cmd == SMB2_READ || cmd == SMB2_WRITE || cmd == SMB2_FLUSH);
 	smb2_open_ref(op);
 	req->io_open = op;
-	if (unlock) {
-		req->held_unlocked = true;
-		pthread_mutex_unlock(&req->held->lock);
-	}
+	if (unlock)
+		smb2_req_unlock_session(req);
 	if (req->io_exclusive)
 		pthread_rwlock_wrlock(&op->io_lock);
 	else

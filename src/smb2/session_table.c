@@ -289,6 +289,14 @@ void smb2_req_release(struct smb2_req *req)
 	smb2_session_put(s);
 }
 
+void smb2_req_unlock_session(struct smb2_req *req)
+{
+	if (!req->held || req->held_unlocked)
+		return;
+	req->held_unlocked = true;
+	pthread_mutex_unlock(&req->held->lock);
+}
+
 NTSTATUS smb2_bind_check(const struct smb2_bind_check *in)
 {
 	if (in->session_id == 0)

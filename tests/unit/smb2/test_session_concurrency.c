@@ -2,7 +2,8 @@
 /* A session's requests on two channels run side by side (src/smb2/session.c, session_table.c):
  * a READ lets go of the session lock once it holds its open, so another request of the session
  * on its other channel runs meanwhile; a CLOSE or TREE_DISCONNECT of that open waits for the
- * READ (which reads on through the open), and the open is closed after it. */
+ * READ (which reads on through the open), a CLOSE without the session lock, and the open is
+ * closed after it; a request that names it then gets STATUS_FILE_CLOSED. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include "core/buf.h"
 #include "net/net.h"
 #include "smb2/conn.h"
+#include "smb2/handlers.h"
 #include "smb2/notify.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
@@ -30,6 +32,7 @@
 #include "smb2/server.h"
 #include "smb2/session.h"
 #include "smb2/smb2.h"
+#include "smb2/wire/header.h"
 #include "vfs/vfs.h"
 
 void net_conn_send(struct net_conn *c, uint8_t *buf, size_t len)
@@ -179,6 +182,7 @@ static void read_lets_go_of_the_session(void **state)
 struct racer {
 	struct fixture *f;
 	bool tree_disconnect;           /* else a CLOSE of the open */
+	NTSTATUS status;                /* the CLOSE's */
 	atomic_bool done;
 };
 
@@ -188,17 +192,32 @@ static void *close_on_other_channel(void *arg)
 	struct fixture *f = r->f;
 	struct smb2_req req = request(f, f->c2, &f->cmp2, r->tree_disconnect ? SMB2_TREE_DISCONNECT
 									      : SMB2_CLOSE);
-	struct smb2_open *op;
 
 	if (r->tree_disconnect) {
 		smb2_tree_destroy(f->c2, f->s, f->t);
-	} else {
-		assert_int_equal(smb2_req_open_any(&req, f->op->persistent_id, f->op->volatile_id, &op),
-				 STATUS_SUCCESS);
-		smb2_open_close(f->c2, op, NULL);
+		atomic_store(&r->done, true);
+		smb2_req_release(&req);
+		return NULL;
 	}
+	/* The CLOSE as it arrives (header and body: StructureSize 24, the FileId). */
+	struct wr msg, out;
+	wr_init(&msg, 128);
+	wr_init(&out, 256);
+	wr_zero(&msg, SMB2_HDR_SIZE);
+	wr_u16(&msg, 24);
+	wr_u16(&msg, 0);
+	wr_u32(&msg, 0);
+	wr_u64(&msg, f->op->persistent_id);
+	wr_u64(&msg, f->op->volatile_id);
+	wr_zero(&out, SMB2_HDR_SIZE);
+	req.msg = msg.buf;
+	req.len = msg.len;
+	req.out = &out;
+	r->status = smb2_close(&req);
 	atomic_store(&r->done, true);
 	smb2_req_release(&req);
+	wr_free(&msg);
+	wr_free(&out);
 	return NULL;
 }
 
@@ -219,6 +238,13 @@ static void race(struct fixture *f, bool tree_disconnect)
 	nanosleep(&pause, NULL);
 	/* The close waits for the READ, whose open and tree are still there. */
 	assert_false(atomic_load(&r.done));
+	if (!tree_disconnect) {
+		/* and a CLOSE waits without the session lock: the session's other requests run */
+		int busy = pthread_mutex_trylock(&f->s->lock);
+		if (busy == 0)
+			pthread_mutex_unlock(&f->s->lock);
+		assert_int_equal(busy, 0);
+	}
 	assert_false(smb2_open_closed(op));
 	assert_ptr_equal(rd.tree, f->t);
 	assert_int_equal(rd.tree->id, 1);
@@ -228,6 +254,8 @@ static void race(struct fixture *f, bool tree_disconnect)
 	smb2_req_release(&rd);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	assert_true(atomic_load(&r.done));
+	if (!tree_disconnect)
+		assert_int_equal(r.status, STATUS_SUCCESS);
 	assert_true(smb2_open_closed(op));
 	assert_null(op->vfs);
 	smb2_open_put(op);
