@@ -151,6 +151,22 @@ static struct smb2_req request(struct fixture *f, struct smb2_conn *c, struct sm
 	return req;
 }
 
+/* On the other channel: a request of the session (a CREATE), and a READ of the same open, which
+ * shares it; returns the open the READ found. */
+static void *other_channel(void *arg)
+{
+	struct fixture *f = arg;
+	struct smb2_req other = request(f, f->c2, &f->cmp2, SMB2_CREATE);
+	struct smb2_open *op = NULL;
+
+	smb2_req_release(&other);
+	struct smb2_req rd = request(f, f->c2, &f->cmp2, SMB2_READ);
+	if (smb2_req_open_any(&rd, f->op->persistent_id, f->op->volatile_id, &op) != STATUS_SUCCESS)
+		op = NULL;
+	smb2_req_release(&rd);
+	return op;
+}
+
 static void read_lets_go_of_the_session(void **state)
 {
 	struct fixture *f = *state;
@@ -166,15 +182,13 @@ static void read_lets_go_of_the_session(void **state)
 	else
 		smb2_req_release(&rd);   /* for the teardown, which takes the session lock */
 	assert_int_equal(busy, 0);
-	struct smb2_req other = request(f, f->c2, &f->cmp2, SMB2_CREATE);
-	smb2_req_release(&other);
-	/* and a second READ of the same open on the other channel shares it */
-	struct smb2_req rd2 = request(f, f->c2, &f->cmp2, SMB2_READ);
-	struct smb2_open *op2;
-	assert_int_equal(smb2_req_open_any(&rd2, f->op->persistent_id, f->op->volatile_id, &op2),
-			 STATUS_SUCCESS);
-	assert_ptr_equal(op2, op);
-	smb2_req_release(&rd2);
+	/* Another CREATE and READ of the session on the other channel (its own thread: one thread
+	 * never takes a session lock while it holds an open) run while the READ holds the open. */
+	pthread_t th;
+	void *ok = NULL;
+	assert_int_equal(pthread_create(&th, NULL, other_channel, f), 0);
+	assert_int_equal(pthread_join(th, &ok), 0);
+	assert_ptr_equal(ok, op);
 	smb2_req_release(&rd);
 }
 
@@ -226,6 +240,7 @@ static void race(struct fixture *f, bool tree_disconnect)
 	struct smb2_req rd = request(f, f->c1, &f->cmp1, SMB2_READ);
 	struct racer r = { .f = f, .tree_disconnect = tree_disconnect };
 	struct smb2_open *op;
+	uint64_t pid = f->op->persistent_id, vid = f->op->volatile_id;
 	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	pthread_t th;
 	char buf[8];
@@ -263,8 +278,7 @@ static void race(struct fixture *f, bool tree_disconnect)
 	/* A request of the session that names the open now finds it closed. */
 	struct smb2_req late = request(f, f->c1, &f->cmp1, SMB2_READ);
 	if (late.tree)
-		assert_int_equal(smb2_req_open_any(&late, f->op->persistent_id, f->op->volatile_id, &op),
-				 STATUS_FILE_CLOSED);
+		assert_int_equal(smb2_req_open_any(&late, pid, vid, &op), STATUS_FILE_CLOSED);
 	smb2_req_release(&late);
 }
 
