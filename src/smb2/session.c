@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A session's life, its tree connects and open table, and the session keys (MS-SMB2 3.3.5.5.3).
- * Everything here runs with the session's lock held (see smb2.h). */
+ * Everything here runs with the session's lock held (see session.h), except smb2_open_release
+ * and what a request does once it holds its open (hold_open). */
 #include <stdlib.h>
 #include <string.h>
 
