@@ -210,8 +210,12 @@ struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, str
 void smb2_open_attach(struct smb2_session *s, struct smb2_tree *t, struct smb2_open *op)
 {
 	op->volatile_id = atomic_fetch_add(&s->srv->next_volatile, 1) + 1;
+	/* A request that found the open before a durable disconnect may still be checking them
+	 * (hold_open) */
+	pthread_rwlock_wrlock(&op->io_lock);
 	op->sess = s;
 	op->tree = t;
+	pthread_rwlock_unlock(&op->io_lock);
 	unsigned b = open_bucket(op->volatile_id);
 	op->next = s->opens[b];
 	s->opens[b] = op;
