@@ -5,7 +5,8 @@
 # (MS-SMB2 3.3.5.5.2, SMB2_SESSION_FLAG_BINDING); a READ on the first channel is made slow
 # (strace injects a delay into skiffd's pread64), and a CREATE, an ECHO and a CLOSE of the same
 # session on the second channel are answered while that READ is still reading, where they used to
-# wait for it behind the session's lock. The READ then answers with the file's bytes.
+# wait for it behind the session's lock. The READ then answers with the file's bytes; a CLOSE of
+# the file being read, on the other channel, answers after the READ, which still reads the bytes.
 """Run as a ctest integration test, or by hand: tests/integration/test_multichannel_overlap.py"""
 
 import os
@@ -35,6 +36,7 @@ from skifftest import (  # noqa: E402
 STATUS_SUCCESS = 0
 STATUS_PENDING = 0x00000103
 STATUS_MORE_PROCESSING_REQUIRED = 0xC0000016
+STATUS_FILE_CLOSED = 0xC0000128
 SMB2_SESSION_FLAG_BINDING = 0x01
 GENERIC_READ_ACCESS = 0x00120089    # FILE_GENERIC_READ
 READ_WRITE_ACCESS = 0x0012019F      # FILE_GENERIC_READ | FILE_GENERIC_WRITE
@@ -227,6 +229,25 @@ def main():
         check(f"the READ answers with the file's bytes after its delay ({took:.2f} s)",
               data == DATA and took >= DELAY_S * 0.9,
               f"status {None if rsp is None else hex(rsp['Status'])}")
+
+        # A CLOSE of the very file on the other channel, while a READ of it is reading: the
+        # READ finishes with the bytes, then the CLOSE answers; the handle is gone after.
+        send_read(first, tid, fid, len(DATA))
+        time.sleep(0.3)
+        t = time.monotonic()
+        closed_st = close_fid(second, tid, fid)
+        took = time.monotonic() - t
+        rsp = answer(first, DELAY_S * 3)
+        data = SMB2Read_Response(rsp["Data"])["Buffer"] if rsp is not None and \
+            rsp["Status"] == STATUS_SUCCESS else None
+        check("a READ that a CLOSE on the other channel races still reads the file's bytes",
+              data == DATA, f"status {None if rsp is None else hex(rsp['Status'])}")
+        check(f"and the CLOSE answers once the READ is done ({took:.2f} s)",
+              closed_st == STATUS_SUCCESS and took >= DELAY_S * 0.5, f"status {closed_st:#x}")
+        rsp = first.recvSMB(send_read(first, tid, fid, 16))
+        check("a READ of the closed handle gets STATUS_FILE_CLOSED",
+              rsp["Status"] == STATUS_FILE_CLOSED, f"status {rsp['Status']:#x}")
+        fid = None
     finally:
         tracer.send_signal(signal.SIGINT)   # detaches; skiffd goes on untraced
         try:
@@ -235,7 +256,8 @@ def main():
             tracer.kill()
             tracer.wait()
     check("skiffd is untraced again", not all_threads_traced(pid))
-    close_fid(first, tid, fid)
+    if fid is not None:
+        close_fid(first, tid, fid)
     conn.logoff()
     return summary()
 
