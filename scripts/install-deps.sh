@@ -6,10 +6,10 @@ set -eu
 
 # build: compiler, cmake, libraries; fuzz: clang + its libFuzzer/sanitizer runtime;
 # test: Samba (reference server + its VFS modules, smbclient, smbtorture), impacket, pysmbc,
-# iperf3, useradd (passwd).
+# iperf3, useradd (passwd), strace (slows a READ down: test_multichannel_overlap.py).
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libssl-dev libinih-dev
 libcmocka-dev liburing-dev samba samba-vfs-modules smbclient samba-testsuite samba-common-bin
-python3-impacket python3-smbc iperf3 passwd
+python3-impacket python3-smbc iperf3 passwd strace
 libsystemd-dev libcap-dev libcap2-bin systemd iproute2 libsqlite3-dev"
 
 missing=""

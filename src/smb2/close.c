@@ -21,7 +21,12 @@ NTSTATUS smb2_close(struct smb2_req *req)
 	if (st != STATUS_SUCCESS)
 		return st;
 	bool postquery = in.flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB;
-	smb2_open_close(req->conn, op, postquery ? &m : NULL);
+	/* Out of the session's tables under its lock; then, without it, wait for the open's
+	 * requests on other channels (a slow READ) and close the file: the session's other
+	 * requests go on meanwhile. */
+	smb2_open_unlink(req->conn, op);
+	smb2_req_unlock_session(req);
+	smb2_open_release(req->conn, op, postquery ? &m : NULL);
 	if (postquery) {
 		rsp.flags = SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB;
 		rsp.creation_time = m.btime;

@@ -213,7 +213,8 @@ static bool sessionless_test_hook(const struct smb2_req *req)
 }
 
 /* 3.3.5.2.9: find the session the request names, taking a reference and its lock
- * (smb2_req_session) until process_message lets go of it. CANCEL too: it names the session of
+ * (smb2_req_session) until process_message lets go of it (the data-path handlers let go of the
+ * lock earlier, once they hold their open: smb2_req_open_any). CANCEL too: it names the session of
  * the request it cancels, and must prove it (3.3.5.16, 3.3.5.2.4) like any other request of
  * that session. */
 static NTSTATUS find_session(const struct msg_run *m)
@@ -441,8 +442,9 @@ static bool answer_message(struct msg_run *m, NTSTATUS st)
 
 /*
  * Process one message of a compound; its response is appended to req->out. Returns false when
- * the connection must be dropped (protocol violation). The session it finds stays held (locked)
- * until process_message lets go of it, after the response is signed.
+ * the connection must be dropped (protocol violation). The session it finds stays held (a
+ * reference, and its lock unless the handler let go of it) until process_message lets go of it,
+ * after the response is signed.
  */
 static bool run_message(struct smb2_req *req, bool first, bool last)
 {
@@ -597,8 +599,10 @@ bool smb2_conn_may_run_inline(struct net_conn *nc, void *state, const uint8_t *f
 	if (session_id == 0)
 		return true;   /* NEGOTIATE, a first SESSION_SETUP: no session lock involved */
 	/* A session not bound here (a binding SESSION_SETUP) takes the lock of a session that
-	 * lives on another connection; so does any request of a multichannel session. Only the
-	 * first message of a compound is looked at: the common case is one session per frame. */
+	 * lives on another connection; so does any request of a multichannel session, whose lock a
+	 * CREATE, SET_INFO or LOGOFF on another channel may hold through its file work
+	 * (docs/ARCHITECTURE.md, "Inline frames"). Only the first message of a compound is looked
+	 * at: the common case is one session per frame. */
 	struct smb2_channel *ch = smb2_channel_find(c, session_id);
 	return ch && !atomic_load_explicit(&ch->sess->multichannel, memory_order_relaxed);
 }

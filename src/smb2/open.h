@@ -6,6 +6,7 @@
 #ifndef SKIFF_SMB2_OPEN_H
 #define SKIFF_SMB2_OPEN_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,8 +35,8 @@ struct smb2_oplock_key {
  * What makes an open durable (MS-SMB2 3.3.1.10 Open.IsDurable, DurableOpenTimeout,
  * CreateGuid, DurableOwner), and its state while its session is gone (durable.c): kept in one
  * place so that it can be stored (persistent handles). Written at CREATE under the session
- * lock; `disconnected`, `disconnecting`, `claimed`, `expired` and `timer` under the server's
- * open_lock.
+ * lock ([S]); `disconnected`, `disconnecting`, `claimed`, `expired` and `timer` under the
+ * server's open_lock.
  */
 struct smb2_durable {
 	bool granted;                   /* Open.IsDurable */
@@ -58,12 +59,24 @@ struct smb2_durable {
 
 /*
  * An open: in its session's table (Session.OpenTable, by volatile id) and in the server's
- * (GlobalOpenTable, by persistent id). Guarded by its session's lock unless marked otherwise.
- * Reference counted (open_table.c): the session's table holds the first reference, lookups in
- * the server's table take more. smb2_open_close releases the file, takes the open out of both
- * tables, marks it closed and drops the session's reference; the memory goes at the last put.
+ * (GlobalOpenTable, by persistent id). Reference counted (open_table.c): the session's table
+ * holds the first reference, lookups in the server's table and requests that use it take more.
+ * smb2_open_close takes the open out of both tables, waits for the requests using it, releases
+ * the file, marks it closed and drops the session's reference; the memory goes at the last put.
+ *
+ * Locking. [S]: written only with its session's lock held (CREATE, CLOSE, a durable
+ * disconnect or reconnect), read under it or under `io_lock`. [IO]: the file behind the open
+ * and what a request does with it, guarded by `io_lock`: a request that names the open takes
+ * it (smb2_req_open_any) for its whole handler, shared for READ, WRITE and FLUSH of a file
+ * (vfs_open's position is atomic), exclusive for every other command (their per-open state:
+ * the enumeration, the EA index, timestamps frozen, a pipe); closing and detaching the open take
+ * it exclusive, so the open's `vfs`, `pipe`, `sess` and `tree` do not change under a request
+ * that holds it, and its tree lives as long (a tree's opens are closed or detached before it
+ * is freed). Set once at CREATE before the open is in a table: [C]. Otherwise as marked.
+ * Lock order: session lock -> `io_lock` -> everything the VFS and oplock code take.
  */
 struct smb2_open {
+	pthread_rwlock_t io_lock;
 	struct smb2_open *next;         /* session table's hash chain */
 	struct smb2_open *global_next;  /* server table's chain, under the server's open_lock */
 	/* The CreateGuid index (open_table.c), under open_lock: Open.IsReplayEligible is being in
@@ -71,8 +84,8 @@ struct smb2_open {
 	struct smb2_open *guid_next;
 	bool guid_indexed;
 	atomic_bool replay_eligible;    /* a hint read without the lock: guid_indexed decides */
-	uint8_t client_guid[16];        /* Open.ClientGuid (set once at CREATE) */
-	uint32_t create_action;         /* what the CREATE did, for its replays */
+	uint8_t client_guid[16];        /* [C] Open.ClientGuid */
+	uint32_t create_action;         /* [C] what the CREATE did, for its replays */
 	atomic_uint refs;
 	atomic_bool closed;             /* closed by its session; only the ids are left valid */
 	struct oplock_grant *oplock;    /* guarded by the server's oplock lock (oplock.c) */
@@ -80,25 +93,26 @@ struct smb2_open {
 	struct smb2_oplock_key okey;    /* set once at CREATE (okey_valid) */
 	bool okey_valid;
 	struct notify_watch *notify;    /* guarded by the watch lock (notify.c) */
-	uint64_t persistent_id, volatile_id;
-	struct vfs_open *vfs;           /* NULL for a named pipe */
-	struct smb2_pipe *pipe;         /* a named pipe on IPC$ (pipe.c), else NULL */
-	struct smb2_session *sess;
-	struct smb2_tree *tree;
-	uint32_t access;
-	char *dir_pattern;              /* last QUERY_DIRECTORY pattern (malloc'ed) */
-	bool dir_started;
-	bool charged;                   /* counted against its user's opens (smb2_open_charge) */
-	uid_t owner;                    /* that user */
+	uint64_t persistent_id;         /* [C] */
+	uint64_t volatile_id;           /* [S] (a reconnect gives a new one) */
+	struct vfs_open *vfs;           /* [S][IO] NULL for a named pipe */
+	struct smb2_pipe *pipe;         /* [S][IO] a named pipe on IPC$ (pipe.c), else NULL */
+	struct smb2_session *sess;      /* [S][IO] */
+	struct smb2_tree *tree;         /* [S][IO] */
+	uint32_t access;                /* [C] */
+	char *dir_pattern;              /* [IO] last QUERY_DIRECTORY pattern (malloc'ed) */
+	bool dir_started;               /* [IO] */
+	bool charged;                   /* [S] counted against its user's opens (smb2_open_charge) */
+	uid_t owner;                    /* [S] that user */
 	/* Open.LockSequenceArray (MS-SMB2 3.3.5.14), entries 1..64 at [0..63]: the
-	 * LockSequenceNumber | SMB2_LOCK_SEQ_VALID of the last LOCK that succeeded, 0 if none */
+	 * LockSequenceNumber | SMB2_LOCK_SEQ_VALID of the last LOCK that succeeded, 0 if none [S] */
 	uint8_t lock_seq[64];
 	/* Open.ChannelSequence (MS-SMB2 3.3.5.2.10): the newest ChannelSequence a 3.x request on
-	 * this open carried, set from the CREATE's */
+	 * this open carried, set from the CREATE's [S]: checked at the lookup */
 	uint16_t channel_sequence;
 	/* Directory leases (dirlease.c): the ParentLeaseKey of the v2 lease the CREATE asked for
 	 * (set once at CREATE), so the open's later changes spare the lease of the directory its
-	 * client caches; whether it wrote (its close then changes the parent's listing). */
+	 * client caches ([C]); whether it wrote (its close then changes the parent's listing). */
 	bool has_parent_lease_key;
 	uint8_t parent_lease_key[16];
 	atomic_bool written;
@@ -106,6 +120,8 @@ struct smb2_open {
 };
 #define SMB2_LOCK_SEQ_VALID 0x80
 
+/* A new open with its first reference and its io_lock, in no table yet. */
+struct smb2_open *smb2_open_alloc(void);
 struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
 				struct vfs_open *vo);
 struct smb2_open *smb2_open_find(struct smb2_session *s, uint64_t persistent, uint64_t volatile_id);
@@ -137,7 +153,14 @@ void smb2_open_replay_ineligible(struct smb2_server *srv, struct smb2_open *op);
 void smb2_open_ref(struct smb2_open *op);
 void smb2_open_put(struct smb2_open *op);
 bool smb2_open_closed(const struct smb2_open *op);
+/* Close an open of a session (its lock held). In two steps, which CLOSE takes apart to wait for
+ * the open's other requests without the session lock: smb2_open_unlink (session lock held)
+ * takes it out of its session's and the server's tables and ends its watch and waiting LOCKs;
+ * smb2_open_release (no session lock needed) waits for the requests holding the open, closes
+ * its file, marks it closed and drops the table's reference. */
 void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
+void smb2_open_unlink(struct smb2_conn *c, struct smb2_open *op);
+void smb2_open_release(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta);
 /* Close a disconnected open nobody else can reach any more (durable.c's claim held). */
 void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op);
 /* Put a reconnected open into session s (its lock held) with a new volatile id; take a
@@ -149,9 +172,10 @@ void smb2_open_detach(struct smb2_session *s, struct smb2_open *op);
  * ChannelSequence newer than the open's (less than 0x8000 ahead, in 16-bit arithmetic) becomes
  * the open's; an older one fails a WRITE, SET_INFO or IOCTL (`may_fail`) with
  * STATUS_FILE_NOT_AVAILABLE: it was sent before the client moved to a new channel, and letting
- * it through could undo what was done since. The spec's Outstanding(Pre)RequestCount, which a
- * replayed request with the current ChannelSequence checks, is always zero here: a session's
- * requests run one at a time under its lock, and none of these three goes async. */
+ * it through could undo what was done since. Checked and updated at the open's lookup, under
+ * the session lock. The spec's Outstanding(Pre)RequestCount, which a replayed request with the
+ * current ChannelSequence checks, is taken as zero: none of these three goes async, and a
+ * WRITE that runs on after the lookup has passed this check already. */
 NTSTATUS smb2_channel_sequence_check(uint16_t *open_csn, uint16_t req_csn, bool may_fail);
 
 /* Open-file limits (limits.c). smb2_open_charge (session lock held): count one more open against

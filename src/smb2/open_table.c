@@ -271,8 +271,10 @@ void smb2_open_ref(struct smb2_open *op)
 
 void smb2_open_put(struct smb2_open *op)
 {
-	if (op && atomic_fetch_sub(&op->refs, 1) == 1)
+	if (op && atomic_fetch_sub(&op->refs, 1) == 1) {
+		pthread_rwlock_destroy(&op->io_lock);
 		free(op);
+	}
 }
 
 bool smb2_open_closed(const struct smb2_open *op)

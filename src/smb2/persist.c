@@ -225,12 +225,11 @@ static bool restore_one(const struct pstore_open *rec, void *arg)
 					    rec->locks[i].exclusive };
 		st = vfs_lock(vo, &r, 1, NULL);
 	}
-	struct smb2_open *op = st == STATUS_SUCCESS ? calloc(1, sizeof(*op)) : NULL;
+	struct smb2_open *op = st == STATUS_SUCCESS ? smb2_open_alloc() : NULL;
 	if (op) {
-		atomic_init(&op->refs, 1);   /* the table's, as a session's table holds one */
 		op->persistent_id = rec->persistent_id;
 		if (!smb2_open_table_insert_id(srv, op)) {
-			free(op);
+			smb2_open_put(op);
 			op = NULL;
 			st = STATUS_DUPLICATE_OBJECTID;
 		}

@@ -33,6 +33,13 @@ struct smb2_req {
 	/* the session this request holds (a reference, and its lock) until it has answered; sess
 	 * may be cleared to leave the answer unsigned, held still says what to release */
 	struct smb2_session *held;
+	/* the session lock was let go of early (held keeps only the reference): a READ, WRITE,
+	 * FLUSH, QUERY_INFO or QUERY_DIRECTORY runs its handler holding its open (below) instead */
+	bool held_unlocked;
+	/* the open the handler works on (smb2_req_open_any): a reference and its io_lock, shared
+	 * or exclusive (io_exclusive), let go of with the session by smb2_req_release */
+	struct smb2_open *io_open;
+	bool io_exclusive;
 	struct smb2_channel *chan;      /* this connection's channel of sess, if it has one */
 	/* a SESSION_SETUP for a session without a usable channel here carried a valid signature
 	 * by the session's key (3.3.5.2.4): its answer is signed with that key */
@@ -76,12 +83,20 @@ struct smb2_compound {
 
 /* Find the session a request names and hold it (reference and lock) in req->held, with
  * req->chan set to this connection's channel of it; NULL if there is no live session of that
- * id. smb2_req_release lets go (the dispatcher calls it once the answer is signed). */
+ * id. smb2_req_release lets go of it and of the open the request holds (the dispatcher calls it
+ * once the answer is signed). */
 struct smb2_session *smb2_req_session(struct smb2_req *req, uint64_t id);
 void smb2_req_release(struct smb2_req *req);
+/* Let go of the session lock before the answer, keeping the reference (held_unlocked): the
+ * rest of the handler uses only the session's [I] fields and what it holds itself. */
+void smb2_req_unlock_session(struct smb2_req *req);
 
 /* Resolve a FileId in a request: the related-compound placeholder (all 0xFF) means the FileId
- * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's. */
+ * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's.
+ * The request then holds the open (a reference and its io_lock, see open.h) until it has
+ * answered, except CLOSE (which closes it). READ, WRITE, FLUSH, QUERY_INFO and QUERY_DIRECTORY
+ * let go of the session lock here: the rest of their handler uses only the open, the tree
+ * (alive while the open is held in it) and the session's [I] fields. Once per message. */
 NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
 		       struct smb2_open **out);
 /* The same, also accepting named-pipe opens (smb2_req_open refuses them with

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* A session's life, its tree connects and open table, and the session keys (MS-SMB2 3.3.5.5.3).
- * Everything here runs with the session's lock held (see smb2.h). */
+ * Everything here runs with the session's lock held (see session.h), except smb2_open_release
+ * and what a request does once it holds its open (hold_open). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,14 +191,26 @@ static void pin_channels(struct smb2_session *s, bool pin)
 		smb2_conn_pin(ch->conn, pin);
 }
 
-struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
-				struct vfs_open *vo)
+struct smb2_open *smb2_open_alloc(void)
 {
 	struct smb2_open *op = calloc(1, sizeof(*op));
 	if (!op)
 		return NULL;
+	atomic_init(&op->refs, 1);   /* the table's: a session's, or the open table's if detached */
+	if (pthread_rwlock_init(&op->io_lock, NULL) != 0) {
+		free(op);
+		return NULL;
+	}
+	return op;
+}
+
+struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t,
+				struct vfs_open *vo)
+{
 	(void)c;
-	atomic_init(&op->refs, 1);   /* the session table's */
+	struct smb2_open *op = smb2_open_alloc();
+	if (!op)
+		return NULL;
 	smb2_open_table_insert(s->srv, op);
 	op->vfs = vo;
 	smb2_open_attach(s, t, op);
@@ -207,8 +220,12 @@ struct smb2_open *smb2_open_add(struct smb2_conn *c, struct smb2_session *s, str
 void smb2_open_attach(struct smb2_session *s, struct smb2_tree *t, struct smb2_open *op)
 {
 	op->volatile_id = atomic_fetch_add(&s->srv->next_volatile, 1) + 1;
+	/* A request that found the open before a durable disconnect may still be checking them
+	 * (hold_open) */
+	pthread_rwlock_wrlock(&op->io_lock);
 	op->sess = s;
 	op->tree = t;
+	pthread_rwlock_unlock(&op->io_lock);
 	unsigned b = open_bucket(op->volatile_id);
 	op->next = s->opens[b];
 	s->opens[b] = op;
@@ -224,8 +241,12 @@ void smb2_open_detach(struct smb2_session *s, struct smb2_open *op)
 			break;
 		}
 	op->next = NULL;
+	/* Out of the table, so no new request finds it: wait for those that did (the tree they
+	 * use may go next). */
+	pthread_rwlock_wrlock(&op->io_lock);
 	op->sess = NULL;
 	op->tree = NULL;
+	pthread_rwlock_unlock(&op->io_lock);
 	if (--s->nopens == 0)
 		pin_channels(s, false);
 }
@@ -277,14 +298,6 @@ static void close_vfs(struct smb2_server *srv, const uint8_t *client_guid, struc
 	}
 }
 
-/* Close the file behind an open: watch, waiting LOCKs and oplock released. */
-static void close_file(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
-{
-	smb2_notify_release(c, op);
-	smb2_lock_release(c, op);
-	close_vfs(c->srv, c->client_guid, op, meta);
-}
-
 void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op)
 {
 	smb2_persist_forget(srv, op);
@@ -299,7 +312,7 @@ void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op)
 	smb2_open_put(op);   /* the reference the session's table held */
 }
 
-void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+void smb2_open_unlink(struct smb2_conn *c, struct smb2_open *op)
 {
 	struct smb2_session *s = op->sess;
 
@@ -310,23 +323,81 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 		}
 	smb2_persist_forget(s->srv, op);
 	smb2_open_table_remove(s->srv, op);   /* first: no lookup finds it half closed */
+	/* What was bound to the session: its watch and its waiting LOCKs are answered now, in
+	 * the order they were before (a LOCK re-run meanwhile would find the open gone). */
+	if (!op->pipe) {
+		smb2_notify_release(c, op);
+		smb2_lock_release(c, op);
+	}
+	if (--s->nopens == 0)
+		pin_channels(s, false);
+}
+
+void smb2_open_release(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+{
+	/* Requests that found it before (a READ on another channel) finish first; those waiting
+	 * for it see it closed. */
+	pthread_rwlock_wrlock(&op->io_lock);
 	if (op->pipe) {
 		smb2_pipe_close(op->pipe);
 		if (meta)
 			memset(meta, 0, sizeof(*meta));
 	} else {
-		close_file(c, op, meta);
+		close_vfs(c->srv, c->client_guid, op, meta);
 	}
 	if (op->charged)
-		smb2_open_uncharge(s->srv, op->owner);
+		smb2_open_uncharge(c->srv, op->owner);
 	free(op->dir_pattern);
 	op->dir_pattern = NULL;
 	op->vfs = NULL;
 	op->pipe = NULL;
 	atomic_store(&op->closed, true);
-	smb2_open_put(op);
-	if (--s->nopens == 0)
-		pin_channels(s, false);
+	pthread_rwlock_unlock(&op->io_lock);
+	smb2_open_put(op);   /* the reference the session's table held */
+}
+
+void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta *meta)
+{
+	smb2_open_unlink(c, op);
+	smb2_open_release(c, op, meta);
+}
+
+/* Which commands let go of the session lock once they hold their open: those whose handler
+ * needs nothing else of the session (audited: read_write.c, close.c's FLUSH, query_info.c with
+ * ea.c, streams.c and security.c, query_directory.c). */
+static bool runs_without_session_lock(uint16_t cmd)
+{
+	return cmd == SMB2_READ || cmd == SMB2_WRITE || cmd == SMB2_FLUSH ||
+	       cmd == SMB2_QUERY_INFO || cmd == SMB2_QUERY_DIRECTORY;
+}
+
+/* Hold the open the request names for the rest of it (open.h, "Locking"): CLOSE holds nothing
+ * (smb2_open_close waits for the others); READ, WRITE and FLUSH of a file share it; every
+ * other command has it to itself. A request that lets go of the session lock does so before
+ * it waits for the open, and then checks that the open is still what it found: not closed,
+ * not detached from its session (by a CLOSE, LOGOFF or TREE_DISCONNECT on another channel
+ * meanwhile, which also answers a request that finds it so FILE_CLOSED). */
+static NTSTATUS hold_open(struct smb2_req *req, struct smb2_open *op)
+{
+	uint16_t cmd = req->hdr.command;
+	bool unlock = runs_without_session_lock(cmd) && req->held == req->sess;
+	struct smb2_session *s = op->sess;
+	struct smb2_tree *t = op->tree;
+
+	if (cmd == SMB2_CLOSE)
+		return STATUS_SUCCESS;
+	req->io_exclusive = op->pipe || !(cmd == SMB2_READ || cmd == SMB2_WRITE || cmd == SMB2_FLUSH);
+	smb2_open_ref(op);
+	req->io_open = op;
+	if (unlock)
+		smb2_req_unlock_session(req);
+	if (req->io_exclusive)
+		pthread_rwlock_wrlock(&op->io_lock);
+	else
+		pthread_rwlock_rdlock(&op->io_lock);
+	if (smb2_open_closed(op) || op->sess != s || op->tree != t)
+		return STATUS_FILE_CLOSED;
+	return STATUS_SUCCESS;
 }
 
 NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
@@ -351,6 +422,8 @@ NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t v
 		persistent = req->cmp->fid_persistent;
 		volatile_id = req->cmp->fid_volatile;
 	}
+	if (req->held_unlocked || req->io_open)
+		return STATUS_INTERNAL_ERROR;   /* one open per message (see req.h) */
 	op = req->sess ? smb2_open_find(req->sess, persistent, volatile_id) : NULL;
 	if (!op || op->tree != req->tree)
 		return STATUS_FILE_CLOSED;
@@ -370,7 +443,7 @@ NTSTATUS smb2_req_open_any(struct smb2_req *req, uint64_t persistent, uint64_t v
 	req->cmp->fid_persistent = persistent;
 	req->cmp->fid_volatile = volatile_id;
 	*out = op;
-	return STATUS_SUCCESS;
+	return hold_open(req, op);
 }
 
 NTSTATUS smb2_req_open_dir(struct smb2_req *req, const struct smb2_fileid *fid, uint32_t out_len,

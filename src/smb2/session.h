@@ -5,8 +5,10 @@
  *
  * Threading: a session can be bound to several connections (multichannel, MS-SMB2 3.3.5.5.2): it
  * lives in the server's session table, is reference counted, and its mutable state is guarded by
- * its own mutex, which a request holds from the session lookup to its signed response
- * (docs/ARCHITECTURE.md, "Sessions and channels").
+ * its own mutex, which a request takes at the session lookup and holds to its signed response,
+ * except the data-path commands (READ, WRITE, FLUSH, QUERY_INFO, QUERY_DIRECTORY) and CLOSE,
+ * which let go of it once they hold their open (open.h; docs/ARCHITECTURE.md, "Sessions and
+ * channels").
  */
 #ifndef SKIFF_SMB2_SESSION_H
 #define SKIFF_SMB2_SESSION_H
@@ -31,6 +33,9 @@ struct smb2_share;
 enum smb2_session_state { SESSION_IN_PROGRESS, SESSION_VALID, SESSION_EXPIRED, SESSION_LOGGED_OFF };
 #define SMB2_MAX_TOMBSTONES 16
 
+/* A tree connect: guarded by its session's lock; freed (smb2_tree_destroy) only after its opens
+ * are closed or detached, so a request holding one of them (open.h, io_lock) may read it without
+ * the session lock. */
 struct smb2_tree {
 	struct smb2_tree *next;
 	uint32_t id;

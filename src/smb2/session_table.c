@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "net/net.h"
 #include "smb2/conn.h"
+#include "smb2/open.h"
 #include "smb2/oplock.h"
 #include "smb2/req.h"
 #include "smb2/server.h"
@@ -250,7 +251,7 @@ struct smb2_session *smb2_req_session(struct smb2_req *req, uint64_t id)
 
 	if (req->held) {
 		/* A message runs with one session at most; a second lookup is the same one. */
-		if (req->held->id == id && !req->held->unlinked)
+		if (!req->held_unlocked && req->held->id == id && !req->held->unlinked)
 			return req->held;
 		smb2_req_release(req);
 	}
@@ -271,13 +272,29 @@ struct smb2_session *smb2_req_session(struct smb2_req *req, uint64_t id)
 void smb2_req_release(struct smb2_req *req)
 {
 	struct smb2_session *s = req->held;
+	struct smb2_open *op = req->io_open;
 
+	if (op) {
+		req->io_open = NULL;
+		pthread_rwlock_unlock(&op->io_lock);
+		smb2_open_put(op);
+	}
 	if (!s)
 		return;
 	req->held = NULL;
 	req->chan = NULL;
-	pthread_mutex_unlock(&s->lock);
+	if (!req->held_unlocked)
+		pthread_mutex_unlock(&s->lock);
+	req->held_unlocked = false;
 	smb2_session_put(s);
+}
+
+void smb2_req_unlock_session(struct smb2_req *req)
+{
+	if (!req->held || req->held_unlocked)
+		return;
+	req->held_unlocked = true;
+	pthread_mutex_unlock(&req->held->lock);
 }
 
 NTSTATUS smb2_bind_check(const struct smb2_bind_check *in)

@@ -1053,12 +1053,12 @@ int vfs_open_fd(const struct vfs_open *op)
 
 uint64_t vfs_open_position(const struct vfs_open *op)
 {
-	return op->position;
+	return atomic_load_explicit(&op->position, memory_order_relaxed);
 }
 
 void vfs_open_set_position(struct vfs_open *op, uint64_t pos)
 {
-	op->position = pos;
+	atomic_store_explicit(&op->position, pos, memory_order_relaxed);
 }
 
 uint32_t vfs_open_mode(const struct vfs_open *op)

@@ -93,7 +93,7 @@ struct vfs_open {
 	uint32_t access;         /* granted access */
 	uint32_t share_access;
 	uint32_t create_options;
-	uint64_t position;       /* FilePositionInformation */
+	_Atomic uint64_t position; /* FilePositionInformation (READs of one open run together) */
 	uint32_t mode;           /* FileModeInformation */
 	uint8_t frozen;          /* VFS_FROZEN_*: timestamps a SET_INFO of -1 stopped updating */
 	uint32_t ea_index;       /* next EA a FileFullEaInformation enumeration returns */
