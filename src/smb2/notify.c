@@ -79,6 +79,11 @@ struct notify_watch {
 	unsigned nready;
 	struct notify_event *events, **tail;
 	unsigned nevents;
+	/* What the queued events take as FILE_NOTIFY_INFORMATION entries, against the watch's
+	 * buffer: the OutputBufferLength of the first CHANGE_NOTIFY on the open (as Windows, whose
+	 * change buffer is made with the first request: smb2.notify.valid-req). */
+	size_t queued_bytes;
+	uint32_t buffer_size;
 	bool overflow;
 };
 
@@ -131,6 +136,20 @@ static void events_free(struct notify_watch *w)
 	w->events = NULL;
 	w->tail = &w->events;
 	w->nevents = 0;
+	w->queued_bytes = 0;
+}
+
+/* The bytes `name` takes as a FILE_NOTIFY_INFORMATION entry (MS-FSCC 2.4.42: 12 bytes and the
+ * UTF-16 name; all but the last padded to 4): UTF-8 lead bytes count one code unit, 4-byte
+ * sequences two. */
+static size_t entry_size(const char *name)
+{
+	size_t units = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			units += *p >= 0xF0 ? 2 : 1;
+	return 12 + units * 2;
 }
 
 /* Name of `path` relative to the watch, or NULL when the watch does not cover it. */
@@ -155,9 +174,9 @@ static const char *relative_name(const struct notify_watch *w, const char *path)
 static void watch_queue(struct notify_watch *w, uint32_t action, const char *name)
 {
 	if (!w->overflow) {
-		size_t size = strlen(name) + 1;
+		size_t size = strlen(name) + 1, bytes = entry_size(name);
 		struct notify_event *e = malloc(sizeof(*e) + size);
-		if (!e || w->nevents >= NOTIFY_MAX_QUEUED) {
+		if (!e || w->nevents >= NOTIFY_MAX_QUEUED || w->queued_bytes + bytes > w->buffer_size) {
 			free(e);
 			events_free(w);
 			w->overflow = true;   /* the client must re-read the directory */
@@ -168,6 +187,7 @@ static void watch_queue(struct notify_watch *w, uint32_t action, const char *nam
 			*w->tail = e;
 			w->tail = &e->next;
 			w->nevents++;
+			w->queued_bytes += (bytes + 3) & ~(size_t)3;
 		}
 	}
 	if (w->nparked && w->nready < NOTIFY_MAX_PARKED) {
@@ -178,6 +198,7 @@ static void watch_queue(struct notify_watch *w, uint32_t action, const char *nam
 		w->events = NULL;
 		w->tail = &w->events;
 		w->nevents = 0;
+		w->queued_bytes = 0;
 		w->overflow = false;
 		smb2_async_wake(w->nc, id);   /* one wake per parked request */
 		memmove(w->parked, w->parked + 1, --w->nparked * sizeof(w->parked[0]));
@@ -306,6 +327,7 @@ static void notify_drop(struct smb2_conn *c, struct smb2_async *a)
 				struct notify_event *batch = w->ready[i].events, **end = &batch;
 				w->overflow = w->overflow || w->ready[i].overflow;
 				while (*end) {
+					w->queued_bytes += (entry_size((*end)->name) + 3) & ~(size_t)3;
 					end = &(*end)->next;
 					w->nevents++;
 				}
@@ -422,6 +444,7 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 		vfs_open_file_id(op->vfs, &nw->dev, &nw->ino);
 		nw->recursive = in.flags & SMB2_WATCH_TREE;
 		nw->filter = in.completion_filter;
+		nw->buffer_size = in.output_buffer_length;
 		nw->tail = &nw->events;
 		net_conn_ref(req->conn->net);
 		nw->nc = req->conn->net;
@@ -484,6 +507,7 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 		w->events = NULL;
 		w->tail = &w->events;
 		w->nevents = 0;
+		w->queued_bytes = 0;
 		w->overflow = false;
 	}
 	pthread_mutex_unlock(&n->lock);
