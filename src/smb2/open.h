@@ -15,6 +15,7 @@
 
 struct oplock_grant;
 struct notify_watch;
+struct smb2_dirlease_watch;
 struct smb2_conn;
 struct smb2_pipe;
 struct smb2_req;
@@ -73,6 +74,9 @@ struct smb2_open {
 	struct smb2_oplock_key okey;    /* set once at CREATE (okey_valid) */
 	bool okey_valid;
 	struct notify_watch *notify;    /* guarded by the watch lock (notify.c) */
+	/* A leased directory's kernel watch (dirlease.c): set at CREATE before the open is
+	 * answered, dropped at its close. */
+	struct smb2_dirlease_watch *dirlease_watch;
 	uint64_t persistent_id, volatile_id;
 	struct vfs_open *vfs;           /* NULL for a named pipe */
 	struct smb2_pipe *pipe;         /* a named pipe on IPC$ (pipe.c), else NULL */

@@ -261,6 +261,7 @@ static void close_vfs(struct smb2_server *srv, const uint8_t *client_guid, struc
 	struct vfs_share *share = vfs_open_share(op->vfs);
 	uint64_t dev, ino;
 	vfs_open_file_id(op->vfs, &dev, &ino);
+	smb2_dirlease_unwatch(op);
 	vfs_close(op->vfs, meta);
 	if (pending && !deleting && is_dir)
 		smb2_notify_delete_pending(srv, dev, ino);
