@@ -11,8 +11,7 @@
 #   answered STATUS_INSUFFICIENT_RESOURCES at once, the 16 still wait;
 # - TREE_DISCONNECT ends the requests of every open of the tree with STATUS_NOTIFY_CLEANUP;
 # - LOGOFF does the same for every open of the session.
-# (A durable open's parked requests, at a connection's loss, are smb2.notify.session-reconnect's
-# and test_durable's.)
+# (Requests parked when the connection is lost are smb2.notify.tcp's and session-reconnect's.)
 """Run as a ctest integration test, or by hand:
     tests/integration/test_notify_completion.py                         (against build/skiffd)
     SKIFF_TEST_TARGET=samba tests/integration/test_notify_completion.py (against Samba: passes,
