@@ -15,10 +15,12 @@
  */
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/utf16.h"
 #include "net/net.h"
@@ -92,7 +94,9 @@ struct notify_watch {
 struct smb2_notify {
 	pthread_mutex_t lock;
 	struct notify_watch *watches;
-	struct vfs_watcher *watcher;  /* made by the first share with kernel change notify */
+	/* Made by the first share that uses each (smb2_notify_attach, at start-up). */
+	struct vfs_watcher *inotify, *fanotify;
+	bool fanotify_tried;
 };
 
 struct smb2_notify *smb2_notify_new(void)
@@ -109,16 +113,43 @@ void smb2_notify_free(struct smb2_notify *n)
 	if (!n)
 		return;
 	/* Opens are closed before the server goes, and each close drops its watch. */
-	vfs_watcher_free(n->watcher);
+	vfs_watcher_free(n->inotify);
+	vfs_watcher_free(n->fanotify);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
 }
 
-void smb2_notify_attach(struct smb2_notify *n, struct vfs_share *share, unsigned max_dirs)
+void smb2_notify_attach(struct smb2_notify *n, struct vfs_share *share, unsigned max_dirs,
+			int mode, const char *name, const char *path)
 {
-	if (!n->watcher)
-		n->watcher = vfs_watcher_new(max_dirs);
-	vfs_share_set_watcher(share, n->watcher);
+	char why[256] = "";
+
+	/* auto: fanotify when it can (root, and a file system that reports file handles): a tree
+	 * of any size is then watched without a kernel watch per directory. */
+	if (mode == CFG_KERNEL_NOTIFY_AUTO || mode == CFG_KERNEL_NOTIFY_FANOTIFY) {
+		if (!n->fanotify && !n->fanotify_tried) {
+			n->fanotify_tried = true;
+			n->fanotify = vfs_watcher_new_fanotify(max_dirs, why, sizeof(why));
+		}
+		if (n->fanotify && vfs_watcher_mark(n->fanotify, path, why, sizeof(why))) {
+			vfs_share_set_watcher(share, n->fanotify);
+			log_info("share [%s]: kernel change notify by fanotify (file-system mark)", name);
+			return;
+		}
+		if (!why[0])
+			snprintf(why, sizeof(why), "fanotify unavailable");
+	}
+	if (!n->inotify)
+		n->inotify = vfs_watcher_new(max_dirs);
+	vfs_share_set_watcher(share, n->inotify);
+	if (!n->inotify)
+		return;   /* vfs_watcher_new said why */
+	if (mode == CFG_KERNEL_NOTIFY_FANOTIFY)
+		log_warn("share [%s]: kernel change notify by inotify, not fanotify (%s)", name, why);
+	else if (mode == CFG_KERNEL_NOTIFY_AUTO)
+		log_info("share [%s]: kernel change notify by inotify (%s)", name, why);
+	else
+		log_info("share [%s]: kernel change notify by inotify", name);
 }
 
 static void event_list_free(struct notify_event *e)
