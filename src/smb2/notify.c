@@ -94,6 +94,8 @@ struct notify_watch {
 struct smb2_notify {
 	pthread_mutex_t lock;
 	struct notify_watch *watches;
+	/* Watches on the list, read without the lock by smb2_notify_event's fast path. */
+	atomic_uint nwatches;
 	/* Made by the first share that uses each (smb2_notify_attach, at start-up). */
 	struct vfs_watcher *inotify, *fanotify;
 	bool fanotify_tried;
@@ -103,8 +105,10 @@ struct smb2_notify *smb2_notify_new(void)
 {
 	struct smb2_notify *n = calloc(1, sizeof(*n));
 
-	if (n)
+	if (n) {
 		pthread_mutex_init(&n->lock, NULL);
+		atomic_init(&n->nwatches, 0);
+	}
 	return n;
 }
 
@@ -236,11 +240,19 @@ static void watch_queue(struct notify_watch *w, uint32_t action, const char *nam
 	}
 }
 
+bool smb2_notify_watching(const struct smb2_server *srv)
+{
+	return atomic_load_explicit(&srv->notify->nwatches, memory_order_relaxed) != 0;
+}
+
 void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const char *path,
 		       uint32_t action, uint32_t filter)
 {
 	struct smb2_notify *n = srv->notify;
 
+	/* A watch made after this load was not there when the change was made. */
+	if (!smb2_notify_watching(srv))
+		return;
 	pthread_mutex_lock(&n->lock);
 	for (struct notify_watch *w = n->watches; w; w = w->next) {
 		if (w->share != share || !(w->filter & filter))
@@ -320,6 +332,7 @@ static void watch_unlink(struct smb2_notify *n, struct notify_watch *w)
 	for (struct notify_watch **pp = &n->watches; *pp; pp = &(*pp)->next)
 		if (*pp == w) {
 			*pp = w->next;
+			atomic_fetch_sub(&n->nwatches, 1);
 			break;
 		}
 	w->dead = true;
@@ -490,6 +503,7 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 			w = nw;
 			w->next = n->watches;
 			n->watches = w;
+			atomic_fetch_add(&n->nwatches, 1);
 			op->notify = w;
 			nw = NULL;
 		}

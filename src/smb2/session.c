@@ -256,8 +256,8 @@ static void close_vfs(struct smb2_server *srv, const uint8_t *client_guid, struc
 	     atomic_load_explicit(&op->written, memory_order_relaxed)))
 		changed_path = strdup(vfs_open_path(op->vfs));
 	bool is_dir = vfs_open_is_dir(op->vfs), is_stream = vfs_open_is_stream(op->vfs);
-	char *written_path = !deleting && atomic_load_explicit(&op->written, memory_order_relaxed) ?
-			     strdup(vfs_open_path(op->vfs)) : NULL;
+	char *written_path = !deleting && atomic_load_explicit(&op->written, memory_order_relaxed) &&
+			     smb2_notify_watching(srv) ? strdup(vfs_open_path(op->vfs)) : NULL;
 	struct vfs_share *share = vfs_open_share(op->vfs);
 	uint64_t dev, ino;
 	vfs_open_file_id(op->vfs, &dev, &ino);
