@@ -47,6 +47,8 @@
 /* An IN_MOVED_FROM waits this long for its IN_MOVED_TO before it counts as a removal. */
 #define MOVE_PAIR_WAIT_MS 10
 
+#define FAN_BUF_SIZE 65536
+
 #define KW_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB | \
 		 IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 
@@ -85,6 +87,7 @@ struct vfs_watcher {
 	struct vfs_watch *watches;
 	struct self_mark *marks;
 	unsigned nmarks;
+	unsigned char *fan_buf;     /* fanotify: FAN_BUF_SIZE bytes, read into under lock */
 	/* The last IN_MOVED_FROM, waiting for its pair (only the reader thread touches these). */
 	uint32_t from_cookie;
 	bool from_isdir;
@@ -654,12 +657,19 @@ static void fan_read(struct vfs_watcher *wr, const unsigned char *buf, size_t le
 	}
 }
 
-/* Before the first watch: what the kernel queued while nothing was watched means nothing. */
-static void fan_drain(struct vfs_watcher *wr)
+/*
+ * Read and handle everything the kernel has queued (under the lock). The reader thread does it
+ * when woken, and vfs_watch_add before it links a watch: the marks see the whole file system
+ * whether anything is watched or not, so a new watch must not be told of what was queued before
+ * it (inotify would not have seen it, and the server did not mark its own changes while nothing
+ * was watched). Reading under the lock means no batch read earlier is handled after.
+ */
+static void fan_catch_up(struct vfs_watcher *wr)
 {
-	static _Thread_local unsigned char buf[4096];
-	while (read(wr->fd, buf, sizeof(buf)) > 0)
-		;
+	ssize_t len;
+
+	while ((len = read(wr->fd, wr->fan_buf, FAN_BUF_SIZE)) > 0)
+		fan_read(wr, wr->fan_buf, (size_t)len);
 }
 
 static void *watcher_main(void *arg)
@@ -683,15 +693,16 @@ static void *watcher_main(void *arg)
 		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
+		if (wr->fanotify) {
+			pthread_mutex_lock(&wr->lock);
+			fan_catch_up(wr);
+			pthread_mutex_unlock(&wr->lock);
+			continue;
+		}
 		ssize_t len = read(wr->fd, buf, sizeof(buf));
 		if (len <= 0)
 			continue;
 		pthread_mutex_lock(&wr->lock);
-		if (wr->fanotify) {
-			fan_read(wr, (const unsigned char *)buf, (size_t)len);
-			pthread_mutex_unlock(&wr->lock);
-			continue;
-		}
 		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= len;) {
 			const struct inotify_event *ev = (const struct inotify_event *)(buf + off);
 			handle_event(wr, ev);
@@ -751,9 +762,13 @@ struct vfs_watcher *vfs_watcher_new_fanotify(unsigned max_dirs, char *why, size_
 		return NULL;
 	}
 	wr->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (wr->stop_fd < 0) {
+	wr->fan_buf = malloc(FAN_BUF_SIZE);
+	if (wr->stop_fd < 0 || !wr->fan_buf) {
 		snprintf(why, whylen, "eventfd: %s", strerror(errno));
+		if (wr->stop_fd >= 0)
+			close(wr->stop_fd);
 		close(wr->fd);
+		free(wr->fan_buf);
 		free(wr);
 		return NULL;
 	}
@@ -799,6 +814,7 @@ void vfs_watcher_free(struct vfs_watcher *wr)
 		free(m);
 	}
 	free(wr->from_path);
+	free(wr->fan_buf);
 	close(wr->fd);
 	close(wr->stop_fd);
 	pthread_mutex_destroy(&wr->lock);
@@ -833,9 +849,9 @@ NTSTATUS vfs_watch_add(struct vfs_open *dir, bool recursive, vfs_watch_fn fn, vo
 	w->arg = arg;
 
 	pthread_mutex_lock(&wr->lock);
+	if (wr->fanotify)
+		fan_catch_up(wr);   /* before the watch is linked */
 	if (!wr->started) {
-		if (wr->fanotify)
-			fan_drain(wr);
 		wr->started = pthread_create(&wr->thread, NULL, watcher_main, wr) == 0;
 		if (!wr->started)
 			log_warn("vfs: no kernel change notify (no thread); only this server's own "

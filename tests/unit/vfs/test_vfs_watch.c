@@ -359,6 +359,48 @@ static void own_changes_once(bool fanotify)
 	vfs_watcher_free(wr);
 }
 
+/* A new watch is told only of what happens after it is made. fanotify's marks see the whole file
+ * system whether anything is watched or not, and the server marks its own changes only while
+ * something is: the changes it made just before a watch (as smb2.notify.mask does between its
+ * rounds) must not reach that watch, whenever the reader gets to them. */
+static void nothing_from_before(bool fanotify)
+{
+	struct vfs_watcher *wr = watcher_new(fanotify, 64);
+	struct vfs_open *dir, *other, *op;
+	struct vfs_watch *w, *w0;
+
+	if (!wr) {
+		skip();
+	}
+	vfs_share_set_watcher(F->share, wr);
+	assert_int_equal(mkdir(hostpath("d"), 0755), 0);
+	assert_int_equal(mkdir(hostpath("o"), 0755), 0);
+	assert_int_equal(open_opt("d", FILE_OPEN, FILE_DIRECTORY_FILE, &dir), STATUS_SUCCESS);
+	assert_int_equal(open_opt("o", FILE_OPEN, FILE_DIRECTORY_FILE, &other), STATUS_SUCCESS);
+	/* The reader runs (a first watch started it), then nothing is watched. */
+	assert_int_equal(vfs_watch_add(other, false, on_change, NULL, &w0), STATUS_SUCCESS);
+	vfs_watch_remove(w0);
+	seen_reset();
+	for (int i = 0; i < 50; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "d/mine%d", i);
+		assert_int_equal(open_simple(name, FILE_CREATE, &op), STATUS_SUCCESS);
+		close_op(op);
+		assert_int_equal(vfs_watch_add(dir, false, on_change, NULL, &w), STATUS_SUCCESS);
+		vfs_watch_remove(w);
+	}
+	assert_int_equal(vfs_watch_add(dir, false, on_change, NULL, &w), STATUS_SUCCESS);
+	write_file("d/theirs.txt", "x");
+	assert_int_equal(wait_seen(2), 2);
+	expect(0, VFS_WATCH_ADDED, "theirs.txt");
+	expect(1, VFS_WATCH_MODIFIED, "theirs.txt");
+	vfs_watch_remove(w);
+	close_op(other);
+	close_op(dir);
+	vfs_share_set_watcher(F->share, NULL);
+	vfs_watcher_free(wr);
+}
+
 /* A tree with more directories than the limit: watched in part, and told so once. */
 static void limit_overflow(bool fanotify)
 {
@@ -396,6 +438,8 @@ static void test_local_changes_fan(void **state) { (void)state; local_changes(tr
 static void test_own_changes_once(void **state) { (void)state; own_changes_once(false); }
 static void test_own_changes_once_fan(void **state) { (void)state; own_changes_once(true); }
 static void test_limit_overflow(void **state) { (void)state; limit_overflow(false); }
+static void test_nothing_from_before(void **state) { (void)state; nothing_from_before(false); }
+static void test_nothing_from_before_fan(void **state) { (void)state; nothing_from_before(true); }
 static void test_limit_overflow_fan(void **state) { (void)state; limit_overflow(true); }
 
 int main(void)
@@ -410,6 +454,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_own_changes_once_fan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_overflow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limit_overflow_fan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_from_before, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_from_before_fan, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
