@@ -125,6 +125,21 @@ static bool parse_signing(const char *v, enum cfg_signing *out)
 	return false;
 }
 
+static bool parse_kernel_notify(const char *v, int *out)
+{
+	bool b;
+
+	if (!strcasecmp(v, "auto") || !strcasecmp(v, "inotify") || !strcasecmp(v, "fanotify")) {
+		*out = v[0] == 'a' || v[0] == 'A' ? CFG_KERNEL_NOTIFY_AUTO :
+		       v[0] == 'i' || v[0] == 'I' ? CFG_KERNEL_NOTIFY_INOTIFY : CFG_KERNEL_NOTIFY_FANOTIFY;
+		return true;
+	}
+	if (!parse_bool(v, &b))
+		return false;
+	*out = b ? CFG_KERNEL_NOTIFY_AUTO : CFG_KERNEL_NOTIFY_NO;   /* yes: as auto */
+	return true;
+}
+
 static bool parse_encrypt(const char *v, int *out)
 {
 	static const struct { const char *word; int val; } words[] = {
@@ -405,6 +420,7 @@ static bool parse_ifaces(struct parse *p, const char *label, const char *v, char
 enum key_type {
 	K_ADDR, K_PORT, K_SIGNING, K_LOGLEVEL, K_ABSPATH, K_NBNAME, K_HOSTNAME, K_MINPROTO,
 	K_MAXPROTO, K_UINT, K_BOOL, K_NOTBOOL, K_STR, K_GUEST, K_USERS, K_ENCRYPT, K_ADMINS, K_IFACES,
+	K_KNOTIFY,
 };
 
 struct key_def {
@@ -483,7 +499,7 @@ static const struct key_def share_keys[] = {
 	{ "oplocks", "oplocks", K_BOOL, S(oplocks), 0, 0 },
 	/* Seconds a disconnected durable open is kept; an hour at most (its file stays locked). */
 	{ "durablehandletimeout", "durable handle timeout", K_UINT, S(durable_timeout), 0, 3600 },
-	{ "kernelchangenotify", "kernel change notify", K_BOOL, S(kernel_change_notify), 0, 0 },
+	{ "kernelchangenotify", "kernel change notify", K_KNOTIFY, S(kernel_change_notify), 0, 0 },
 	{ "windowsreplay", "windows replay", K_BOOL, S(windows_replay), 0, 0 },
 	{ "public", "guest ok", K_BOOL, S(guest_ok), 0, 0 },
 	{ "serversmbencrypt", "server smb encrypt", K_ENCRYPT, S(encrypt), 0, 0 },
@@ -537,6 +553,10 @@ static bool apply(struct parse *p, const struct key_def *k, void *base, const ch
 		if (!parse_uint(v, k->min, k->max, &u))
 			return bad_value(p, k, v, "a port number from 1 to 65535");
 		*(uint16_t *)slot = (uint16_t)u;
+		return true;
+	case K_KNOTIFY:
+		if (!parse_kernel_notify(v, slot))
+			return bad_value(p, k, v, "auto, fanotify, inotify, yes or no");
 		return true;
 	case K_ENCRYPT:
 		if (!parse_encrypt(v, slot))
@@ -700,7 +720,7 @@ static void section_begin(struct parse *p, const char *name)
 	*s = (struct cfg_share){ .name = strdup(name), .comment = strdup(""), .read_only = true,
 				 .encrypt = CFG_ENCRYPT_INHERIT,
 				 .browseable = true, .oplocks = true, .leases = true,
-				 .durable_timeout = 60, .kernel_change_notify = true,
+				 .durable_timeout = 60, .kernel_change_notify = CFG_KERNEL_NOTIFY_AUTO,
 				 .line = p->lineno };
 	c->nshares++;
 	if (!s->name || !s->comment) {

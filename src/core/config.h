@@ -37,6 +37,15 @@ enum cfg_encrypt {
 	CFG_ENCRYPT_REQUIRED = 3,
 };
 
+/* "kernel change notify": how CHANGE_NOTIFY sees the changes skiffd did not make. auto (= yes):
+ * fanotify where skiffd starts as root and the file system reports file handles, else inotify. */
+enum cfg_kernel_notify {
+	CFG_KERNEL_NOTIFY_NO = 0,
+	CFG_KERNEL_NOTIFY_AUTO = 1,
+	CFG_KERNEL_NOTIFY_INOTIFY = 2,
+	CFG_KERNEL_NOTIFY_FANOTIFY = 3,
+};
+
 struct cfg_share {
 	char *name;            /* as written in the [section] header */
 	char *path;            /* absolute, no trailing '/' (except "/") */
@@ -47,7 +56,7 @@ struct cfg_share {
 	bool leases;           /* grant leases (MS-SMB2 3.3.5.9.8, .11), default true */
 	bool oplocks;          /* grant oplocks on this share; default true */
 	unsigned durable_timeout;      /* `durable handle timeout`, seconds; 0: none granted */
-	bool kernel_change_notify;   /* CHANGE_NOTIFY sees other programs' changes; default true */
+	int kernel_change_notify;    /* enum cfg_kernel_notify; default auto (0: no) */
 	bool windows_replay;   /* `windows replay`: a replayed CREATE that finds its first one
 				* still waiting is answered as Windows Server does; default false */
 	char **valid_users;    /* empty = any authenticated user */

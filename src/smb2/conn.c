@@ -103,7 +103,8 @@ struct smb2_server *smb2_server_new(const struct cfg *cfg, struct userdb *users)
 		s->shares[i].cfg = cs;
 		s->nshares++;
 		if (cs->kernel_change_notify)
-			smb2_notify_attach(s->notify, s->shares[i].vfs, cfg->g.kernel_change_notify_watches);
+			smb2_notify_attach(s->notify, s->shares[i].vfs, cfg->g.kernel_change_notify_watches,
+					   cs->kernel_change_notify, cs->name, cs->path);
 	}
 	smb2_persist_restore(s);   /* before any client can open what they hold */
 	return s;

@@ -315,6 +315,8 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		smb2_open_close(c, op, NULL);
 		return STATUS_NO_MEMORY;
 	}
+	if (adm.leased && res.meta.is_dir && adm.lease_rsp.state)
+		smb2_dirlease_watch(c->srv, op);
 	smb2_create_answer(req, op, oplock, res.create_action, &res.meta, &ctxw);
 	wr_free(&ctxw);
 	/* A new entry, or one whose size and times changed: the parent's listing is not what a

@@ -15,10 +15,12 @@
  */
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/utf16.h"
 #include "net/net.h"
@@ -79,6 +81,11 @@ struct notify_watch {
 	unsigned nready;
 	struct notify_event *events, **tail;
 	unsigned nevents;
+	/* What the queued events take as FILE_NOTIFY_INFORMATION entries, against the watch's
+	 * buffer: the OutputBufferLength of the first CHANGE_NOTIFY on the open (as Windows, whose
+	 * change buffer is made with the first request: smb2.notify.valid-req). */
+	size_t queued_bytes;
+	uint32_t buffer_size;
 	bool overflow;
 };
 
@@ -87,15 +94,21 @@ struct notify_watch {
 struct smb2_notify {
 	pthread_mutex_t lock;
 	struct notify_watch *watches;
-	struct vfs_watcher *watcher;  /* made by the first share with kernel change notify */
+	/* Watches on the list, read without the lock by smb2_notify_event's fast path. */
+	atomic_uint nwatches;
+	/* Made by the first share that uses each (smb2_notify_attach, at start-up). */
+	struct vfs_watcher *inotify, *fanotify;
+	bool fanotify_tried;
 };
 
 struct smb2_notify *smb2_notify_new(void)
 {
 	struct smb2_notify *n = calloc(1, sizeof(*n));
 
-	if (n)
+	if (n) {
 		pthread_mutex_init(&n->lock, NULL);
+		atomic_init(&n->nwatches, 0);
+	}
 	return n;
 }
 
@@ -104,16 +117,43 @@ void smb2_notify_free(struct smb2_notify *n)
 	if (!n)
 		return;
 	/* Opens are closed before the server goes, and each close drops its watch. */
-	vfs_watcher_free(n->watcher);
+	vfs_watcher_free(n->inotify);
+	vfs_watcher_free(n->fanotify);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
 }
 
-void smb2_notify_attach(struct smb2_notify *n, struct vfs_share *share, unsigned max_dirs)
+void smb2_notify_attach(struct smb2_notify *n, struct vfs_share *share, unsigned max_dirs,
+			int mode, const char *name, const char *path)
 {
-	if (!n->watcher)
-		n->watcher = vfs_watcher_new(max_dirs);
-	vfs_share_set_watcher(share, n->watcher);
+	char why[256] = "";
+
+	/* auto: fanotify when it can (root, and a file system that reports file handles): a tree
+	 * of any size is then watched without a kernel watch per directory. */
+	if (mode == CFG_KERNEL_NOTIFY_AUTO || mode == CFG_KERNEL_NOTIFY_FANOTIFY) {
+		if (!n->fanotify && !n->fanotify_tried) {
+			n->fanotify_tried = true;
+			n->fanotify = vfs_watcher_new_fanotify(max_dirs, why, sizeof(why));
+		}
+		if (n->fanotify && vfs_watcher_mark(n->fanotify, path, why, sizeof(why))) {
+			vfs_share_set_watcher(share, n->fanotify);
+			log_info("share [%s]: kernel change notify by fanotify (file-system mark)", name);
+			return;
+		}
+		if (!why[0])
+			snprintf(why, sizeof(why), "fanotify unavailable");
+	}
+	if (!n->inotify)
+		n->inotify = vfs_watcher_new(max_dirs);
+	vfs_share_set_watcher(share, n->inotify);
+	if (!n->inotify)
+		return;   /* vfs_watcher_new said why */
+	if (mode == CFG_KERNEL_NOTIFY_FANOTIFY)
+		log_warn("share [%s]: kernel change notify by inotify, not fanotify (%s)", name, why);
+	else if (mode == CFG_KERNEL_NOTIFY_AUTO)
+		log_info("share [%s]: kernel change notify by inotify (%s)", name, why);
+	else
+		log_info("share [%s]: kernel change notify by inotify", name);
 }
 
 static void event_list_free(struct notify_event *e)
@@ -131,6 +171,20 @@ static void events_free(struct notify_watch *w)
 	w->events = NULL;
 	w->tail = &w->events;
 	w->nevents = 0;
+	w->queued_bytes = 0;
+}
+
+/* The bytes `name` takes as a FILE_NOTIFY_INFORMATION entry (MS-FSCC 2.4.42: 12 bytes and the
+ * UTF-16 name; all but the last padded to 4): UTF-8 lead bytes count one code unit, 4-byte
+ * sequences two. */
+static size_t entry_size(const char *name)
+{
+	size_t units = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if ((*p & 0xC0) != 0x80)
+			units += *p >= 0xF0 ? 2 : 1;
+	return 12 + units * 2;
 }
 
 /* Name of `path` relative to the watch, or NULL when the watch does not cover it. */
@@ -155,9 +209,9 @@ static const char *relative_name(const struct notify_watch *w, const char *path)
 static void watch_queue(struct notify_watch *w, uint32_t action, const char *name)
 {
 	if (!w->overflow) {
-		size_t size = strlen(name) + 1;
+		size_t size = strlen(name) + 1, bytes = entry_size(name);
 		struct notify_event *e = malloc(sizeof(*e) + size);
-		if (!e || w->nevents >= NOTIFY_MAX_QUEUED) {
+		if (!e || w->nevents >= NOTIFY_MAX_QUEUED || w->queued_bytes + bytes > w->buffer_size) {
 			free(e);
 			events_free(w);
 			w->overflow = true;   /* the client must re-read the directory */
@@ -168,6 +222,7 @@ static void watch_queue(struct notify_watch *w, uint32_t action, const char *nam
 			*w->tail = e;
 			w->tail = &e->next;
 			w->nevents++;
+			w->queued_bytes += (bytes + 3) & ~(size_t)3;
 		}
 	}
 	if (w->nparked && w->nready < NOTIFY_MAX_PARKED) {
@@ -178,10 +233,16 @@ static void watch_queue(struct notify_watch *w, uint32_t action, const char *nam
 		w->events = NULL;
 		w->tail = &w->events;
 		w->nevents = 0;
+		w->queued_bytes = 0;
 		w->overflow = false;
 		smb2_async_wake(w->nc, id);   /* one wake per parked request */
 		memmove(w->parked, w->parked + 1, --w->nparked * sizeof(w->parked[0]));
 	}
+}
+
+bool smb2_notify_watching(const struct smb2_server *srv)
+{
+	return atomic_load_explicit(&srv->notify->nwatches, memory_order_relaxed) != 0;
 }
 
 void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const char *path,
@@ -189,6 +250,9 @@ void smb2_notify_event(struct smb2_server *srv, struct vfs_share *share, const c
 {
 	struct smb2_notify *n = srv->notify;
 
+	/* A watch made after this load was not there when the change was made. */
+	if (!smb2_notify_watching(srv))
+		return;
 	pthread_mutex_lock(&n->lock);
 	for (struct notify_watch *w = n->watches; w; w = w->next) {
 		if (w->share != share || !(w->filter & filter))
@@ -268,6 +332,7 @@ static void watch_unlink(struct smb2_notify *n, struct notify_watch *w)
 	for (struct notify_watch **pp = &n->watches; *pp; pp = &(*pp)->next)
 		if (*pp == w) {
 			*pp = w->next;
+			atomic_fetch_sub(&n->nwatches, 1);
 			break;
 		}
 	w->dead = true;
@@ -306,6 +371,7 @@ static void notify_drop(struct smb2_conn *c, struct smb2_async *a)
 				struct notify_event *batch = w->ready[i].events, **end = &batch;
 				w->overflow = w->overflow || w->ready[i].overflow;
 				while (*end) {
+					w->queued_bytes += (entry_size((*end)->name) + 3) & ~(size_t)3;
 					end = &(*end)->next;
 					w->nevents++;
 				}
@@ -422,6 +488,7 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 		vfs_open_file_id(op->vfs, &nw->dev, &nw->ino);
 		nw->recursive = in.flags & SMB2_WATCH_TREE;
 		nw->filter = in.completion_filter;
+		nw->buffer_size = in.output_buffer_length;
 		nw->tail = &nw->events;
 		net_conn_ref(req->conn->net);
 		nw->nc = req->conn->net;
@@ -436,6 +503,7 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 			w = nw;
 			w->next = n->watches;
 			n->watches = w;
+			atomic_fetch_add(&n->nwatches, 1);
 			op->notify = w;
 			nw = NULL;
 		}
@@ -484,6 +552,7 @@ NTSTATUS smb2_change_notify(struct smb2_req *req)
 		w->events = NULL;
 		w->tail = &w->events;
 		w->nevents = 0;
+		w->queued_bytes = 0;
 		w->overflow = false;
 	}
 	pthread_mutex_unlock(&n->lock);

@@ -16,6 +16,7 @@
 
 struct oplock_grant;
 struct notify_watch;
+struct smb2_dirlease_watch;
 struct smb2_conn;
 struct smb2_pipe;
 struct smb2_req;
@@ -93,6 +94,9 @@ struct smb2_open {
 	struct smb2_oplock_key okey;    /* set once at CREATE (okey_valid) */
 	bool okey_valid;
 	struct notify_watch *notify;    /* guarded by the watch lock (notify.c) */
+	/* [C] A leased directory's kernel watch (dirlease.c): set at CREATE before the open is
+	 * answered, dropped at its close. */
+	struct smb2_dirlease_watch *dirlease_watch;
 	uint64_t persistent_id;         /* [C] */
 	uint64_t volatile_id;           /* [S] (a reconnect gives a new one) */
 	struct vfs_open *vfs;           /* [S][IO] NULL for a named pipe */

@@ -83,6 +83,11 @@ void smb2_oplock_dir_changed(struct smb2_oplocks *ol, const struct smb2_dir_chan
 void smb2_dirlease_entry_changed(struct smb2_server *srv, const uint8_t *client_guid,
 				 const struct smb2_open *by, struct vfs_share *share,
 				 const char *path, const char *new_path);
+/* dirlease.c: `op`, a directory open just granted a lease, watches the directory in the kernel
+ * (if its share has a watcher): a change the server did not make breaks its leases. Undone by
+ * smb2_dirlease_unwatch when the file is closed. */
+void smb2_dirlease_watch(struct smb2_server *srv, struct smb2_open *op);
+void smb2_dirlease_unwatch(struct smb2_open *op);
 /* A channel of `s` went: its grants' breaks go to the connection `to` of another channel (a break
  * in flight, oplock or lease, is sent again there). */
 void smb2_oplocks_rehome(struct smb2_oplocks *ol, const struct smb2_session *s,

@@ -278,10 +278,13 @@ static void close_vfs(struct smb2_server *srv, const uint8_t *client_guid, struc
 	    ((vfs_open_deletes_on_close(op->vfs) && vfs_open_file_opens(op->vfs) == 1) ||
 	     atomic_load_explicit(&op->written, memory_order_relaxed)))
 		changed_path = strdup(vfs_open_path(op->vfs));
-	bool is_dir = vfs_open_is_dir(op->vfs);
+	bool is_dir = vfs_open_is_dir(op->vfs), is_stream = vfs_open_is_stream(op->vfs);
+	char *written_path = !deleting && atomic_load_explicit(&op->written, memory_order_relaxed) &&
+			     smb2_notify_watching(srv) ? strdup(vfs_open_path(op->vfs)) : NULL;
 	struct vfs_share *share = vfs_open_share(op->vfs);
 	uint64_t dev, ino;
 	vfs_open_file_id(op->vfs, &dev, &ino);
+	smb2_dirlease_unwatch(op);
 	vfs_close(op->vfs, meta);
 	if (pending && !deleting && is_dir)
 		smb2_notify_delete_pending(srv, dev, ino);
@@ -295,7 +298,15 @@ static void close_vfs(struct smb2_server *srv, const uint8_t *client_guid, struc
 		smb2_notify_event(srv, share, path, FILE_ACTION_REMOVED,
 				  is_dir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME);
 		free(path);
+	} else if (written_path) {
+		/* As Windows, a file's writes are reported once, when the open that made them
+		 * closes (smb2.notify.valid-req: created, written, closed is three changes). The
+		 * size is told too: whether a write extended the file is not kept. */
+		smb2_notify_event(srv, share, written_path, FILE_ACTION_MODIFIED,
+				  is_stream ? FILE_NOTIFY_CHANGE_STREAM_WRITE | FILE_NOTIFY_CHANGE_STREAM_SIZE :
+				  FILE_NOTIFY_CHANGE_LAST_WRITE | FILE_NOTIFY_CHANGE_SIZE);
 	}
+	free(written_path);
 }
 
 void smb2_open_close_detached(struct smb2_server *srv, struct smb2_open *op)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Kernel change notify (vfs_watch.h): one inotify instance per server, read by a thread of its
- * own. Why a thread and not the transport's event loops: the loops own sockets and know nothing
+ * Kernel change notify (vfs_watch.h): one inotify or fanotify instance per watcher, read by a
+ * thread of its own. Why a thread and not the transport's event loops: the loops own sockets and know nothing
  * of files (src/net stays free of the VFS), events must be turned into names under a lock the
  * loops never take, and a burst of file-system events must not delay the clients of one loop.
  *
@@ -10,6 +10,16 @@
  * (vfs_watch) is a root path and a recursive flag; a kwatch lives while a watch needs it (its
  * root, or below a recursive root). Everything is guarded by vfs_watcher.lock, taken after any
  * VFS lock and before the callbacks' own locks.
+ *
+ * With fanotify (a watcher made at start-up as root, vfs_watcher_new_fanotify) the kernel
+ * reports every change of the marked file systems, naming the directory by file handle: a
+ * kwatch is then no kernel object but the directory's handle (fsid + struct file_handle, from
+ * name_to_handle_at), found by hashing it, and an event whose directory is in no kwatch is
+ * dropped. Why match handles rather than open_by_handle_at the directory and read its path:
+ * open_by_handle_at needs CAP_DAC_READ_SEARCH, which skiffd does not keep after start-up, and
+ * costs an open and a readlink per event; the table costs a handle per watched directory and is
+ * kept current by the event stream itself (creates, deletes, renames of directories), as the
+ * inotify watches are. A rename is one FAN_RENAME event with both names: no pairing by cookie.
  */
 #include "vfs/vfs_internal.h"
 #include "vfs/vfs_watch.h"
@@ -18,10 +28,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/fanotify.h>
 #include <sys/inotify.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,12 +47,16 @@
 /* An IN_MOVED_FROM waits this long for its IN_MOVED_TO before it counts as a removal. */
 #define MOVE_PAIR_WAIT_MS 10
 
+#define FAN_BUF_SIZE 65536
+
 #define KW_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_MODIFY | IN_ATTRIB | \
 		 IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 
 struct kwatch {
 	struct kwatch *next;        /* hash chain */
-	int wd;
+	int wd;                     /* inotify */
+	unsigned char *key;         /* fanotify: fsid + file handle (vfs_watch.h's key) */
+	size_t key_len;
 	char *path;                 /* absolute, no trailing '/' */
 };
 
@@ -59,7 +76,8 @@ struct vfs_watch {
 };
 
 struct vfs_watcher {
-	int fd;                     /* inotify */
+	bool fanotify;              /* fd is a fanotify group (kwatches are handles), else inotify */
+	int fd;                     /* inotify or fanotify */
 	int stop_fd;                /* eventfd: the thread ends */
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -69,6 +87,7 @@ struct vfs_watcher {
 	struct vfs_watch *watches;
 	struct self_mark *marks;
 	unsigned nmarks;
+	unsigned char *fan_buf;     /* fanotify: FAN_BUF_SIZE bytes, read into under lock */
 	/* The last IN_MOVED_FROM, waiting for its pair (only the reader thread touches these). */
 	uint32_t from_cookie;
 	bool from_isdir;
@@ -172,15 +191,88 @@ static struct kwatch **kw_slot(struct vfs_watcher *wr, int wd)
 	return pp;
 }
 
+static unsigned key_hash(const unsigned char *key, size_t len)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h;
+}
+
+static struct kwatch **kw_slot_key(struct vfs_watcher *wr, const unsigned char *key, size_t len)
+{
+	struct kwatch **pp = &wr->kw[key_hash(key, len) % KW_BUCKETS];
+	while (*pp && ((*pp)->key_len != len || memcmp((*pp)->key, key, len)))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+/* The key fanotify will name the directory at `path` by (vfs_watch.h); false if it has gone. */
+static bool dir_key(const char *path, unsigned char *key, size_t *len)
+{
+	struct statfs sf;
+	union {
+		struct file_handle fh;
+		unsigned char room[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+	} h;
+	int mount_id;
+
+	if (statfs(path, &sf) != 0)
+		return false;
+	h.fh.handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(AT_FDCWD, path, &h.fh, &mount_id, 0) != 0 ||
+	    h.fh.handle_bytes > VFS_FAN_KEY_MAX - 16)
+		return false;
+	_Static_assert(sizeof(sf.f_fsid) == 8, "fsid");
+	memcpy(key, &sf.f_fsid, 8);
+	memcpy(key + 8, &h.fh, 8 + h.fh.handle_bytes);   /* handle_bytes, handle_type, f_handle */
+	*len = 16 + h.fh.handle_bytes;
+	return true;
+}
+
 static void kw_drop(struct vfs_watcher *wr, struct kwatch **pp, bool kernel_too)
 {
 	struct kwatch *k = *pp;
 	*pp = k->next;
-	if (kernel_too)
+	if (kernel_too && !wr->fanotify)
 		inotify_rm_watch(wr->fd, k->wd);
+	free(k->key);
 	free(k->path);
 	free(k);
 	wr->nkw--;
+}
+
+/* kw_add for fanotify: remember the directory's handle. */
+static bool kw_add_handle(struct vfs_watcher *wr, const char *path)
+{
+	unsigned char key[VFS_FAN_KEY_MAX];
+	size_t len;
+
+	if (!dir_key(path, key, &len))
+		return true;   /* gone, or no handle: nothing to watch */
+	struct kwatch **pp = kw_slot_key(wr, key, len);
+	if (*pp) {
+		/* The same directory (moved without our seeing it, or again): its path now. */
+		char *p = strdup(path);
+		if (p) {
+			free((*pp)->path);
+			(*pp)->path = p;
+		}
+		return true;
+	}
+	struct kwatch *k = calloc(1, sizeof(*k));
+	if (!k || !(k->path = strdup(path)) || !(k->key = malloc(len))) {
+		if (k)
+			free(k->path);
+		free(k);
+		return false;
+	}
+	memcpy(k->key, key, len);
+	k->key_len = len;
+	k->wd = -1;
+	*pp = k;
+	wr->nkw++;
+	return true;
 }
 
 /* Watch the directory at `path`; false when the limit (ours or the kernel's) is reached. A
@@ -189,6 +281,8 @@ static bool kw_add(struct vfs_watcher *wr, const char *path)
 {
 	if (wr->nkw >= wr->max_kw)
 		return false;
+	if (wr->fanotify)
+		return kw_add_handle(wr, path);
 	int wd = inotify_add_watch(wr->fd, path, KW_MASK);
 	if (wd < 0)
 		return errno != ENOSPC && errno != ENOMEM;
@@ -452,6 +546,132 @@ static void handle_event(struct vfs_watcher *wr, const struct inotify_event *ev)
 	free(path);
 }
 
+/* ---- fanotify ---- */
+
+/* The absolute path a record names (its directory's path, then the name; "." is the directory
+ * itself), or NULL when the directory is not one we watch. */
+static char *fan_path(struct vfs_watcher *wr, const struct vfs_fan_ref *ref)
+{
+	struct kwatch *k = *kw_slot_key(wr, ref->key, ref->key_len);
+	if (!k)
+		return NULL;
+	if (!strcmp(ref->name, "."))
+		return strdup(k->path);
+	if (strchr(ref->name, '/') || !strcmp(ref->name, ".."))
+		return NULL;   /* not a name in a directory: trust nothing else */
+	return path_join(k->path, ref->name);
+}
+
+/* A rename: both names if both directories are watched, else what the watched side sees. */
+static void fan_rename(struct vfs_watcher *wr, const char *from, const char *to, bool isdir)
+{
+	uint32_t names = isdir ? VFS_WATCH_DIR_NAME : VFS_WATCH_FILE_NAME;
+
+	if (from && to) {
+		if (isdir)
+			paths_moved(wr, from, to);
+		if (!self_made(wr, from) && !self_made(wr, to))
+			report_rename(wr, from, to, isdir);
+		if (isdir) {
+			if (covered_recursively(wr, to))
+				add_tree(wr, to, false);   /* it may come from outside a tree */
+			kw_collect(wr);                    /* or leave one */
+		}
+	} else if (from) {
+		if (!self_made(wr, from))
+			report_all(wr, VFS_WATCH_REMOVED, names, from);
+		if (isdir)
+			kw_drop_tree(wr, from);
+	} else if (to) {
+		if (!self_made(wr, to))
+			report_all(wr, VFS_WATCH_ADDED, names, to);
+		if (isdir && covered_recursively(wr, to))
+			add_tree(wr, to, false);
+	}
+}
+
+/* One mask bit's change of `path`, and the kwatches it makes or ends. */
+static void fan_change(struct vfs_watcher *wr, uint64_t bit, bool isdir, const char *path)
+{
+	uint32_t filter, action = vfs_fan_map(bit, isdir, &filter);
+
+	if (action && !self_made(wr, path))
+		report_all(wr, action, filter, path);
+	/* Every change below a new directory is in the queue after its creation (the marks cover
+	 * the whole file system): its content is not reported again from a walk. */
+	if (bit == FAN_CREATE && isdir && covered_recursively(wr, path))
+		add_tree(wr, path, false);
+	if (bit == FAN_DELETE && isdir)
+		kw_drop_tree(wr, path);
+}
+
+static void fan_event(struct vfs_watcher *wr, const struct vfs_fan_event *ev)
+{
+	bool isdir = ev->mask & FAN_ONDIR;
+
+	if (ev->mask & FAN_Q_OVERFLOW) {
+		report_overflow(wr, NULL);
+		return;
+	}
+	if (ev->mask & FAN_RENAME) {
+		char *from = ev->has_old ? fan_path(wr, &ev->old_dir) : NULL;
+		char *to = ev->has_new ? fan_path(wr, &ev->new_dir) : NULL;
+		fan_rename(wr, from, to, isdir);
+		free(from);
+		free(to);
+	}
+	if (!ev->has_dir)
+		return;
+	char *path = fan_path(wr, &ev->dir);
+	if (!path)
+		return;   /* outside every watched directory: most of a file system's events */
+	/* The kernel merges a name's events while they wait: a create and a delete in one event
+	 * happened in the order the name's existence now tells. */
+	bool create = ev->mask & FAN_CREATE, del = ev->mask & FAN_DELETE;
+	struct stat st;
+	bool delete_first = create && del && lstat(path, &st) == 0;
+	if (delete_first)
+		fan_change(wr, FAN_DELETE, isdir, path);
+	if (create)
+		fan_change(wr, FAN_CREATE, isdir, path);
+	if (ev->mask & FAN_CLOSE_WRITE)
+		fan_change(wr, FAN_CLOSE_WRITE, isdir, path);
+	if (ev->mask & FAN_ATTRIB)
+		fan_change(wr, FAN_ATTRIB, isdir, path);
+	if (del && !delete_first)
+		fan_change(wr, FAN_DELETE, isdir, path);
+	free(path);
+}
+
+static void fan_read(struct vfs_watcher *wr, const unsigned char *buf, size_t len)
+{
+	struct vfs_fan_event ev;
+	size_t used;
+
+	for (size_t off = 0; off < len; off += used) {
+		bool ok = vfs_fan_parse(buf + off, len - off, &ev, &used);
+		if (used == 0)
+			break;
+		if (ok)
+			fan_event(wr, &ev);
+	}
+}
+
+/*
+ * Read and handle everything the kernel has queued (under the lock). The reader thread does it
+ * when woken, and vfs_watch_add before it links a watch: the marks see the whole file system
+ * whether anything is watched or not, so a new watch must not be told of what was queued before
+ * it (inotify would not have seen it, and the server did not mark its own changes while nothing
+ * was watched). Reading under the lock means no batch read earlier is handled after.
+ */
+static void fan_catch_up(struct vfs_watcher *wr)
+{
+	ssize_t len;
+
+	while ((len = read(wr->fd, wr->fan_buf, FAN_BUF_SIZE)) > 0)
+		fan_read(wr, wr->fan_buf, (size_t)len);
+}
+
 static void *watcher_main(void *arg)
 {
 	struct vfs_watcher *wr = arg;
@@ -473,6 +693,12 @@ static void *watcher_main(void *arg)
 		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
+		if (wr->fanotify) {
+			pthread_mutex_lock(&wr->lock);
+			fan_catch_up(wr);
+			pthread_mutex_unlock(&wr->lock);
+			continue;
+		}
 		ssize_t len = read(wr->fd, buf, sizeof(buf));
 		if (len <= 0)
 			continue;
@@ -514,6 +740,61 @@ fail:
 	return NULL;
 }
 
+/* fanotify's file-system mark: the changes a client may watch. FAN_CLOSE_WRITE rather than
+ * FAN_MODIFY: see vfs_fan_map. */
+#define FAN_WATCH_MASK (FAN_CREATE | FAN_DELETE | FAN_RENAME | FAN_CLOSE_WRITE | FAN_ATTRIB | \
+			FAN_ONDIR)
+
+struct vfs_watcher *vfs_watcher_new_fanotify(unsigned max_dirs, char *why, size_t whylen)
+{
+	struct vfs_watcher *wr = calloc(1, sizeof(*wr));
+	if (!wr) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	wr->fanotify = true;
+	wr->max_kw = max_dirs;
+	wr->fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC | FAN_NONBLOCK,
+			       O_RDONLY | O_LARGEFILE);
+	if (wr->fd < 0) {
+		snprintf(why, whylen, "fanotify_init: %s", strerror(errno));
+		free(wr);
+		return NULL;
+	}
+	wr->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	wr->fan_buf = malloc(FAN_BUF_SIZE);
+	if (wr->stop_fd < 0 || !wr->fan_buf) {
+		snprintf(why, whylen, "eventfd: %s", strerror(errno));
+		if (wr->stop_fd >= 0)
+			close(wr->stop_fd);
+		close(wr->fd);
+		free(wr->fan_buf);
+		free(wr);
+		return NULL;
+	}
+	pthread_mutex_init(&wr->lock, NULL);
+	atomic_init(&wr->nwatches, 0);
+	return wr;
+}
+
+bool vfs_watcher_mark(struct vfs_watcher *wr, const char *path, char *why, size_t whylen)
+{
+	unsigned char key[VFS_FAN_KEY_MAX];
+	size_t len;
+
+	/* A file system whose handles name_to_handle_at cannot give could not be matched. */
+	if (!dir_key(path, key, &len)) {
+		snprintf(why, whylen, "no file handle for %s: %s", path, strerror(errno));
+		return false;
+	}
+	if (fanotify_mark(wr->fd, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_WATCH_MASK, AT_FDCWD,
+			  path) != 0) {
+		snprintf(why, whylen, "fanotify_mark %s: %s", path, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 void vfs_watcher_free(struct vfs_watcher *wr)
 {
 	if (!wr)
@@ -533,6 +814,7 @@ void vfs_watcher_free(struct vfs_watcher *wr)
 		free(m);
 	}
 	free(wr->from_path);
+	free(wr->fan_buf);
 	close(wr->fd);
 	close(wr->stop_fd);
 	pthread_mutex_destroy(&wr->lock);
@@ -567,6 +849,8 @@ NTSTATUS vfs_watch_add(struct vfs_open *dir, bool recursive, vfs_watch_fn fn, vo
 	w->arg = arg;
 
 	pthread_mutex_lock(&wr->lock);
+	if (wr->fanotify)
+		fan_catch_up(wr);   /* before the watch is linked */
 	if (!wr->started) {
 		wr->started = pthread_create(&wr->thread, NULL, watcher_main, wr) == 0;
 		if (!wr->started)

@@ -11,6 +11,7 @@
 #define SKIFF_VFS_WATCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/ntstatus.h"
@@ -49,6 +50,17 @@ struct vfs_watch;
  * kernel change notify.
  */
 struct vfs_watcher *vfs_watcher_new(unsigned max_dirs);
+/*
+ * The same fed by fanotify (FAN_REPORT_DFID_NAME, file-system marks): no kernel watch per
+ * directory; events name their directory by file handle, matched to the handles of the watched
+ * directories (at most max_dirs). Needs CAP_SYS_ADMIN, so it is made, and its file systems
+ * marked (vfs_watcher_mark), at start-up before privileges are dropped. NULL with the reason in
+ * `why` when the kernel refuses.
+ */
+struct vfs_watcher *vfs_watcher_new_fanotify(unsigned max_dirs, char *why, size_t whylen);
+/* Have a fanotify watcher see the file system `path` is on; false (reason in `why`) when it
+ * cannot (no CAP_SYS_ADMIN, or a file system that reports no file handles): use inotify. */
+bool vfs_watcher_mark(struct vfs_watcher *wr, const char *path, char *why, size_t whylen);
 /* Stop the thread and drop every kernel watch; every vfs_watch must be removed first. */
 void vfs_watcher_free(struct vfs_watcher *wr);
 /* Kernel change notify for this share (NULL: none). Set before the share is used. */
@@ -85,5 +97,33 @@ void vfs_watch_self(struct vfs_share *share, const char *relpath);
  * events). IN_MOVED_FROM/TO map to REMOVED/ADDED here; the reader pairs them into renames.
  */
 uint32_t vfs_watch_map(uint32_t in_mask, uint32_t *filter);
+
+/* ---- fanotify events (vfs_watch_fan.c), pure, for the reader and the unit tests ---- */
+
+/* A directory and a name in it, as a fanotify info record gives them; pointers into the read
+ * buffer. key (key_len bytes) is the file system's id and the directory's file handle. */
+struct vfs_fan_ref {
+	const unsigned char *key;
+	size_t key_len;
+	const char *name;
+};
+/* One event: its mask, and the directory + name it names (rename: old and new). */
+struct vfs_fan_event {
+	uint64_t mask;
+	bool has_dir, has_old, has_new;
+	struct vfs_fan_ref dir, old_dir, new_dir;
+};
+/* The key of a directory: fsid (8 bytes) then a struct file_handle (its 8-byte header and
+ * handle_bytes). At most VFS_FAN_KEY_MAX bytes. */
+#define VFS_FAN_KEY_MAX (8 + 8 + 128)
+/*
+ * Parse the next event of `len` bytes read from a fanotify descriptor: *used is its length (0:
+ * no whole event left). false for an event that cannot be read (bad version, lengths that do
+ * not fit, a name without its terminator): it is skipped by *used when that is known.
+ */
+bool vfs_fan_parse(const unsigned char *buf, size_t len, struct vfs_fan_event *ev, size_t *used);
+/* The action and completion-filter bits of one fanotify mask bit (FAN_CREATE, FAN_DELETE,
+ * FAN_CLOSE_WRITE, FAN_ATTRIB; FAN_ONDIR makes names directory names); 0 for anything else. */
+uint32_t vfs_fan_map(uint64_t bit, bool isdir, uint32_t *filter);
 
 #endif

@@ -280,6 +280,7 @@ skiff__start_watchdog() {
 
 skiff_start() {
 	[ -z "$SKIFF_SERVER_PID" ] || skiff_die "server already started"
+	SKIFF_STOPPED=0   # a test may stop its server and start another
 	SKIFF_TEST_PASS=$(skiff__random_password)
 	skiff__ensure_unix_user "$SKIFF_TEST_USER"
 	SKIFF_TEST_DIR=$(mktemp -d /tmp/skiff-test.XXXXXX) || skiff_die "mktemp failed"

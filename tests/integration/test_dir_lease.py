@@ -11,6 +11,8 @@
 # - client B renaming an entry out of the directory, renaming one into it and deleting one each
 #   break A's lease from RH to none, with the acknowledgement asked for and the epoch raised;
 #   B's operation is answered at once, without waiting for A's acknowledgement;
+# - so do a local program's create, rename and delete in the directory (skiffd sees them through
+#   a kernel watch on the leased directory: "kernel change notify", the default);
 # - on a share with "leases = no" a directory lease request gets no lease.
 """Run as a ctest integration test, or by hand:
     tests/integration/test_dir_lease.py                         (against build/skiffd)
@@ -245,7 +247,7 @@ def main():
         close(a, tid_a, fid_f)
 
     # B's changes break A's directory lease, without waiting for A's acknowledgement
-    def b_change(what, op):
+    def change(what, op):
         nonlocal epoch
         t0 = time.monotonic()
         ok = True
@@ -255,7 +257,7 @@ def main():
             ok = False
             print(f"      {what}: {e}")
         took = time.monotonic() - t0
-        check(f"B {what}: answered at once ({took:.2f} s), no wait for A", ok and took < 5)
+        check(f"{what}: answered at once ({took:.2f} s), no wait for A", ok and took < 5)
         brk = take_lease_break(a, 5)
         check(f"... A's directory lease is broken RH -> none, ack asked, epoch {epoch + 1}",
               brk is not None and brk[0] == KD and brk[1] & BREAK_ACK_REQUIRED and
@@ -272,12 +274,23 @@ def main():
         if lease is not None:
             epoch = lease[4]
 
-    b_change("renames an entry out of the directory",
-             lambda: conn_b.rename(srv.share, d + "\\own2.dat", "moved.dat"))
-    b_change("renames an entry into the directory",
-             lambda: conn_b.rename(srv.share, "moved.dat", d + "\\back.dat"))
-    b_change("deletes an entry of the directory",
-             lambda: conn_b.deleteFile(srv.share, d + "\\back.dat"))
+    change("B renames an entry out of the directory",
+           lambda: conn_b.rename(srv.share, d + "\\own2.dat", "moved.dat"))
+    change("B renames an entry into the directory",
+           lambda: conn_b.rename(srv.share, "moved.dat", d + "\\back.dat"))
+    change("B deletes an entry of the directory",
+           lambda: conn_b.deleteFile(srv.share, d + "\\back.dat"))
+
+    if not SAMBA and srv.share_dir:
+        # changes skiffd did not make: only the kernel sees them
+        local = os.path.join(srv.share_dir, d)
+        change("a local program creates a file in the directory",
+               lambda: open(os.path.join(local, "local.txt"), "w").close())
+        change("a local program renames it",
+               lambda: os.rename(os.path.join(local, "local.txt"),
+                                 os.path.join(local, "local2.txt")))
+        change("a local program deletes it",
+               lambda: os.unlink(os.path.join(local, "local2.txt")))
 
     close(a, tid_a, fid_d)
     conn_b.deleteDirectory(srv.share, d)

@@ -181,7 +181,7 @@ static void test_share_defaults_and_lookup(void **state)
 	assert_true(s->leases);
 	assert_int_equal(s->durable_timeout, 60);
 	assert_false(s->continuously_available);
-	assert_true(s->kernel_change_notify);   /* as Samba's */
+	assert_int_equal(s->kernel_change_notify, CFG_KERNEL_NOTIFY_AUTO);   /* on, as Samba's */
 	assert_false(s->windows_replay);        /* Samba's answer to a replay of a waiting CREATE */
 	assert_int_equal(c->g.kernel_change_notify_watches, 8192);
 	assert_int_equal(s->n_valid_users, 0);
@@ -190,6 +190,28 @@ static void test_share_defaults_and_lookup(void **state)
 	assert_null(cfg_find_share(c, "missing"));
 	assert_null(cfg_find_share(c, "global"));
 	cfg_free(c);
+}
+
+/* "kernel change notify": the backend by name, yes as auto, no as off; anything else refused. */
+static void test_kernel_change_notify(void **state)
+{
+	struct cfg *c = load("[a]\npath = /a\nkernel change notify = fanotify\n"
+			     "[b]\npath = /b\nkernel change notify = INOTIFY\n"
+			     "[c]\npath = /c\nkernel change notify = yes\n"
+			     "[d]\npath = /d\nkernel change notify = auto\n"
+			     "[e]\npath = /e\nkernel change notify = off\n");
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", err);
+	assert_int_equal(c->shares[0].kernel_change_notify, CFG_KERNEL_NOTIFY_FANOTIFY);
+	assert_int_equal(c->shares[1].kernel_change_notify, CFG_KERNEL_NOTIFY_INOTIFY);
+	assert_int_equal(c->shares[2].kernel_change_notify, CFG_KERNEL_NOTIFY_AUTO);
+	assert_int_equal(c->shares[3].kernel_change_notify, CFG_KERNEL_NOTIFY_AUTO);
+	assert_int_equal(c->shares[4].kernel_change_notify, CFG_KERNEL_NOTIFY_NO);
+	cfg_free(c);
+	expect_error("[s]\npath = /s\nkernel change notify = dnotify\n",
+		     "t.conf:3: bad value 'dnotify' for 'kernel change notify': expected auto, fanotify, inotify, yes or no");
 }
 
 /* Keys compare like Samba's: case and blanks do not matter; synonyms map to one setting. */
@@ -362,7 +384,7 @@ static void test_numbers(void **state)
 	expect_error("kernel change notify watches = 1048577\n",
 		     "t.conf:1: bad value '1048577' for 'kernel change notify watches': expected a number from 1 to 1048576");
 	expect_error("[s]\npath = /s\nkernel change notify = maybe\n",
-		     "t.conf:3: bad value 'maybe' for 'kernel change notify': expected yes or no");
+		     "t.conf:3: bad value 'maybe' for 'kernel change notify': expected auto, fanotify, inotify, yes or no");
 }
 
 static void test_strings(void **state)
@@ -734,6 +756,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_share_defaults_and_lookup),
+		cmocka_unit_test(test_kernel_change_notify),
 		cmocka_unit_test(test_key_spelling),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_signing_values),
