@@ -15,14 +15,12 @@ import sys
 import time
 
 from impacket.smb3structs import (
-    FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, FILE_SHARE_DELETE,
-    FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE, SMB2_DIALECT_30, SMB2_OPLOCK_BREAK,
-    SMB2_OPLOCK_LEVEL_BATCH, SMB2Create, SMB2Create_Response, SMB2OplockBreakNotification,
-    SMB2Packet,
+    FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_DIALECT_30, SMB2_OPLOCK_BREAK,
+    SMB2_OPLOCK_LEVEL_BATCH, SMB2Create_Response, SMB2OplockBreakNotification, SMB2Packet,
 )
 
 from skifftest import (
-    SigningSMB3, Server, bind_channel, check, close_fid, login, recv_frame, summary)
+    SigningSMB3, Server, bind_channel, check, close_fid, login, recv_frame, send_create, summary)
 
 FSCTL_QUERY_NETWORK_INTERFACE_INFO = 0x001401FC
 SMB2_0_IOCTL_IS_FSCTL = 1
@@ -60,24 +58,6 @@ def interfaces(low, tid):
             break
         off += nxt
     return out
-
-
-def send_create(low, tid, name, oplock):
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CREATE
-    pkt["TreeID"] = tid
-    req = SMB2Create()
-    req["RequestedOplockLevel"] = oplock
-    req["ImpersonationLevel"] = 2
-    req["DesiredAccess"] = ALL_ACCESS
-    req["FileAttributes"] = FILE_ATTRIBUTE_NORMAL
-    req["ShareAccess"] = SHARE_ALL
-    req["CreateDisposition"] = FILE_OPEN_IF
-    req["CreateOptions"] = FILE_NON_DIRECTORY_FILE
-    req["NameLength"] = len(name) * 2
-    req["Buffer"] = name.encode("utf-16le")
-    pkt["Data"] = req
-    return low.sendSMB(pkt)
 
 
 def batch_open(low, tid, name):

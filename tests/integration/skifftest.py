@@ -14,8 +14,10 @@ import sys
 
 from impacket import crypto, ntlm, smb3
 from impacket.smb3structs import (
-    SMB2_CLOSE, SMB2_FLAGS_SIGNED, SMB2_NEGOTIATE_SIGNING_REQUIRED, SMB2_SESSION_SETUP, SMB2Close,
-    SMB2Packet, SMB2SessionSetup, SMB2SessionSetup_Response,
+    FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, FILE_SHARE_DELETE,
+    FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CLOSE, SMB2_CREATE, SMB2_FLAGS_SIGNED,
+    SMB2_NEGOTIATE_SIGNING_REQUIRED, SMB2_SESSION_SETUP, SMB2Close, SMB2Create, SMB2Packet,
+    SMB2SessionSetup, SMB2SessionSetup_Response,
 )
 from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech
 from impacket.smbconnection import SMBConnection
@@ -121,6 +123,48 @@ def recv_raw(low, timeout):
     when nothing comes within `timeout` seconds."""
     frame = recv_frame(low, timeout)
     return None if frame is None else SMB2Packet(frame)
+
+
+# ---- CREATE by hand (impacket's create() sends no lease, durable or other contexts) ----
+
+ALL_ACCESS = 0x001F01FF             # FILE_ALL_ACCESS
+SHARE_ALL = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
+SMB2_HDR = 64
+
+
+def create_packet(low, tid, name, oplock=0, access=ALL_ACCESS, share=SHARE_ALL,
+                  disposition=FILE_OPEN_IF, options=FILE_NON_DIRECTORY_FILE,
+                  attributes=FILE_ATTRIBUTE_NORMAL, contexts=b""):
+    """A CREATE request for `low` on tree `tid`, its create contexts (already encoded, chained)
+    8-byte aligned after the name as MS-SMB2 2.2.13 wants; the caller sends it."""
+    pkt = low.SMB_PACKET()
+    pkt["Command"] = SMB2_CREATE
+    pkt["TreeID"] = tid
+    req = SMB2Create()
+    req["RequestedOplockLevel"] = oplock
+    req["ImpersonationLevel"] = 2
+    req["DesiredAccess"] = access
+    req["FileAttributes"] = attributes
+    req["ShareAccess"] = share
+    req["CreateDisposition"] = disposition
+    req["CreateOptions"] = options
+    req["NameLength"] = len(name) * 2
+    buf = name.encode("utf-16le")
+    req["CreateContextsOffset"] = req["CreateContextsLength"] = 0
+    if contexts:
+        buf += bytes(-(SMB2_HDR + SMB2Create.SIZE + len(buf)) % 8)
+        req["CreateContextsOffset"] = SMB2_HDR + SMB2Create.SIZE + len(buf)
+        req["CreateContextsLength"] = len(contexts)
+        buf += contexts
+    req["Buffer"] = buf
+    pkt["Data"] = req
+    return pkt
+
+
+def send_create(low, tid, name, oplock=0, **kw):
+    """Send create_packet(...) with impacket's signing; its message id (the answer is read
+    apart, so that a test can wait for a break meanwhile)."""
+    return low.sendSMB(create_packet(low, tid, name, oplock, **kw))
 
 
 def close_fid(low, tid, fid):

@@ -35,14 +35,14 @@ printf '\n[encshare]\npath = %s\nread only = no\nserver smb encrypt = required\n
 from Cryptodome.Cipher import AES  # noqa: E402
 from impacket import smb3  # noqa: E402
 from impacket.smb3structs import (  # noqa: E402
-    FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, FILE_SHARE_DELETE,
-    FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE, SMB2_DIALECT_30, SMB2_OPLOCK_BREAK,
-    SMB2_OPLOCK_LEVEL_BATCH, SMB2_OPLOCK_LEVEL_II, SMB2_READ, SMB2Create, SMB2Create_Response,
+    FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_DIALECT_30, SMB2_OPLOCK_BREAK,
+    SMB2_OPLOCK_LEVEL_BATCH, SMB2_OPLOCK_LEVEL_II, SMB2_READ, SMB2Create_Response,
     SMB2OplockBreakNotification, SMB2Packet, SMB2Read, SMB2_TRANSFORM_HEADER,
 )
 
 from skifftest import (  # noqa: E402
-    UnencryptedSMB3, check, login, server, summary, recv_frame, close_fid as close)
+    UnencryptedSMB3, check, login, server, summary, recv_frame, send_create,
+    close_fid as close)
 
 STATUS_SUCCESS = 0
 STATUS_PENDING = 0x00000103
@@ -50,25 +50,6 @@ ALL_ACCESS = 0x001F01FF
 SHARE_ALL = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
 UNSOLICITED = 0xFFFFFFFFFFFFFFFF
 TRANSFORM_ID = b"\xfdSMB"
-
-
-def send_create(low, tid, name, oplock):
-    """Send a CREATE asking for `oplock`; return its message id."""
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CREATE
-    pkt["TreeID"] = tid
-    req = SMB2Create()
-    req["RequestedOplockLevel"] = oplock
-    req["ImpersonationLevel"] = 2
-    req["DesiredAccess"] = ALL_ACCESS
-    req["FileAttributes"] = FILE_ATTRIBUTE_NORMAL
-    req["ShareAccess"] = SHARE_ALL
-    req["CreateDisposition"] = FILE_OPEN_IF
-    req["CreateOptions"] = FILE_NON_DIRECTORY_FILE
-    req["NameLength"] = len(name) * 2
-    req["Buffer"] = name.encode("utf-16le")
-    pkt["Data"] = req
-    return low.sendSMB(pkt)
 
 
 def create(low, tid, name, oplock):

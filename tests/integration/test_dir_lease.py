@@ -38,15 +38,14 @@ printf '\n[noleases]\npath = %s\nread only = no\nleases = no\n' "$SKIFF_TEST_DIR
 
 from impacket.smb3structs import (  # noqa: E402
     FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE,
-    FILE_OPEN_IF, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE,
-    SMB2_DIALECT_30, SMB2_OPLOCK_BREAK, SMB2_SET_INFO, SMB2Create, SMB2Create_Response,
-    SMB2SetInfo,
+    FILE_OPEN_IF, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_DIALECT_30,
+    SMB2_OPLOCK_BREAK, SMB2_SET_INFO, SMB2Create_Response, SMB2SetInfo,
 )
 
 from impacket import smb3  # noqa: E402
 
 from skifftest import (  # noqa: E402
-    UnencryptedSMB3, check, login, server, summary, recv_raw, close_fid as close)
+    UnencryptedSMB3, check, create_packet, login, server, summary, recv_raw, close_fid as close)
 
 STATUS_SUCCESS = 0
 ALL_ACCESS = 0x001F01FF
@@ -102,32 +101,13 @@ def lease_ctx(lease_key, state, parent=None, v2=True, epoch=0):
 
 def send_create(low, tid, name, directory, ctx=None, access=None, disposition=FILE_OPEN_IF,
                 options=0):
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CREATE
-    pkt["TreeID"] = tid
-    req = SMB2Create()
-    req["RequestedOplockLevel"] = OPLOCK_LEVEL_LEASE if ctx else 0
-    req["ImpersonationLevel"] = 2
-    req["DesiredAccess"] = access if access is not None else DIR_READ if directory else ALL_ACCESS
-    req["FileAttributes"] = FILE_ATTRIBUTE_DIRECTORY if directory else FILE_ATTRIBUTE_NORMAL
-    req["ShareAccess"] = SHARE_ALL
-    req["CreateDisposition"] = disposition
-    req["CreateOptions"] = (FILE_DIRECTORY_FILE if directory else FILE_NON_DIRECTORY_FILE) | options
-    req["NameLength"] = len(name) * 2
-    req["Buffer"] = name.encode("utf-16le")
-    if ctx:
-        off = SMB2_HDR + SMB2Create.SIZE + len(req["Buffer"])
-        if off % 8:
-            req["Buffer"] += bytes(8 - off % 8)
-            off = SMB2_HDR + SMB2Create.SIZE + len(req["Buffer"])
-        req["CreateContextsOffset"] = off
-        req["CreateContextsLength"] = len(ctx)
-        req["Buffer"] += ctx
-    else:
-        req["CreateContextsOffset"] = 0
-        req["CreateContextsLength"] = 0
-    pkt["Data"] = req
-    return low.sendSMB(pkt)
+    return low.sendSMB(create_packet(
+        low, tid, name, OPLOCK_LEVEL_LEASE if ctx else 0,
+        access=access if access is not None else DIR_READ if directory else ALL_ACCESS,
+        attributes=FILE_ATTRIBUTE_DIRECTORY if directory else FILE_ATTRIBUTE_NORMAL,
+        disposition=disposition,
+        options=(FILE_DIRECTORY_FILE if directory else FILE_NON_DIRECTORY_FILE) | options,
+        contexts=ctx or b""))
 
 
 def create(low, tid, name, directory, ctx=None, **kw):

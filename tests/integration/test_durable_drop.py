@@ -28,16 +28,15 @@ if "SKIFF_TEST_PORT" not in os.environ:
     sys.exit(run_under_lib(__file__))
 
 from impacket.smb3structs import (  # noqa: E402
-    FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF, FILE_SHARE_DELETE,
-    FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE, SMB2_DIALECT_30,
+    FILE_OPEN, FILE_OPEN_IF, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_DIALECT_30,
     SMB2_LOCK, SMB2_LOCKFLAG_EXCLUSIVE_LOCK, SMB2_LOCKFLAG_FAIL_IMMEDIATELY, SMB2_OPLOCK_BREAK,
-    SMB2_OPLOCK_LEVEL_BATCH, SMB2_OPLOCK_LEVEL_II, SMB2_OPLOCK_LEVEL_LEASE,
-    SMB2_OPLOCK_LEVEL_NONE, SMB2_READ, SMB2_WRITE, SMB2_LOCK_ELEMENT, SMB2Create,
-    SMB2Create_Response, SMB2Lock, SMB2Read, SMB2Read_Response, SMB2Write,
+    SMB2_OPLOCK_LEVEL_BATCH, SMB2_OPLOCK_LEVEL_II, SMB2_OPLOCK_LEVEL_LEASE, SMB2_OPLOCK_LEVEL_NONE,
+    SMB2_READ, SMB2_WRITE, SMB2_LOCK_ELEMENT, SMB2Create_Response, SMB2Lock, SMB2Read,
+    SMB2Read_Response, SMB2Write,
 )
 
 from skifftest import (  # noqa: E402
-    UnencryptedSMB3, check, close_fid, login, recv_raw, server, summary)
+    UnencryptedSMB3, check, close_fid, create_packet, login, recv_raw, server, summary)
 
 STATUS_SUCCESS = 0
 STATUS_PENDING = 0x00000103
@@ -113,28 +112,8 @@ def rqls(key, state=LEASE_RWH, epoch=0):
 
 
 def send_create(low, tid, name, oplock, ctxs=b"", disposition=FILE_OPEN_IF, flags=0):
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CREATE
-    pkt["TreeID"] = tid
+    pkt = create_packet(low, tid, name, oplock, disposition=disposition, contexts=ctxs)
     pkt["Flags"] = flags
-    req = SMB2Create()
-    req["RequestedOplockLevel"] = oplock
-    req["ImpersonationLevel"] = 2
-    req["DesiredAccess"] = ALL_ACCESS
-    req["FileAttributes"] = FILE_ATTRIBUTE_NORMAL
-    req["ShareAccess"] = SHARE_ALL
-    req["CreateDisposition"] = disposition
-    req["CreateOptions"] = FILE_NON_DIRECTORY_FILE
-    req["NameLength"] = len(name) * 2
-    buf = name.encode("utf-16le")
-    if ctxs:
-        off = 64 + SMB2Create.SIZE + len(buf)
-        buf += b"\0" * (-off % 8)
-        req["CreateContextsOffset"] = 64 + SMB2Create.SIZE + len(buf)
-        req["CreateContextsLength"] = len(ctxs)
-        buf += ctxs
-    req["Buffer"] = buf
-    pkt["Data"] = req
     if not flags:
         return low.sendSMB(pkt)
     # impacket sets Flags to SIGNED when it signs: the flag goes back in before the signature

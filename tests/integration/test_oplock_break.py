@@ -31,15 +31,14 @@ printf '\n[nooplocks]\npath = %s\nread only = no\noplocks = no\n' "$SKIFF_TEST_D
     sys.exit(run_under_lib(__file__, env))
 
 from impacket.smb3structs import (  # noqa: E402
-    FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF, FILE_SHARE_DELETE,
-    FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE, SMB2_DIALECT_30, SMB2_FLAGS_ASYNC_COMMAND,
-    SMB2_OPLOCK_BREAK, SMB2_OPLOCK_LEVEL_BATCH, SMB2_OPLOCK_LEVEL_EXCLUSIVE, SMB2_OPLOCK_LEVEL_II,
-    SMB2_OPLOCK_LEVEL_NONE, SMB2Create, SMB2Create_Response, SMB2OplockBreakAcknowledgment,
-    SMB2OplockBreakNotification, SMB2_WRITE, SMB2Write,
+    FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_DIALECT_30,
+    SMB2_FLAGS_ASYNC_COMMAND, SMB2_OPLOCK_BREAK, SMB2_OPLOCK_LEVEL_BATCH,
+    SMB2_OPLOCK_LEVEL_EXCLUSIVE, SMB2_OPLOCK_LEVEL_II, SMB2_OPLOCK_LEVEL_NONE, SMB2Create_Response,
+    SMB2OplockBreakAcknowledgment, SMB2OplockBreakNotification, SMB2_WRITE, SMB2Write,
 )
 
 from skifftest import (  # noqa: E402
-    UnencryptedSMB3, check, login, server, summary, recv_raw, close_fid as close)
+    UnencryptedSMB3, check, login, server, summary, recv_raw, send_create, close_fid as close)
 
 STATUS_SUCCESS = 0
 STATUS_PENDING = 0x00000103
@@ -48,26 +47,6 @@ STATUS_INVALID_OPLOCK_PROTOCOL = 0xC00000E3
 ALL_ACCESS = 0x001F01FF
 SHARE_ALL = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
 UNSOLICITED = 0xFFFFFFFFFFFFFFFF
-
-
-def send_create(low, tid, name, oplock, share=SHARE_ALL):
-    """Send a CREATE asking for `oplock`; return its message id (the answer is read apart)."""
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CREATE
-    pkt["TreeID"] = tid
-    req = SMB2Create()
-    req["RequestedOplockLevel"] = oplock
-    req["ImpersonationLevel"] = 2
-    req["DesiredAccess"] = ALL_ACCESS
-    req["FileAttributes"] = FILE_ATTRIBUTE_NORMAL
-    req["ShareAccess"] = share
-    req["CreateDisposition"] = FILE_OPEN_IF
-    req["CreateOptions"] = FILE_NON_DIRECTORY_FILE
-    req["NameLength"] = len(name) * 2
-    req["Buffer"] = name.encode("utf-16le")
-    pkt["Data"] = req
-    return low.sendSMB(pkt)
-
 
 
 def send_ack(low, tid, fid, level):
