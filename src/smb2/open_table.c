@@ -122,6 +122,17 @@ static struct smb2_open *find_locked(struct smb2_server *srv, uint64_t persisten
 	return NULL;
 }
 
+/* Put `op` in its bucket by its persistent id (open_lock held). */
+static void link_locked(struct smb2_server *srv, struct smb2_open *op)
+{
+	if (srv->nopens_global >= srv->n_open_buckets)
+		grow(srv);
+	size_t k = bucket_of(op->persistent_id, srv->n_open_buckets);
+	op->global_next = srv->open_buckets[k];
+	srv->open_buckets[k] = op;
+	srv->nopens_global++;
+}
+
 void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op)
 {
 	pthread_mutex_lock(&srv->open_lock);
@@ -131,12 +142,7 @@ void smb2_open_table_insert(struct smb2_server *srv, struct smb2_open *op)
 		op->persistent_id = atomic_fetch_add(&srv->next_persistent, 1);
 	while (op->persistent_id == 0 || op->persistent_id == UINT64_MAX ||
 	       find_locked(srv, op->persistent_id));
-	if (srv->nopens_global >= srv->n_open_buckets)
-		grow(srv);
-	size_t k = bucket_of(op->persistent_id, srv->n_open_buckets);
-	op->global_next = srv->open_buckets[k];
-	srv->open_buckets[k] = op;
-	srv->nopens_global++;
+	link_locked(srv, op);
 	pthread_mutex_unlock(&srv->open_lock);
 }
 
@@ -145,14 +151,8 @@ bool smb2_open_table_insert_id(struct smb2_server *srv, struct smb2_open *op)
 	pthread_mutex_lock(&srv->open_lock);
 	bool taken = op->persistent_id == 0 || op->persistent_id == UINT64_MAX ||
 		     find_locked(srv, op->persistent_id);
-	if (!taken) {
-		if (srv->nopens_global >= srv->n_open_buckets)
-			grow(srv);
-		size_t k = bucket_of(op->persistent_id, srv->n_open_buckets);
-		op->global_next = srv->open_buckets[k];
-		srv->open_buckets[k] = op;
-		srv->nopens_global++;
-	}
+	if (!taken)
+		link_locked(srv, op);
 	pthread_mutex_unlock(&srv->open_lock);
 	return !taken;
 }
