@@ -167,15 +167,20 @@ def send_create(low, tid, name, oplock=0, **kw):
     return low.sendSMB(create_packet(low, tid, name, oplock, **kw))
 
 
-def close_fid(low, tid, fid):
-    """CLOSE an open a test made by hand (impacket closes only those it knows of); the status."""
+def send_close(low, tid, fid):
+    """Send a CLOSE of an open a test made by hand; its message id (the answer read apart)."""
     pkt = low.SMB_PACKET()
     pkt["Command"] = SMB2_CLOSE
     pkt["TreeID"] = tid
     c = SMB2Close()
     c["FileID"] = fid
     pkt["Data"] = c
-    return low.recvSMB(low.sendSMB(pkt))["Status"]
+    return low.sendSMB(pkt)
+
+
+def close_fid(low, tid, fid):
+    """CLOSE an open a test made by hand (impacket closes only those it knows of); the status."""
+    return low.recvSMB(send_close(low, tid, fid))["Status"]
 
 
 # ---- a second channel of a session (multichannel), driven by hand ----

@@ -33,7 +33,8 @@ from impacket.smb3structs import (  # noqa: E402
     SMB2_CHANGE_NOTIFY, SMB2_DIALECT_30, SMB2ChangeNotify,
 )
 
-from skifftest import UnencryptedSMB3, check, login, recv_raw, server, summary  # noqa: E402
+from skifftest import (  # noqa: E402
+    UnencryptedSMB3, check, login, recv_raw, send_close, server, summary)
 
 STATUS_SUCCESS = 0
 STATUS_PENDING = 0x103
@@ -107,17 +108,6 @@ class Client:
         return got[0] if got else None
 
 
-def close_req(low, tid, fid):
-    from impacket.smb3structs import SMB2_CLOSE, SMB2Close
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CLOSE
-    pkt["TreeID"] = tid
-    c = SMB2Close()
-    c["FileID"] = fid
-    pkt["Data"] = c
-    return low.sendSMB(pkt)
-
-
 def tdis_req(low, tid):
     from impacket.smb3structs import SMB2_TREE_DISCONNECT, SMB2TreeDisconnect
     pkt = low.SMB_PACKET()
@@ -159,7 +149,7 @@ def main():
     check("a CANCEL by MessageId ends the first with STATUS_CANCELLED",
           got is not None and got[0] == STATUS_CANCELLED, f"got {got}")
     check("... and the second still waits", c.final(second, 1) is None)
-    st = c.call(lambda: close_req(c.low, tid, fid))
+    st = c.call(lambda: send_close(c.low, tid, fid))
     check("CLOSE of the directory succeeds", st == STATUS_SUCCESS, f"status {st}")
     cleaned_up(c, [second], "CLOSE")
 
