@@ -90,6 +90,10 @@ void smb2_req_release(struct smb2_req *req);
 /* Let go of the session lock before the answer, keeping the reference (held_unlocked): the
  * rest of the handler uses only the session's [I] fields and what it holds itself. */
 void smb2_req_unlock_session(struct smb2_req *req);
+/* Take the session lock again after smb2_req_unlock_session (a CREATE inserting its open; it
+ * holds no open then). The caller checks what may have changed meanwhile: the session logged
+ * off or ended (unlinked), its tree disconnected. */
+void smb2_req_relock_session(struct smb2_req *req);
 
 /* Resolve a FileId in a request: the related-compound placeholder (all 0xFF) means the FileId
  * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's.

@@ -70,8 +70,26 @@ void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_
 			*pp = t->next;
 			break;
 		}
+	t->next = NULL;
+	if (t->holders) {
+		t->gone = true;   /* a CREATE still has it: it sees `gone` and frees it */
+		return;
+	}
 	vfs_share_put(t->vfs);
 	free(t);
+}
+
+void smb2_tree_hold(struct smb2_tree *t)
+{
+	t->holders++;
+}
+
+void smb2_tree_unhold(struct smb2_tree *t)
+{
+	if (--t->holders == 0 && t->gone) {
+		vfs_share_put(t->vfs);
+		free(t);
+	}
 }
 
 /* The session goes without its opens being closed by the client (lost connection, LOGOFF, a
