@@ -24,8 +24,9 @@ if "SKIFF_TEST_PORT" not in os.environ:
 from impacket.smb3structs import (  # noqa: E402
     FILE_ATTRIBUTE_NORMAL, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN,
     FILE_OPEN_IF, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE,
-    SMB2_DIALECT_30, SMB2_ECHO, SMB2_FLAGS_SIGNED, SMB2_READ, SMB2_TREE_DISCONNECT, SMB2Create,
-    SMB2Create_Response, SMB2Echo, SMB2Read, SMB2Read_Response, SMB2TreeDisconnect,
+    SMB2_0_INFO_FILE, SMB2_DIALECT_30, SMB2_ECHO, SMB2_FLAGS_SIGNED, SMB2_READ, SMB2_SET_INFO,
+    SMB2_TREE_DISCONNECT, SMB2Create, SMB2Create_Response, SMB2Echo, SMB2Read, SMB2Read_Response,
+    SMB2SetInfo, SMB2TreeDisconnect,
 )
 
 from skifftest import (  # noqa: E402
@@ -35,6 +36,7 @@ STATUS_SUCCESS = 0
 STATUS_PENDING = 0x00000103
 STATUS_FILE_CLOSED = 0xC0000128
 STATUS_NETWORK_NAME_DELETED = 0xC00000C9
+FILE_END_OF_FILE_INFORMATION = 20
 GENERIC_READ_ACCESS = 0x00120089    # FILE_GENERIC_READ
 READ_WRITE_ACCESS = 0x0012019F      # FILE_GENERIC_READ | FILE_GENERIC_WRITE
 SHARE_ALL = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
@@ -99,6 +101,55 @@ def send_echo(low):
     pkt["Command"] = SMB2_ECHO
     pkt["Data"] = SMB2Echo()
     return send_signed(low, pkt)
+
+
+def send_set_eof(low, tid, fid, size):
+    pkt = low.SMB_PACKET()
+    pkt["Command"] = SMB2_SET_INFO
+    pkt["TreeID"] = tid
+    req = SMB2SetInfo()
+    req["InfoType"] = SMB2_0_INFO_FILE
+    req["FileInfoClass"] = FILE_END_OF_FILE_INFORMATION
+    req["BufferLength"] = 8
+    req["FileID"] = fid
+    req["Buffer"] = size.to_bytes(8, "little")
+    pkt["Data"] = req
+    return send_signed(low, pkt)
+
+
+def slow_set_info(pid, first, second, tid):
+    """A SET_INFO (end of file) on the first channel is slow (its ftruncate): a CREATE of the
+    session on the second channel is answered meanwhile."""
+    rsp = first.recvSMB(send_create(first, tid, "eof.bin", FILE_OPEN_IF, READ_WRITE_ACCESS))
+    check("CREATE of a file to resize", rsp["Status"] == STATUS_SUCCESS, f"status {rsp['Status']:#x}")
+    if rsp["Status"] != STATUS_SUCCESS:
+        return
+    fid = SMB2Create_Response(rsp["Data"])["FileID"].getData()
+    tracer = slow_down(pid, "ftruncate")
+    try:
+        t0 = time.monotonic()
+        send_set_eof(first, tid, fid, 4096)
+        time.sleep(0.3)   # the SET_INFO is in its ftruncate now
+        t = time.monotonic()
+        send_create(second, tid, "other3.txt", FILE_OPEN_IF, READ_WRITE_ACCESS)
+        rsp = answer(second, DELAY_S * 3)
+        took = time.monotonic() - t
+        ok = rsp is not None and rsp["Status"] == STATUS_SUCCESS
+        check(f"a CREATE on the other channel is answered during a slow SET_INFO ({took:.2f} s)",
+              ok and took < QUICK_S, f"status {None if rsp is None else hex(rsp['Status'])}")
+        other = SMB2Create_Response(rsp["Data"])["FileID"].getData() if ok else None
+        rsp = answer(first, DELAY_S * 3)
+        took = time.monotonic() - t0
+        check(f"the SET_INFO answers after its delay ({took:.2f} s)",
+              rsp is not None and rsp["Status"] == STATUS_SUCCESS and took >= DELAY_S * 0.9,
+              f"status {None if rsp is None else hex(rsp['Status'])}")
+    finally:
+        untrace(pid, tracer)
+    check("and the file has its new size",
+          os.path.getsize(os.path.join(server().share_dir, "eof.bin")) == 4096)
+    close_fid(first, tid, fid)
+    if other is not None:
+        close_fid(second, tid, other)
 
 
 def send_tree_disconnect(low, tid):
@@ -296,6 +347,7 @@ def main():
         untrace(pid, tracer)
     if fid is not None:
         close_fid(first, tid, fid)
+    slow_set_info(pid, first, second, tid)
     slow_creates(pid, first, second, tid)
     conn.logoff()
     return summary()
