@@ -100,8 +100,9 @@ void smb2_req_relock_session(struct smb2_req *req);
  * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's.
  * The request then holds the open (a reference and its io_lock, see open.h) until it has
  * answered, except CLOSE (which closes it). READ, WRITE, FLUSH, QUERY_INFO, QUERY_DIRECTORY,
- * SET_INFO and IOCTL let go of the session lock here: the rest of their handler uses only the open, the tree
- * (alive while the open is held in it) and the session's [I] fields. Once per message. */
+ * SET_INFO and IOCTL let go of the session lock here: the rest of their handler uses only the
+ * open, the tree (alive while the open is held in it) and the session's [I] fields. Once per
+ * message. */
 NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
 		       struct smb2_open **out);
 /* The same, also accepting named-pipe opens (smb2_req_open refuses them with

@@ -121,10 +121,12 @@ def slow_set_info(pid, first, second, tid):
     """A SET_INFO (end of file) on the first channel is slow (its ftruncate): a CREATE of the
     session on the second channel is answered meanwhile."""
     rsp = first.recvSMB(send_create(first, tid, "eof.bin", FILE_OPEN_IF, READ_WRITE_ACCESS))
-    check("CREATE of a file to resize", rsp["Status"] == STATUS_SUCCESS, f"status {rsp['Status']:#x}")
+    check("CREATE of a file to resize", rsp["Status"] == STATUS_SUCCESS,
+          f"status {rsp['Status']:#x}")
     if rsp["Status"] != STATUS_SUCCESS:
         return
     fid = SMB2Create_Response(rsp["Data"])["FileID"].getData()
+    other = None
     tracer = slow_down(pid, "ftruncate")
     try:
         t0 = time.monotonic()
