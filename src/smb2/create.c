@@ -148,6 +148,22 @@ void smb2_create_answer(struct smb2_req *req, const struct smb2_open *op, uint8_
 	smb2_create_rsp_encode(req->out, req->hdr_off, &rsp);
 }
 
+/* After the file work of a CREATE that let go of the session lock: the lock again, and the
+ * session and tree checked (MS-SMB2 3.3.5.2.9, 3.3.5.2.11: a LOGOFF or TREE_DISCONNECT on another
+ * channel meanwhile). The tree is let go of, and freed if it went. Returns the status for a
+ * session or tree gone, else STATUS_SUCCESS. */
+static NTSTATUS relock_for_insert(struct smb2_req *req, struct smb2_tree *tree)
+{
+	struct smb2_session *s = req->held;
+
+	smb2_req_relock_session(req);
+	s->creating--;
+	NTSTATUS gone = s->unlinked || s->state == SESSION_LOGGED_OFF ? STATUS_USER_SESSION_DELETED
+		      : tree->gone ? STATUS_NETWORK_NAME_DELETED : STATUS_SUCCESS;
+	smb2_tree_unhold(tree);
+	return gone;
+}
+
 NTSTATUS smb2_create(struct smb2_req *req)
 {
 	struct smb2_conn *c = req->conn;
@@ -244,6 +260,19 @@ NTSTATUS smb2_create(struct smb2_req *req)
 	st = smb2_open_charge(req->sess, &owner);
 	if (st != STATUS_SUCCESS)
 		return st;
+	/* The file-system work (name resolution, share modes, oplocks and leases: each has its own
+	 * locks) runs without the session lock, beside the session's other requests on any
+	 * channel; the tree is held meanwhile (smb2_tree_hold). Not a DH2Q CREATE: a replay of it
+	 * on another channel must find it in the CreateGuid index or waiting (replay.c), which the
+	 * session lock keeps in step. */
+	struct smb2_session *sess = req->sess;
+	bool unlocked = !smb2_replay_applies(req, &durable) && req->held == sess &&
+			!req->held_unlocked;
+	if (unlocked) {
+		sess->creating++;
+		smb2_tree_hold(tree);
+		smb2_req_unlock_session(req);
+	}
 	/* STATUS_PENDING: oplocks of other opens are being broken and this open waits for their
 	 * holders' acknowledgement (MS-SMB2 3.3.5.9, MS-FSA 2.1.5.1.2); it runs again then. */
 	st = vfs_create(tree->vfs, path, &args, &vo, &res);
@@ -257,6 +286,14 @@ NTSTATUS smb2_create(struct smb2_req *req)
 		st = STATUS_SHARING_VIOLATION;
 	if (st == STATUS_PENDING)
 		smb2_replay_pending_add(req, &durable, adm.parked_share_conflict);
+	NTSTATUS gone = unlocked ? relock_for_insert(req, tree) : STATUS_SUCCESS;
+	if (st == STATUS_SUCCESS && gone != STATUS_SUCCESS) {
+		/* made for a session or tree that went meanwhile */
+		smb2_oplock_abandon(&adm);
+		vfs_close(vo, NULL);
+		smb2_open_uncharge(c->srv, owner);
+		return gone;
+	}
 	if (st != STATUS_SUCCESS) {
 		smb2_oplock_abandon(&adm);
 		smb2_open_uncharge(c->srv, owner);

@@ -600,7 +600,7 @@ bool smb2_conn_may_run_inline(struct net_conn *nc, void *state, const uint8_t *f
 		return true;   /* NEGOTIATE, a first SESSION_SETUP: no session lock involved */
 	/* A session not bound here (a binding SESSION_SETUP) takes the lock of a session that
 	 * lives on another connection; so does any request of a multichannel session, whose lock a
-	 * CREATE, SET_INFO or LOGOFF on another channel may hold through its file work
+	 * DH2Q CREATE, LOCK or LOGOFF on another channel may hold through its file work
 	 * (docs/ARCHITECTURE.md, "Inline frames"). Only the first message of a compound is looked
 	 * at: the common case is one session per frame. */
 	struct smb2_channel *ch = smb2_channel_find(c, session_id);

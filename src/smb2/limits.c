@@ -85,7 +85,7 @@ NTSTATUS smb2_open_charge(struct smb2_session *s, uid_t *owner)
 	NTSTATUS st = STATUS_SUCCESS;
 
 	/* Samba's answer when its open table is full; what a client reads as "try later". */
-	if (s->nopens >= srv->cfg->g.max_open_files)
+	if (s->nopens + s->creating >= srv->cfg->g.max_open_files)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	pthread_mutex_lock(&srv->user_opens_lock);
 	struct smb2_user_opens **pp = &srv->user_opens[uid % SMB2_USER_BUCKETS];

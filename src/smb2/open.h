@@ -65,15 +65,16 @@ struct smb2_durable {
  * smb2_open_close takes the open out of both tables, waits for the requests using it, releases
  * the file, marks it closed and drops the session's reference; the memory goes at the last put.
  *
- * Locking. [S]: written only with its session's lock held (CREATE, CLOSE, a durable
- * disconnect or reconnect), read under it or under `io_lock`. [IO]: the file behind the open
- * and what a request does with it, guarded by `io_lock`: a request that names the open takes
+ * Locking. [S]: written only with its session's lock held (CREATE, CLOSE, a durable disconnect or
+ * reconnect), read under it or under `io_lock`. (A CREATE lets go of the session lock for its file
+ * work, before the open exists, and inserts it under the lock again.) [IO]: the file behind the
+ * open and what a request does with it, guarded by `io_lock`: a request that names the open takes
  * it (smb2_req_open_any) for its whole handler, shared for READ, WRITE and FLUSH of a file
- * (vfs_open's position is atomic), exclusive for every other command (their per-open state:
- * the enumeration, the EA index, timestamps frozen, a pipe); closing and detaching the open take
- * it exclusive, so the open's `vfs`, `pipe`, `sess` and `tree` do not change under a request
- * that holds it, and its tree lives as long (a tree's opens are closed or detached before it
- * is freed). Set once at CREATE before the open is in a table: [C]. Otherwise as marked.
+ * (vfs_open's position is atomic), exclusive for every other command (their per-open state: the
+ * enumeration, the EA index, timestamps frozen, a pipe); closing and detaching the open take it
+ * exclusive, so the open's `vfs`, `pipe`, `sess` and `tree` do not change under a request that
+ * holds it, and its tree lives as long (a tree's opens are closed or detached before it is freed).
+ * Set once at CREATE before the open is in a table: [C]. Otherwise as marked.
  * Lock order: session lock -> `io_lock` -> everything the VFS and oplock code take.
  */
 struct smb2_open {
@@ -183,7 +184,8 @@ void smb2_open_detach(struct smb2_session *s, struct smb2_open *op);
 NTSTATUS smb2_channel_sequence_check(uint16_t *open_csn, uint16_t req_csn, bool may_fail);
 
 /* Open-file limits (limits.c). smb2_open_charge (session lock held): count one more open against
- * the session's "max open files" and its user's "max open files per user",
+ * the session's "max open files" (its opens and the CREATEs under way) and its user's "max open
+ * files per user",
  * STATUS_INSUFFICIENT_RESOURCES past either; every success is paired with smb2_open_uncharge of
  * the returned owner (smb2_open_close does it for an open marked charged). */
 bool smb2_user_opens_init(struct smb2_server *srv);

@@ -761,8 +761,10 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	}
 	g->file = gf;
 	g->id = ++ol->next_grant_id;
-	struct smb2_channel *to = smb2_session_break_channel(req->sess);   /* session lock held */
-	g->nc = to ? to->conn->net : req->conn->net;
+	/* The request's own connection for now (a CREATE may run without the session lock here,
+	 * and a break before the attach waits for it anyway); smb2_oplock_attach picks the
+	 * session's break channel. */
+	g->nc = req->conn->net;
 	net_conn_ref(g->nc);
 	g->sess = req->sess;
 	g->seal = req->sess->cipher_keys_valid &&
@@ -797,6 +799,14 @@ uint8_t smb2_oplock_attach(struct smb2_oplock_admission *a, struct smb2_open *op
 	a->grant = NULL;
 	g->open = op;
 	g->fid = (struct smb2_fileid){ op->persistent_id, op->volatile_id };
+	/* Session lock held again: breaks go to the session's break channel, which a channel's
+	 * departure moves (smb2_oplocks_rehome) from now on. */
+	struct smb2_channel *to = smb2_session_break_channel(a->req->sess);
+	if (to && to->conn->net != g->nc) {
+		net_conn_ref(to->conn->net);
+		net_conn_unref(g->nc);
+		g->nc = to->conn->net;
+	}
 	op->oplock = g;
 	op->oplock_level = g->level;
 	/* A break decided between the admission and now goes out behind the CREATE response's

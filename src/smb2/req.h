@@ -34,7 +34,8 @@ struct smb2_req {
 	 * may be cleared to leave the answer unsigned, held still says what to release */
 	struct smb2_session *held;
 	/* the session lock was let go of early (held keeps only the reference): a READ, WRITE,
-	 * FLUSH, QUERY_INFO or QUERY_DIRECTORY runs its handler holding its open (below) instead */
+	 * FLUSH, QUERY_INFO, QUERY_DIRECTORY, SET_INFO or IOCTL runs its handler holding its open
+	 * (below) instead, a CREATE its file work holding its tree */
 	bool held_unlocked;
 	/* the open the handler works on (smb2_req_open_any): a reference and its io_lock, shared
 	 * or exclusive (io_exclusive), let go of with the session by smb2_req_release */
@@ -90,13 +91,18 @@ void smb2_req_release(struct smb2_req *req);
 /* Let go of the session lock before the answer, keeping the reference (held_unlocked): the
  * rest of the handler uses only the session's [I] fields and what it holds itself. */
 void smb2_req_unlock_session(struct smb2_req *req);
+/* Take the session lock again after smb2_req_unlock_session (a CREATE inserting its open; it
+ * holds no open then). The caller checks what may have changed meanwhile: the session logged
+ * off or ended (unlinked), its tree disconnected. */
+void smb2_req_relock_session(struct smb2_req *req);
 
 /* Resolve a FileId in a request: the related-compound placeholder (all 0xFF) means the FileId
  * of the previous CREATE in the chain. STATUS_FILE_CLOSED when unknown or not this tree's.
  * The request then holds the open (a reference and its io_lock, see open.h) until it has
- * answered, except CLOSE (which closes it). READ, WRITE, FLUSH, QUERY_INFO and QUERY_DIRECTORY
- * let go of the session lock here: the rest of their handler uses only the open, the tree
- * (alive while the open is held in it) and the session's [I] fields. Once per message. */
+ * answered, except CLOSE (which closes it). READ, WRITE, FLUSH, QUERY_INFO, QUERY_DIRECTORY,
+ * SET_INFO and IOCTL let go of the session lock here: the rest of their handler uses only the
+ * open, the tree (alive while the open is held in it) and the session's [I] fields. Once per
+ * message. */
 NTSTATUS smb2_req_open(struct smb2_req *req, uint64_t persistent, uint64_t volatile_id,
 		       struct smb2_open **out);
 /* The same, also accepting named-pipe opens (smb2_req_open refuses them with

@@ -70,8 +70,26 @@ void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_
 			*pp = t->next;
 			break;
 		}
+	t->next = NULL;
+	if (t->holders) {
+		t->gone = true;   /* a CREATE still has it: it sees `gone` and frees it */
+		return;
+	}
 	vfs_share_put(t->vfs);
 	free(t);
+}
+
+void smb2_tree_hold(struct smb2_tree *t)
+{
+	t->holders++;
+}
+
+void smb2_tree_unhold(struct smb2_tree *t)
+{
+	if (--t->holders == 0 && t->gone) {
+		vfs_share_put(t->vfs);
+		free(t);
+	}
 }
 
 /* The session goes without its opens being closed by the client (lost connection, LOGOFF, a
@@ -375,11 +393,17 @@ void smb2_open_close(struct smb2_conn *c, struct smb2_open *op, struct vfs_meta 
 
 /* Which commands let go of the session lock once they hold their open: those whose handler
  * needs nothing else of the session (audited: read_write.c, close.c's FLUSH, query_info.c with
- * ea.c, streams.c and security.c, query_directory.c). */
+ * ea.c, streams.c and security.c, query_directory.c; set_info.c: the file's state is the VFS's,
+ * a rename's wait for lease breaks is parked on the oplock state and looks the open up again
+ * when re-run; ioctl.c's FSCTLs on a handle: a pipe's exchange, which took what it needs of
+ * the session at its CREATE, and the object id). Not LOCK or CHANGE_NOTIFY: the waiters they
+ * register are answered by the CLOSE's unlink under the session lock, which a registration
+ * after it would miss. */
 static bool runs_without_session_lock(uint16_t cmd)
 {
 	return cmd == SMB2_READ || cmd == SMB2_WRITE || cmd == SMB2_FLUSH ||
-	       cmd == SMB2_QUERY_INFO || cmd == SMB2_QUERY_DIRECTORY;
+	       cmd == SMB2_QUERY_INFO || cmd == SMB2_QUERY_DIRECTORY || cmd == SMB2_SET_INFO ||
+	       cmd == SMB2_IOCTL;
 }
 
 /* Hold the open the request names for the rest of it (open.h, "Locking"): CLOSE holds nothing

@@ -35,7 +35,9 @@ enum smb2_session_state { SESSION_IN_PROGRESS, SESSION_VALID, SESSION_EXPIRED, S
 
 /* A tree connect: guarded by its session's lock; freed (smb2_tree_destroy) only after its opens
  * are closed or detached, so a request holding one of them (open.h, io_lock) may read it without
- * the session lock. */
+ * the session lock. A CREATE that lets go of the session lock for its file work holds the tree
+ * instead (smb2_tree_hold): a TREE_DISCONNECT or LOGOFF meanwhile takes it out of the session
+ * (`gone`) but the memory stays until the CREATE lets go of it. */
 struct smb2_tree {
 	struct smb2_tree *next;
 	uint32_t id;
@@ -45,6 +47,8 @@ struct smb2_tree {
 	uint32_t maximal_access;
 	bool read_only;
 	bool encrypt_data;              /* SMB2_SHAREFLAG_ENCRYPT_DATA */
+	unsigned holders;               /* CREATEs running without the session lock */
+	bool gone;                      /* disconnected while held: freed by the last holder */
 };
 
 struct smb2_channel;
@@ -99,6 +103,7 @@ struct smb2_session {
 	uint32_t next_tree_id;
 	struct smb2_open *opens[SMB2_OPEN_BUCKETS];     /* Session.OpenTable, by volatile id */
 	unsigned nopens;
+	unsigned creating;              /* CREATEs between their charge and their open's insert */
 };
 
 /*
@@ -186,6 +191,9 @@ void smb2_session_destroy(struct smb2_conn *c, struct smb2_session *s);
 void smb2_session_logoff(struct smb2_conn *c, struct smb2_session *s);
 struct smb2_tree *smb2_tree_find(struct smb2_session *s, uint32_t id);
 void smb2_tree_destroy(struct smb2_conn *c, struct smb2_session *s, struct smb2_tree *t);
+/* Keep a tree's memory past a TREE_DISCONNECT or LOGOFF (session lock held for both). */
+void smb2_tree_hold(struct smb2_tree *t);
+void smb2_tree_unhold(struct smb2_tree *t);
 
 /* Derive signing and encryption keys for a session once authentication completes. */
 void smb2_session_derive_keys(struct smb2_conn *c, struct smb2_session *s);

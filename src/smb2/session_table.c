@@ -297,6 +297,14 @@ void smb2_req_unlock_session(struct smb2_req *req)
 	pthread_mutex_unlock(&req->held->lock);
 }
 
+void smb2_req_relock_session(struct smb2_req *req)
+{
+	if (!req->held || !req->held_unlocked || req->io_open)
+		return;
+	pthread_mutex_lock(&req->held->lock);
+	req->held_unlocked = false;
+}
+
 NTSTATUS smb2_bind_check(const struct smb2_bind_check *in)
 {
 	if (in->session_id == 0)

@@ -22,10 +22,11 @@ if "SKIFF_TEST_PORT" not in os.environ:
     sys.exit(run_under_lib(__file__))
 
 from impacket.smb3structs import (  # noqa: E402
-    FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF, FILE_SHARE_DELETE,
-    FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE, SMB2_DIALECT_30, SMB2_ECHO, SMB2_FLAGS_SIGNED,
-    SMB2_READ, SMB2Create, SMB2Create_Response, SMB2Echo, SMB2Read,
-    SMB2Read_Response,
+    FILE_ATTRIBUTE_NORMAL, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN,
+    FILE_OPEN_IF, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE,
+    SMB2_0_INFO_FILE, SMB2_DIALECT_30, SMB2_ECHO, SMB2_FLAGS_SIGNED, SMB2_READ, SMB2_SET_INFO,
+    SMB2_TREE_DISCONNECT, SMB2Create, SMB2Create_Response, SMB2Echo, SMB2Read, SMB2Read_Response,
+    SMB2SetInfo, SMB2TreeDisconnect,
 )
 
 from skifftest import (  # noqa: E402
@@ -34,6 +35,8 @@ from skifftest import (  # noqa: E402
 STATUS_SUCCESS = 0
 STATUS_PENDING = 0x00000103
 STATUS_FILE_CLOSED = 0xC0000128
+STATUS_NETWORK_NAME_DELETED = 0xC00000C9
+FILE_END_OF_FILE_INFORMATION = 20
 GENERIC_READ_ACCESS = 0x00120089    # FILE_GENERIC_READ
 READ_WRITE_ACCESS = 0x0012019F      # FILE_GENERIC_READ | FILE_GENERIC_WRITE
 SHARE_ALL = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE
@@ -64,7 +67,7 @@ def bind(first, srv):
     return (low, st) if st == STATUS_SUCCESS else (None, st)
 
 
-def send_create(low, tid, name, disposition, access):
+def send_create(low, tid, name, disposition, access, options=FILE_NON_DIRECTORY_FILE):
     pkt = low.SMB_PACKET()
     pkt["Command"] = SMB2_CREATE
     pkt["TreeID"] = tid
@@ -74,7 +77,7 @@ def send_create(low, tid, name, disposition, access):
     req["FileAttributes"] = FILE_ATTRIBUTE_NORMAL
     req["ShareAccess"] = SHARE_ALL
     req["CreateDisposition"] = disposition
-    req["CreateOptions"] = FILE_NON_DIRECTORY_FILE
+    req["CreateOptions"] = options
     req["NameLength"] = len(name) * 2
     req["Buffer"] = name.encode("utf-16le")
     pkt["Data"] = req
@@ -100,6 +103,65 @@ def send_echo(low):
     return send_signed(low, pkt)
 
 
+def send_set_eof(low, tid, fid, size):
+    pkt = low.SMB_PACKET()
+    pkt["Command"] = SMB2_SET_INFO
+    pkt["TreeID"] = tid
+    req = SMB2SetInfo()
+    req["InfoType"] = SMB2_0_INFO_FILE
+    req["FileInfoClass"] = FILE_END_OF_FILE_INFORMATION
+    req["BufferLength"] = 8
+    req["FileID"] = fid
+    req["Buffer"] = size.to_bytes(8, "little")
+    pkt["Data"] = req
+    return send_signed(low, pkt)
+
+
+def slow_set_info(pid, first, second, tid):
+    """A SET_INFO (end of file) on the first channel is slow (its ftruncate): a CREATE of the
+    session on the second channel is answered meanwhile."""
+    rsp = first.recvSMB(send_create(first, tid, "eof.bin", FILE_OPEN_IF, READ_WRITE_ACCESS))
+    check("CREATE of a file to resize", rsp["Status"] == STATUS_SUCCESS,
+          f"status {rsp['Status']:#x}")
+    if rsp["Status"] != STATUS_SUCCESS:
+        return
+    fid = SMB2Create_Response(rsp["Data"])["FileID"].getData()
+    other = None
+    tracer = slow_down(pid, "ftruncate")
+    try:
+        t0 = time.monotonic()
+        send_set_eof(first, tid, fid, 4096)
+        time.sleep(0.3)   # the SET_INFO is in its ftruncate now
+        t = time.monotonic()
+        send_create(second, tid, "other3.txt", FILE_OPEN_IF, READ_WRITE_ACCESS)
+        rsp = answer(second, DELAY_S * 3)
+        took = time.monotonic() - t
+        ok = rsp is not None and rsp["Status"] == STATUS_SUCCESS
+        check(f"a CREATE on the other channel is answered during a slow SET_INFO ({took:.2f} s)",
+              ok and took < QUICK_S, f"status {None if rsp is None else hex(rsp['Status'])}")
+        other = SMB2Create_Response(rsp["Data"])["FileID"].getData() if ok else None
+        rsp = answer(first, DELAY_S * 3)
+        took = time.monotonic() - t0
+        check(f"the SET_INFO answers after its delay ({took:.2f} s)",
+              rsp is not None and rsp["Status"] == STATUS_SUCCESS and took >= DELAY_S * 0.9,
+              f"status {None if rsp is None else hex(rsp['Status'])}")
+    finally:
+        untrace(pid, tracer)
+    check("and the file has its new size",
+          os.path.getsize(os.path.join(server().share_dir, "eof.bin")) == 4096)
+    close_fid(first, tid, fid)
+    if other is not None:
+        close_fid(second, tid, other)
+
+
+def send_tree_disconnect(low, tid):
+    pkt = low.SMB_PACKET()
+    pkt["Command"] = SMB2_TREE_DISCONNECT
+    pkt["TreeID"] = tid
+    pkt["Data"] = SMB2TreeDisconnect()
+    return send_signed(low, pkt)
+
+
 def answer(low, timeout):
     """The next answer on the connection that is not an interim one, or None."""
     while True:
@@ -117,6 +179,86 @@ def all_threads_traced(pid):
         except FileNotFoundError:
             pass
     return True
+
+
+def slow_down(pid, syscall):
+    """strace attached to every thread of skiffd, delaying each `syscall` by DELAY_S."""
+    tracer = subprocess.Popen(
+        ["strace", "-f", "-qq", "--seccomp-bpf", "-e", f"trace={syscall}", "-e",
+         f"inject={syscall}:delay_enter={int(DELAY_S * 1000000)}", "-o", "/dev/null",
+         "-p", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while not all_threads_traced(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    check(f"strace holds every thread of skiffd ({syscall} slowed down)", all_threads_traced(pid))
+    return tracer
+
+
+def untrace(pid, tracer):
+    tracer.send_signal(signal.SIGINT)   # detaches; skiffd goes on untraced
+    try:
+        tracer.wait(10)
+    except subprocess.TimeoutExpired:
+        tracer.kill()
+        tracer.wait()
+    check("skiffd is untraced again", not all_threads_traced(pid))
+
+
+def slow_creates(pid, first, second, tid):
+    """A CREATE of a directory on the first channel is slow (its mkdirat): the session's
+    CREATE and ECHO on the second channel are answered meanwhile; then a TREE_DISCONNECT there,
+    and the slow CREATE, its tree gone, answers STATUS_NETWORK_NAME_DELETED."""
+    tracer = slow_down(pid, "mkdirat")
+    try:
+        t0 = time.monotonic()
+        send_create(first, tid, "slowdir", FILE_CREATE, GENERIC_READ_ACCESS, FILE_DIRECTORY_FILE)
+        time.sleep(0.3)   # the CREATE is in its mkdirat now
+
+        t = time.monotonic()
+        send_create(second, tid, "other2.txt", FILE_OPEN_IF, READ_WRITE_ACCESS)
+        rsp = answer(second, DELAY_S * 3)
+        took = time.monotonic() - t
+        ok = rsp is not None and rsp["Status"] == STATUS_SUCCESS
+        check(f"a CREATE on the other channel is answered during a slow CREATE ({took:.2f} s)",
+              ok and took < QUICK_S, f"status {None if rsp is None else hex(rsp['Status'])}")
+        other = SMB2Create_Response(rsp["Data"])["FileID"].getData() if ok else None
+        t = time.monotonic()
+        send_echo(second)
+        rsp = answer(second, DELAY_S * 3)
+        took = time.monotonic() - t
+        check(f"and an ECHO ({took:.2f} s)",
+              rsp is not None and rsp["Status"] == STATUS_SUCCESS and took < QUICK_S)
+
+        rsp = answer(first, DELAY_S * 3)
+        took = time.monotonic() - t0
+        ok = rsp is not None and rsp["Status"] == STATUS_SUCCESS
+        check(f"the slow CREATE makes its directory after its delay ({took:.2f} s)",
+              ok and took >= DELAY_S * 0.9, f"status {None if rsp is None else hex(rsp['Status'])}")
+        if ok:
+            close_fid(first, tid, SMB2Create_Response(rsp["Data"])["FileID"].getData())
+        if other is not None:
+            close_fid(second, tid, other)
+
+        # The tree goes while a CREATE in it is slow: the TREE_DISCONNECT does not wait for it,
+        # and the CREATE, back from the file system, finds its tree gone.
+        send_create(first, tid, "slowdir2", FILE_CREATE, GENERIC_READ_ACCESS, FILE_DIRECTORY_FILE)
+        time.sleep(0.3)
+        t = time.monotonic()
+        send_tree_disconnect(second, tid)
+        rsp = answer(second, DELAY_S * 3)
+        took = time.monotonic() - t
+        check(f"a TREE_DISCONNECT on the other channel is answered during it ({took:.2f} s)",
+              rsp is not None and rsp["Status"] == STATUS_SUCCESS and took < QUICK_S,
+              f"status {None if rsp is None else hex(rsp['Status'])}")
+        rsp = answer(first, DELAY_S * 3)
+        check("the CREATE whose tree went meanwhile gets STATUS_NETWORK_NAME_DELETED",
+              rsp is not None and rsp["Status"] == STATUS_NETWORK_NAME_DELETED,
+              f"status {None if rsp is None else hex(rsp['Status'])}")
+        rsp = first.recvSMB(send_create(first, tid, "other2.txt", FILE_OPEN, GENERIC_READ_ACCESS))
+        check("and the tree is gone on both channels",
+              rsp["Status"] == STATUS_NETWORK_NAME_DELETED, f"status {rsp['Status']:#x}")
+    finally:
+        untrace(pid, tracer)
 
 
 def main():
@@ -147,15 +289,8 @@ def main():
         return summary()
     fid = SMB2Create_Response(rsp["Data"])["FileID"].getData()
 
-    tracer = subprocess.Popen(
-        ["strace", "-f", "-qq", "--seccomp-bpf", "-e", "trace=pread64", "-e",
-         f"inject=pread64:delay_enter={int(DELAY_S * 1000000)}", "-o", "/dev/null",
-         "-p", str(pid)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tracer = slow_down(pid, "pread64")
     try:
-        deadline = time.monotonic() + 10
-        while not all_threads_traced(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        check("strace holds every thread of skiffd", all_threads_traced(pid))
 
         t0 = time.monotonic()
         send_read(first, tid, fid, len(DATA))
@@ -211,15 +346,11 @@ def main():
               rsp["Status"] == STATUS_FILE_CLOSED, f"status {rsp['Status']:#x}")
         fid = None
     finally:
-        tracer.send_signal(signal.SIGINT)   # detaches; skiffd goes on untraced
-        try:
-            tracer.wait(10)
-        except subprocess.TimeoutExpired:
-            tracer.kill()
-            tracer.wait()
-    check("skiffd is untraced again", not all_threads_traced(pid))
+        untrace(pid, tracer)
     if fid is not None:
         close_fid(first, tid, fid)
+    slow_set_info(pid, first, second, tid)
+    slow_creates(pid, first, second, tid)
     conn.logoff()
     return summary()
 

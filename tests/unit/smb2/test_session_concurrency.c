@@ -3,7 +3,9 @@
  * a READ lets go of the session lock once it holds its open, so another request of the session
  * on its other channel runs meanwhile; a CLOSE or TREE_DISCONNECT of that open waits for the
  * READ (which reads on through the open), a CLOSE without the session lock, and the open is
- * closed after it; a request that names it then gets STATUS_FILE_CLOSED. */
+ * closed after it; a request that names it then gets STATUS_FILE_CLOSED. A CREATE holds its tree
+ * while it works without the session lock: a TREE_DISCONNECT meanwhile does not wait for it, and
+ * the tree stays readable, marked gone, until the CREATE lets go of it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -292,6 +294,39 @@ static void tree_disconnect_waits_for_a_read_on_another_channel(void **state)
 	race(*state, true);
 }
 
+static void *disconnect_tree(void *arg)
+{
+	struct fixture *f = arg;
+	struct smb2_req req = request(f, f->c2, &f->cmp2, SMB2_TREE_DISCONNECT);
+
+	smb2_tree_destroy(f->c2, f->s, req.tree);
+	smb2_req_release(&req);
+	return NULL;
+}
+
+static void tree_held_by_a_create_outlives_its_disconnect(void **state)
+{
+	struct fixture *f = *state;
+	struct smb2_req cr = request(f, f->c1, &f->cmp1, SMB2_CREATE);
+	struct smb2_tree *t = cr.tree;
+	pthread_t th;
+
+	smb2_open_ref(f->op);   /* to look at it after the disconnect */
+	/* As smb2_create before its file work: the tree held, the session lock let go of. */
+	smb2_tree_hold(t);
+	smb2_req_unlock_session(&cr);
+	assert_int_equal(pthread_create(&th, NULL, disconnect_tree, f), 0);
+	assert_int_equal(pthread_join(th, NULL), 0);   /* it did not wait for the CREATE */
+	smb2_req_relock_session(&cr);
+	assert_true(t->gone);
+	assert_int_equal(t->id, 1);                    /* still there to read */
+	assert_null(smb2_tree_find(f->s, 1));          /* but no longer the session's */
+	assert_true(smb2_open_closed(f->op));          /* and its opens closed */
+	smb2_open_put(f->op);
+	smb2_tree_unhold(t);                           /* the last holder frees it */
+	smb2_req_release(&cr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +335,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(tree_disconnect_waits_for_a_read_on_another_channel,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(tree_held_by_a_create_outlives_its_disconnect, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
