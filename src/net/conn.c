@@ -3,6 +3,7 @@
 #include "net/net_internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -620,7 +621,14 @@ bool net_conn_gone(struct net_conn *c)
 	pthread_mutex_lock(&c->lock);
 	bool dead = c->dead;
 	pthread_mutex_unlock(&c->lock);
-	return dead;
+	if (dead)
+		return true;
+	/* The peer's FIN or RST may be on the socket before the loop thread (busy, or not
+	 * scheduled) has read it: a client that drops its connection and reconnects at once
+	 * must not find its old connection alive. The fd lives as long as the caller's
+	 * reference. */
+	struct pollfd p = { .fd = c->fd, .events = POLLRDHUP };
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 void net_conn_close(struct net_conn *c)

@@ -89,8 +89,9 @@ void net_conn_close(struct net_conn *c);
  * stops applying. Thread-safe, idempotent, one way.
  */
 void net_conn_set_authenticated(struct net_conn *c);
-/* The peer is gone (EOF or error seen) though the connection's teardown (on_close) may not
- * have run yet. Thread-safe. */
+/* The peer is gone (EOF or error seen by the loop, or waiting on the socket) though the
+ * connection's teardown (on_close) may not have run yet. Thread-safe; the caller holds a
+ * reference. */
 bool net_conn_gone(struct net_conn *c);
 /* A pinned connection (e.g. with open files) is not dropped for being idle. */
 void net_conn_set_pinned(struct net_conn *c, bool pinned);
