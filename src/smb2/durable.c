@@ -115,6 +115,8 @@ bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *wan
 			return false;
 		}
 	}
+	if (d->persistent)   /* its caching changes go to the store from now on */
+		smb2_oplock_set_persistent(op->sess->srv, op);
 	*timeout_ms = d->timeout_ms;
 	return true;
 }
