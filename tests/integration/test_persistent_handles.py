@@ -24,7 +24,8 @@
 #   CLOSE after the reconnect deletes the file);
 # - a disconnected persistent open is not purged (unlike a durable one): its connection dropped,
 #   a conflicting open waits for its lease's break, the client reconnects and acknowledges, and
-#   the conflicting open gets STATUS_SHARING_VIOLATION while the handle stays the client's.
+#   the conflicting open gets STATUS_SHARING_VIOLATION while the handle stays the client's;
+# - a DH2C with the persistent flag and a FileId no open has finds the open by its CreateGuid.
 """Run as a ctest integration test, or by hand: tests/integration/test_persistent_handles.py"""
 
 import os
@@ -534,6 +535,29 @@ if st == SUCCESS:
     check("the handle is still the client's",
           status_of(lambda: cd2.writeFile(tidd2, rfid, b"kept", 0)) == SUCCESS)
     check("CLOSE", close_fid(lowd2, tidd2, rfid) == SUCCESS)
+
+# ---- a DH2C whose FileId is unknown finds the persistent open by its CreateGuid ----
+cg, lowg = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
+tidg = cg.connectTree(SRV.share)
+gguid = uuid.uuid4().bytes
+st, gfid, _ = create(lowg, tidg, "byguid.dat", dh2q(gguid), share=SHARE_ALL)
+check("a persistent open to find by its CreateGuid", st == SUCCESS, f"status {st:#x}")
+sock = lowg._NetBIOSSession.get_socket()
+sock.shutdown(socket.SHUT_RDWR)
+sock.close()
+time.sleep(0.5)
+cg2, lowg2 = login(UnencryptedSMB3, SRV, SMB2_DIALECT_302, timeout=10)
+tidg2 = cg2.connectTree(SRV.share)
+unknown = uuid.uuid4().bytes   # a FileId no open has
+st, _, _ = create(lowg2, tidg2, "byguid.dat", dh2c(unknown, gguid, flags=0), share=SHARE_ALL)
+check("without the persistent flag an unknown FileId is not found", st == OBJECT_NAME_NOT_FOUND,
+      f"status {st:#x}")
+st, rfid, _ = create(lowg2, tidg2, "byguid.dat", dh2c(unknown, gguid), share=SHARE_ALL)
+check("with it, the open is found by its CreateGuid (MS-SMB2 3.3.5.9.12)", st == SUCCESS,
+      f"status {st:#x}")
+if st == SUCCESS:
+    check("... and answered with its own persistent FileId", rfid[:8] == gfid[:8])
+    check("CLOSE", close_fid(lowg2, tidg2, rfid) == SUCCESS)
 check("the store is empty at the end", records() == (0, 0), f"{records()}")
 
 sys.exit(summary())
