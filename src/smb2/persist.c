@@ -270,6 +270,8 @@ static bool restore_one(const struct pstore_open *rec, void *arg)
 	op->vfs = vo;
 	op->access = res.granted_access;
 	op->owner = rec->owner_uid;
+	smb2_open_charge_restored(srv, rec->owner_uid);   /* its user's opens count it again */
+	op->charged = true;
 	memcpy(op->client_guid, rec->client_guid, 16);
 	struct smb2_durable *d = &op->durable;
 	d->granted = true;
