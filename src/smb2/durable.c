@@ -115,6 +115,8 @@ bool smb2_durable_grant(struct smb2_open *op, const struct smb2_durable_ctx *wan
 			return false;
 		}
 	}
+	if (d->persistent)   /* its caching changes go to the store from now on */
+		smb2_oplock_set_persistent(op->sess->srv, op);
 	*timeout_ms = d->timeout_ms;
 	return true;
 }
@@ -132,6 +134,26 @@ static struct smb2_open *claim(struct smb2_server *srv, uint64_t persistent_id)
 {
 	smb2_open_table_lock(srv);
 	struct smb2_open *op = smb2_open_find_locked(srv, persistent_id);
+	if (op && op->durable.disconnected && !op->durable.claimed) {
+		op->durable.claimed = true;
+		smb2_open_ref(op);
+	} else {
+		op = NULL;
+	}
+	smb2_open_table_unlock(srv);
+	return op;
+}
+
+/* MS-SMB2 3.3.5.9.12: a DH2C asking for a persistent open on a continuously available share
+ * whose FileId.Persistent is in no open is looked up by its CreateGuid (a client that lost the
+ * FileId, or kept a wrong one, still names the open it created). Claimed as claim() does. */
+static struct smb2_open *claim_by_create_guid(struct smb2_server *srv, uint64_t persistent_id,
+					      const uint8_t create_guid[16])
+{
+	smb2_open_table_lock(srv);
+	struct smb2_open *op = NULL;
+	if (!smb2_open_find_locked(srv, persistent_id))
+		op = smb2_open_find_persistent_guid_locked(srv, create_guid);
 	if (op && op->durable.disconnected && !op->durable.claimed) {
 		op->durable.claimed = true;
 		smb2_open_ref(op);
@@ -415,6 +437,10 @@ NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_r
 	struct smb2_open *op = claim(srv, want->file_id.persistent);
 	if (!op && teardown_pending(srv, want->file_id.persistent))
 		return retry_later(req);
+	if (!op && want->v2 && (want->flags & SMB2_DHANDLE_FLAG_PERSISTENT) &&
+	    tree->share->cfg->continuously_available && c->dialect >= SMB2_DIALECT_300 &&
+	    smb2_persist_enabled(srv))
+		op = claim_by_create_guid(srv, want->file_id.persistent, want->create_guid);
 	struct smb2_durable_reconnect_facts f = { .claimed = op != NULL, .req_v2 = want->v2 };
 	if (op) {
 		uint8_t level;

@@ -110,6 +110,19 @@ NTSTATUS smb2_open_charge(struct smb2_session *s, uid_t *owner)
 	return st;
 }
 
+void smb2_open_charge_restored(struct smb2_server *srv, uid_t owner)
+{
+	pthread_mutex_lock(&srv->user_opens_lock);
+	struct smb2_user_opens **pp = &srv->user_opens[owner % SMB2_USER_BUCKETS];
+	while (*pp && (*pp)->uid != owner)
+		pp = &(*pp)->next;
+	if (!*pp && (*pp = calloc(1, sizeof(**pp))))
+		(*pp)->uid = owner;
+	if (*pp)
+		(*pp)->count++;
+	pthread_mutex_unlock(&srv->user_opens_lock);
+}
+
 void smb2_open_uncharge(struct smb2_server *srv, uid_t owner)
 {
 	pthread_mutex_lock(&srv->user_opens_lock);

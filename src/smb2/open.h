@@ -147,6 +147,10 @@ void smb2_open_table_lock(struct smb2_server *srv);
 void smb2_open_table_unlock(struct smb2_server *srv);
 struct smb2_open *smb2_open_find_locked(struct smb2_server *srv, uint64_t persistent);
 struct smb2_open *smb2_open_find_disconnected_locked(struct smb2_server *srv);
+/* A persistent open of that CreateGuid (a DH2C whose FileId is not known, MS-SMB2 3.3.5.9.12):
+ * a walk of the whole table, as rare as such a reconnect. */
+struct smb2_open *smb2_open_find_persistent_guid_locked(struct smb2_server *srv,
+							 const uint8_t create_guid[16]);
 /* The CreateGuid index (MS-SMB2 3.3.5.9.10): a DH2Q CREATE's open goes in (its client_guid
  * and durable.create_guid set); found by (ClientGuid, CreateGuid) with the table's lock held;
  * out at close, or when a request names it by FileId (the client saw the CREATE's answer, so
@@ -191,6 +195,10 @@ NTSTATUS smb2_channel_sequence_check(uint16_t *open_csn, uint16_t req_csn, bool 
 bool smb2_user_opens_init(struct smb2_server *srv);
 void smb2_user_opens_fini(struct smb2_server *srv);
 NTSTATUS smb2_open_charge(struct smb2_session *s, uid_t *owner);
+/* A persistent open restored at start-up (no session): counted against its owner's opens
+ * whatever the bound (it was within it before the restart; a lower bound now only refuses new
+ * opens); paired with smb2_open_uncharge as any. */
+void smb2_open_charge_restored(struct smb2_server *srv, uid_t owner);
 void smb2_open_uncharge(struct smb2_server *srv, uid_t owner);
 
 /* Byte-range locks (lock.c): the open closes, its waiting LOCKs end with STATUS_RANGE_NOT_LOCKED

@@ -256,6 +256,17 @@ struct smb2_open *smb2_open_find_disconnected_locked(struct smb2_server *srv)
 	return NULL;
 }
 
+struct smb2_open *smb2_open_find_persistent_guid_locked(struct smb2_server *srv,
+							 const uint8_t create_guid[16])
+{
+	for (size_t i = 0; i < srv->n_open_buckets; i++)
+		for (struct smb2_open *op = srv->open_buckets[i]; op; op = op->global_next)
+			if (op->durable.persistent &&
+			    memcmp(op->durable.create_guid, create_guid, 16) == 0)
+				return op;
+	return NULL;
+}
+
 size_t smb2_open_table_count(struct smb2_server *srv)
 {
 	pthread_mutex_lock(&srv->open_lock);

@@ -8,7 +8,8 @@
  * whole table (files, grants, waiters) and smb2_open.oplock/oplock_level. Lock order: a
  * session's lock, then the file's stripe of the VFS open-file table (a CREATE is admitted under
  * it, through vfs_create_args.admit), then `lock`; nothing is taken under it but the transport's own leaf
- * locks (net_conn_send, net_conn_post, the timers).
+ * locks (net_conn_send, net_conn_post, the timers) and the persistent-handle store's (a
+ * persistent open's caching state is written as it changes, so that a restart restores it).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,6 +29,7 @@
 #include "smb2/req.h"
 #include "smb2/server.h"
 #include "smb2/session.h"
+#include "state/pstore.h"
 #include "smb2/wire/oplock_break.h"
 #include "smb2/wire/types.h"
 #include "vfs/vfs.h"
@@ -65,8 +67,11 @@ struct oplock_grant {
 	bool data_open;               /* the open reads, writes or deletes (not a stat open) */
 	bool dir;                     /* a directory lease (3.x): broken when the entries change */
 	/* its open is a disconnected durable open (durable.c): no break can reach the holder,
-	 * a CREATE that would break it has it closed instead */
+	 * a CREATE that would break it has it closed instead, unless it is persistent */
 	bool disconnected;
+	/* its open is persistent (persist.c): each change of its level or lease state is written
+	 * to the store; while disconnected it is broken and waited for, never purged */
+	bool persistent;
 };
 
 struct oplock_waiter {
@@ -95,6 +100,7 @@ struct smb2_oplocks {
 	atomic_uint level2;
 	atomic_uint leased;           /* lease grants: a WRITE may have leases to break */
 	atomic_uint dir_leased;       /* directory lease grants: a namespace change may break one */
+	struct pstore *pstore;        /* set before any client comes (smb2_oplocks_set_store) */
 };
 
 /* The argument of a break's timeout: names the grant, which may be gone by then. */
@@ -119,6 +125,11 @@ struct smb2_oplocks *smb2_oplocks_new(void)
 	return ol;
 }
 
+void smb2_oplocks_set_store(struct smb2_oplocks *ol, struct pstore *ps)
+{
+	ol->pstore = ps;
+}
+
 /* After the transport stopped: its connections are gone and so, with their sessions, every
  * open; what is left (nothing, normally) is freed without touching the timers. */
 void smb2_oplocks_free(struct smb2_oplocks *ol)
@@ -132,7 +143,8 @@ void smb2_oplocks_free(struct smb2_oplocks *ol)
 			while (f->grants) {
 				struct oplock_grant *g = f->grants;
 				f->grants = g->next;
-				net_conn_unref(g->nc);
+				if (g->nc)
+					net_conn_unref(g->nc);
 				free(g);
 			}
 			while (f->waiters) {
@@ -205,8 +217,23 @@ static void file_maybe_free(struct smb2_oplocks *ol, struct oplock_file *f)
 		}
 }
 
+/* [lock] A persistent open's grant changed: its level, or its lease's state and epoch, go to
+ * the store (one fsync, on continuously available shares only). */
+static void persist_caching(struct smb2_oplocks *ol, const struct oplock_grant *g)
+{
+	if (!g->persistent || !g->open || !ol->pstore)
+		return;
+	const struct smb2_lease *l = g->lease;
+	if (!pstore_set_caching(ol->pstore, g->open->persistent_id, g->level,
+				l ? l->state : SMB2_LEASE_NONE, l ? l->epoch : 0))
+		log_warn("persistent open %llx: its caching state could not be stored",
+			 (unsigned long long)g->open->persistent_id);
+}
+
 static void set_level(struct smb2_oplocks *ol, struct oplock_grant *g, uint8_t level)
 {
+	bool changed = g->level != level;
+
 	if (g->level == SMB2_OPLOCK_LEVEL_II)
 		atomic_fetch_sub(&ol->level2, 1);
 	if (level == SMB2_OPLOCK_LEVEL_II)
@@ -214,6 +241,8 @@ static void set_level(struct smb2_oplocks *ol, struct oplock_grant *g, uint8_t l
 	g->level = level;
 	if (g->open)
 		g->open->oplock_level = level;
+	if (changed)
+		persist_caching(ol, g);
 }
 
 /* The session whose keys seal the grant's breaks, NULL to send them in clear. */
@@ -232,6 +261,8 @@ static void send_break(struct oplock_grant *g, uint8_t level)
 		g->unsent = true;   /* smb2_oplock_attach sends it */
 		return;
 	}
+	if (!g->nc)
+		return;   /* restored at start-up, its client not back yet: nowhere to send it */
 	smb2_break_begin(&w, SMB2_OPLOCK_BREAK_SS, grant_seal(g));
 	smb2_oplock_break_encode(&w, 4, level, &g->fid);
 	smb2_break_send(g->nc, &w, grant_seal(g));
@@ -264,7 +295,8 @@ static void wake_waiters(struct oplock_file *f)
 
 static void timer_cancel(struct oplock_grant *g)
 {
-	if (g->timer && net_timer_cancel(g->nc, g->timer_id))
+	/* a restored grant with no connection cannot cancel: its timer finds the grant changed */
+	if (g->timer && g->nc && net_timer_cancel(g->nc, g->timer_id))
 		free(g->timer);
 	/* else it has fired or is firing: it finds the grant no longer breaking and frees itself */
 	g->timer = NULL;
@@ -293,7 +325,8 @@ static void grant_remove(struct smb2_oplocks *ol, struct oplock_grant *g)
 	}
 	if (g->open)
 		g->open->oplock = NULL;
-	net_conn_unref(g->nc);
+	if (g->nc)
+		net_conn_unref(g->nc);
 	free(g);
 }
 
@@ -426,6 +459,17 @@ static struct oplock_file *lease_file(struct smb2_oplocks *ol, const struct smb2
 	return file_find(ol, &k, false);
 }
 
+/* [lock, leases.lock] The lease's state or epoch changed: its persistent opens' records follow. */
+static void lease_persist(struct smb2_oplocks *ol, const struct smb2_lease *l)
+{
+	if (!ol->pstore)
+		return;
+	struct oplock_file *f = lease_file(ol, l);
+	for (const struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next)
+		if (g->lease == l)
+			persist_caching(ol, g);
+}
+
 /* MS-SMB2 3.3.2.5: a lease break not acknowledged in time leaves the lease with nothing and
  * lets the opens waiting on it go on (smb2.lease.timeout). */
 static void lease_timeout(void *arg, bool cancelled)
@@ -446,6 +490,7 @@ static void lease_timeout(void *arg, bool cancelled)
 		l->timer_arg = NULL;
 		smb2_lease_break_timeout(l);
 		f = lease_file(ol, l);
+		lease_persist(ol, l);
 	}
 	smb2_lease_unref(&ol->leases, l);
 	pthread_mutex_unlock(&ol->leases.lock);
@@ -491,17 +536,22 @@ static void lease_timer_stop(struct smb2_oplocks *ol, struct smb2_lease *l, stru
 }
 
 /* [leases.lock] Break lease `l` (held by grant `g`) to `to`: the notification goes to the
- * connection of one of its opens (a connection of its client, MS-SMB2 3.3.4.7). */
+ * connection of one of its opens (a connection of its client, MS-SMB2 3.3.4.7). A grant
+ * restored at start-up has none until its client reconnects: the break is not sent, and its
+ * timeout runs on `any` (the connection that caused it; NULL: none). */
 static void lease_break(struct smb2_oplocks *ol, struct oplock_grant *g, struct smb2_lease *l,
-			uint32_t to)
+			uint32_t to, struct net_conn *any)
 {
 	struct smb2_lease_break_msg msg;
 
 	if (!smb2_lease_break_start(l, to, &msg))
 		return;
-	smb2_lease_send_break(g->nc, &msg, grant_seal(g));
-	if (msg.ack_required)
-		lease_timer_start(ol, l, g->nc);
+	if (g->nc)
+		smb2_lease_send_break(g->nc, &msg, grant_seal(g));
+	struct net_conn *tc = g->nc ? g->nc : any;
+	if (msg.ack_required && tc)
+		lease_timer_start(ol, l, tc);
+	lease_persist(ol, l);
 }
 
 /* Park the request on the file until its holders answer (or time out). */
@@ -525,7 +575,8 @@ static NTSTATUS park_on(struct oplock_file *f, struct smb2_req *req)
 /* [leases.lock] The key's leases on files other than `here` lose all caching (smb2_lease_match,
  * OTHER_TREE): each is broken to none, without waiting, as Samba does (lease_match). */
 static void break_key_elsewhere(struct smb2_oplocks *ol, const uint8_t client_guid[16],
-				const uint8_t key[16], const struct smb2_lease_file *here)
+				const uint8_t key[16], const struct smb2_lease_file *here,
+				struct net_conn *any)
 {
 	for (struct smb2_lease *l = smb2_lease_next(&ol->leases, client_guid, key, NULL); l;
 	     l = smb2_lease_next(&ol->leases, client_guid, key, l)) {
@@ -536,7 +587,7 @@ static void break_key_elsewhere(struct smb2_oplocks *ol, const uint8_t client_gu
 		struct oplock_file *f = lease_file(ol, l);
 		for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next)
 			if (g->lease == l) {
-				lease_break(ol, g, l, SMB2_LEASE_NONE);
+				lease_break(ol, g, l, SMB2_LEASE_NONE, any);
 				break;
 			}
 	}
@@ -664,11 +715,11 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	 * admission runs again without it; nothing is broken meanwhile. */
 	a->npurge = 0;
 	for (size_t i = 0; i < n; i++)
-		if (break_to[i] != OPLOCK_KEEP && grants[i]->disconnected && grants[i]->open &&
-		    a->npurge < SMB2_PURGE_MAX)
+		if (break_to[i] != OPLOCK_KEEP && grants[i]->disconnected && !grants[i]->persistent &&
+		    grants[i]->open && a->npurge < SMB2_PURGE_MAX)
 			a->purge[a->npurge++] = grants[i]->open->persistent_id;
 	for (struct oplock_grant *g = f && lease_breaks ? f->grants : NULL; g; g = g->next)
-		if (g->lease && g->lease != mine && g->disconnected && g->open &&
+		if (g->lease && g->lease != mine && g->disconnected && !g->persistent && g->open &&
 		    a->npurge < SMB2_PURGE_MAX &&
 		    smb2_lease_break_for_open(&intent, g->lease->state, g->lease->breaking).needed)
 			a->purge[a->npurge++] = g->open->persistent_id;
@@ -694,7 +745,7 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 			struct smb2_lease_break_need need =
 				smb2_lease_break_for_open(&intent, g->lease->state, g->lease->breaking);
 			if (need.needed)
-				lease_break(ol, g, g->lease, need.to);
+				lease_break(ol, g, g->lease, need.to, req->conn->net);
 			lease_wait |= need.wait;
 		}
 	}
@@ -714,7 +765,7 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	if (st != STATUS_SUCCESS)
 		goto out;
 	if (other_tree)
-		break_key_elsewhere(ol, req->conn->client_guid, a->lease_req.key, &lf);
+		break_key_elsewhere(ol, req->conn->client_guid, a->lease_req.key, &lf, req->conn->net);
 	struct smb2_lease_others others;
 	unsigned mine_data;
 	others_of(f, mine, &others, &mine_data);
@@ -746,8 +797,8 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 		uint32_t asked = other_tree ? SMB2_LEASE_NONE : lease_requested;
 		if (created)
 			smb2_lease_set_initial(l, smb2_lease_grant(asked, &others));
-		else if (!other_tree)
-			smb2_lease_upgrade(l, asked, &others);
+		else if (!other_tree && smb2_lease_upgrade(l, asked, &others))
+			lease_persist(ol, l);
 		g->lease = l;
 		g->data_open = in->data_open;
 		g->dir = in->is_dir;
@@ -866,7 +917,7 @@ void smb2_oplock_break_level2(struct smb2_conn *c, struct smb2_open *op)
 		if (g->level == SMB2_OPLOCK_LEVEL_II && !g->breaking)
 			break_level2(ol, g);
 		else if (g->lease && g->lease != own && g->lease->state != SMB2_LEASE_NONE)
-			lease_break(ol, g, g->lease, SMB2_LEASE_NONE);
+			lease_break(ol, g, g->lease, SMB2_LEASE_NONE, c->net);
 	pthread_mutex_unlock(&ol->leases.lock);
 	pthread_mutex_unlock(&ol->lock);
 }
@@ -939,7 +990,7 @@ void smb2_oplock_dir_changed(struct smb2_oplocks *ol, const struct smb2_dir_chan
 				continue;
 			uint32_t to = smb2_lease_dir_break_to(g->lease, c);
 			if (to != g->lease->state)
-				lease_break(ol, g, g->lease, to);
+				lease_break(ol, g, g->lease, to, NULL);
 		}
 	}
 	pthread_mutex_unlock(&ol->leases.lock);
@@ -962,6 +1013,7 @@ static NTSTATUS lease_break_ack(struct smb2_req *req, const struct smb2_oplock_b
 	if (st == STATUS_SUCCESS) {
 		lease_timer_stop(ol, l, req->conn->net);
 		f = lease_file(ol, l);
+		lease_persist(ol, l);
 		if (send_next) {
 			/* where the lease's breaks go (sealed as its opens' session wants), the
 			 * acknowledging connection's grant first */
@@ -969,7 +1021,7 @@ static NTSTATUS lease_break_ack(struct smb2_req *req, const struct smb2_oplock_b
 			for (struct oplock_grant *g = f ? f->grants : NULL; g; g = g->next)
 				if (g->lease == l && (!to || g->nc == req->conn->net))
 					to = g;
-			struct net_conn *nc = to ? to->nc : req->conn->net;
+			struct net_conn *nc = to && to->nc ? to->nc : req->conn->net;
 			smb2_lease_send_break(nc, &next, to ? grant_seal(to) : NULL);
 			if (next.ack_required)
 				lease_timer_start(ol, l, nc);
@@ -1004,7 +1056,8 @@ NTSTATUS smb2_oplock_before_rename(struct smb2_req *req, struct smb2_open *op)
 		if (!g->lease || g->lease == own || g->disconnected)
 			continue;
 		if (g->lease->state & SMB2_LEASE_H) {
-			lease_break(ol, g, g->lease, g->lease->state & ~SMB2_LEASE_H);
+			lease_break(ol, g, g->lease, g->lease->state & ~SMB2_LEASE_H,
+				    req->conn->net);
 			wait = true;
 		} else if (g->lease->breaking) {
 			wait = true;
@@ -1148,7 +1201,8 @@ NTSTATUS smb2_oplock_reconnect(struct smb2_req *req, struct smb2_open *op,
 		st = STATUS_OBJECT_NAME_NOT_FOUND;
 	if (st == STATUS_SUCCESS && !check_only && g) {
 		net_conn_ref(req->conn->net);
-		net_conn_unref(g->nc);
+		if (g->nc)
+			net_conn_unref(g->nc);
 		g->nc = req->conn->net;
 		g->sess = req->sess;
 		g->fid = (struct smb2_fileid){ op->persistent_id, op->volatile_id };
@@ -1159,4 +1213,82 @@ NTSTATUS smb2_oplock_reconnect(struct smb2_req *req, struct smb2_open *op,
 	pthread_mutex_unlock(&ol->leases.lock);
 	pthread_mutex_unlock(&ol->lock);
 	return st;
+}
+
+/* ---- Persistent opens (persist.c) ---- */
+
+void smb2_oplock_set_persistent(struct smb2_server *srv, struct smb2_open *op)
+{
+	struct smb2_oplocks *ol = srv->oplocks;
+
+	if (!op->oplock)
+		return;
+	pthread_mutex_lock(&ol->lock);
+	if (op->oplock)
+		op->oplock->persistent = true;
+	pthread_mutex_unlock(&ol->lock);
+}
+
+bool smb2_oplock_restore(struct smb2_server *srv, struct smb2_open *op,
+			 const struct smb2_oplock_restored *r)
+{
+	struct smb2_oplocks *ol = srv->oplocks;
+	bool ok = true;
+
+	op->okey = r->key;
+	op->okey_valid = true;
+	if (!r->lease && r->level == SMB2_OPLOCK_LEVEL_NONE)
+		return true;
+	pthread_mutex_lock(&ol->lock);
+	pthread_mutex_lock(&ol->leases.lock);
+	struct oplock_file *f = file_find(ol, &r->key, true);
+	struct oplock_grant *g = f ? calloc(1, sizeof(*g)) : NULL;
+	if (!g) {
+		ok = false;
+		goto out;
+	}
+	if (r->lease) {
+		struct smb2_lease_req lr = { .v2 = r->v2, .epoch = r->epoch };
+		struct smb2_lease_file lf = { r->key.dev, r->key.ino, r->key.stream };
+		struct smb2_lease *l;
+		bool created;
+		memcpy(lr.key, r->lease_key, 16);
+		if (smb2_lease_open(&ol->leases, r->client_guid, &lr, &lf, &r->name, &l,
+				    &created) != STATUS_SUCCESS) {
+			free(g);
+			ok = false;
+			goto out;
+		}
+		/* MS-SMB2 3.3.5.9.12: the reconnect is answered with the lease as it was (its
+		 * state and Lease.Epoch); a second open under the key finds it restored already */
+		if (created) {
+			l->state = r->state;
+			l->epoch = r->v2 ? r->epoch : 0;
+		}
+		g->lease = l;
+		g->level = SMB2_OPLOCK_LEVEL_LEASE;
+		g->data_open = !smb2_lease_is_stat_open(op->access);
+		atomic_fetch_add(&ol->leased, 1);
+	}
+	g->file = f;
+	g->id = ++ol->next_grant_id;
+	g->open = op;
+	g->fid = (struct smb2_fileid){ op->persistent_id, op->volatile_id };
+	g->disconnected = true;
+	/* no connection (nc) nor session until its client reconnects (smb2_oplock_reconnect) */
+	g->next = f->grants;
+	f->grants = g;
+	op->oplock = g;
+	if (!g->lease) {
+		g->level = SMB2_OPLOCK_LEVEL_NONE;
+		set_level(ol, g, r->level);
+	}
+	op->oplock_level = g->level;
+	g->persistent = true;   /* after the level: the store holds it already */
+out:
+	if (!ok && f)
+		file_maybe_free(ol, f);
+	pthread_mutex_unlock(&ol->leases.lock);
+	pthread_mutex_unlock(&ol->lock);
+	return ok;
 }

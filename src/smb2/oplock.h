@@ -119,4 +119,24 @@ NTSTATUS smb2_oplock_reconnect(struct smb2_req *req, struct smb2_open *op,
 			       const struct smb2_lease_req *lease, bool check_only,
 			       struct smb2_lease_req *rsp);
 
+/* Persistent opens (persist.c). The store their caching changes are written to; a grant that
+ * is to be (smb2_durable_grant made the open persistent); and, at start-up, the grant of a
+ * restored open: owned by no connection until its client reconnects with DH2C (breaks are not
+ * sent meanwhile, their timeouts run), never purged by a conflicting CREATE. */
+struct pstore;
+void smb2_oplocks_set_store(struct smb2_oplocks *ol, struct pstore *ps);
+void smb2_oplock_set_persistent(struct smb2_server *srv, struct smb2_open *op);
+struct smb2_oplock_restored {
+	struct smb2_oplock_key key;     /* the file (stream 0: persistent opens are on files) */
+	uint8_t level;                  /* an oplock level, or LEASE */
+	bool lease, v2;
+	uint8_t client_guid[16], lease_key[16];
+	uint32_t state;
+	uint16_t epoch;
+	struct smb2_lease_name name;    /* where a lease's file is (smb2_lease_match) */
+};
+/* false: no memory (the open is kept without its caching) */
+bool smb2_oplock_restore(struct smb2_server *srv, struct smb2_open *op,
+			 const struct smb2_oplock_restored *r);
+
 #endif

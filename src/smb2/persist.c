@@ -7,9 +7,11 @@
  * A restored open is a disconnected durable open like one whose connection dropped (durable.c):
  * in the server's open table under its old persistent id, holding its file's share mode and its
  * byte-range locks, found again by a DH2C of the same CreateGuid and user, or closed by its
- * scavenger. Its oplock or lease is not restored (docs/ARCHITECTURE.md, "Persistent handles").
+ * scavenger. Its oplock or lease comes back with it, held by no connection until the client
+ * reconnects (smb2_oplock_restore); the store follows each change of it (oplock.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +21,7 @@
 #include "core/log.h"
 #include "smb2/durable.h"
 #include "smb2/open.h"
+#include "smb2/oplock.h"
 #include "smb2/persist.h"
 #include "smb2/server.h"
 #include "smb2/session.h"
@@ -46,6 +49,7 @@ bool smb2_persist_init(struct smb2_server *srv)
 		log_err("persistent handles: %s", err);
 		return false;
 	}
+	smb2_oplocks_set_store(srv->oplocks, srv->pstore);
 	if (reset)
 		log_warn("persistent handles: %s/%s was unreadable (%s); set aside as %s.corrupt, "
 			 "its opens are lost", cfg->g.state_dir, PSTORE_FILE, err, PSTORE_FILE);
@@ -105,6 +109,7 @@ bool smb2_persist_record(struct smb2_server *srv, struct smb2_open *op,
 	r->oplock_level = op->oplock_level;
 	if (pc->lease) {
 		r->has_lease = true;
+		r->lease_v2 = pc->lease->v2;
 		memcpy(r->lease_key, pc->lease->key, 16);
 		r->lease_state = pc->lease->state;
 		r->lease_epoch = pc->lease->epoch;
@@ -131,6 +136,15 @@ void smb2_persist_locks(struct smb2_server *srv, struct smb2_open *op)
 		log_warn("persistent open %llx: its locks could not be stored",
 			 (unsigned long long)op->persistent_id);
 	free(l);
+}
+
+void smb2_persist_delete_on_close(struct smb2_server *srv, struct smb2_open *op, bool del)
+{
+	if (!srv->pstore || !op->durable.persistent)
+		return;
+	if (!pstore_set_delete_on_close(srv->pstore, op->persistent_id, del))
+		log_warn("persistent open %llx: its delete-on-close could not be stored",
+			 (unsigned long long)op->persistent_id);
 }
 
 void smb2_persist_forget(struct smb2_server *srv, struct smb2_open *op)
@@ -206,7 +220,8 @@ static bool restore_one(const struct pstore_open *rec, void *arg)
 		.desired_access = rec->desired_access,
 		.share_access = rec->share_access,
 		.disposition = FILE_OPEN,
-		.create_options = rec->create_options,
+		/* delete-on-close as last stored (a SET_INFO may have changed it), set below */
+		.create_options = rec->create_options & ~FILE_DELETE_ON_CLOSE,
 		.admit = restore_admit,
 		.admit_arg = &ra,
 	};
@@ -219,6 +234,14 @@ static bool restore_one(const struct pstore_open *rec, void *arg)
 			 st == STATUS_OBJECT_NAME_NOT_FOUND && !ra.same ? "the file is another one now"
 									: nt_status_name(st));
 		return false;
+	}
+	if (rec->delete_on_close) {
+		st = vfs_set_delete_on_close(vo, true);
+		if (st != STATUS_SUCCESS)   /* the file changed meanwhile (made read-only) */
+			log_warn("persistent open %llx of %s\\%s: delete-on-close not restored (%s)",
+				 (unsigned long long)rec->persistent_id, rec->share, rec->path,
+				 nt_status_name(st));
+		st = STATUS_SUCCESS;
 	}
 	for (size_t i = 0; i < rec->nlocks && st == STATUS_SUCCESS; i++) {
 		struct vfs_lock_range r = { rec->locks[i].offset, rec->locks[i].length,
@@ -246,6 +269,8 @@ static bool restore_one(const struct pstore_open *rec, void *arg)
 	op->vfs = vo;
 	op->access = res.granted_access;
 	op->owner = rec->owner_uid;
+	smb2_open_charge_restored(srv, rec->owner_uid);   /* its user's opens count it again */
+	op->charged = true;
 	memcpy(op->client_guid, rec->client_guid, 16);
 	struct smb2_durable *d = &op->durable;
 	d->granted = true;
@@ -254,13 +279,30 @@ static bool restore_one(const struct pstore_open *rec, void *arg)
 	memcpy(d->create_guid, rec->create_guid, 16);
 	d->timeout_ms = rec->timeout_ms;
 	d->owner_uid = rec->owner_uid;
+	struct smb2_oplock_restored oplock = {
+		.key = { rec->dev, rec->ino, 0 },
+		.level = rec->oplock_level,
+		.lease = rec->has_lease,
+		.v2 = rec->lease_v2,
+		.state = rec->lease_state,
+		.epoch = rec->lease_epoch,
+	};
+	char lease_name[2 * PSTORE_MAX_TEXT + 2];
+	snprintf(lease_name, sizeof(lease_name), "%s\\%s", share->cfg->name, rec->path);
+	oplock.name = (struct smb2_lease_name){ share->vfs->path, lease_name };
+	memcpy(oplock.client_guid, rec->client_guid, 16);
+	memcpy(oplock.lease_key, rec->lease_key, 16);
+	if (!smb2_oplock_restore(srv, op, &oplock))
+		log_warn("persistent open %llx: its oplock or lease could not be restored",
+			 (unsigned long long)rec->persistent_id);
 	smb2_open_table_lock(srv);
 	d->disconnected = true;
 	smb2_open_table_unlock(srv);
 	rs->ids[rs->n++] = rec->persistent_id;
-	log_info("persistent open %llx of %s\\%s restored (%zu lock%s), kept %u ms for its client",
-		 (unsigned long long)rec->persistent_id, rec->share, rec->path, rec->nlocks,
-		 rec->nlocks == 1 ? "" : "s", rec->timeout_ms);
+	log_info("persistent open %llx of %s\\%s restored (%zu lock%s, %s %#x), kept %u ms for "
+		 "its client", (unsigned long long)rec->persistent_id, rec->share, rec->path,
+		 rec->nlocks, rec->nlocks == 1 ? "" : "s", rec->has_lease ? "lease" : "oplock",
+		 rec->has_lease ? rec->lease_state : rec->oplock_level, rec->timeout_ms);
 	return true;
 }
 

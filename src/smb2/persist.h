@@ -36,6 +36,9 @@ bool smb2_persist_record(struct smb2_server *srv, struct smb2_open *op,
 			 const struct smb2_persist_create *pc);
 /* Store the open's byte-range locks as they are now (after a LOCK, before its answer). */
 void smb2_persist_locks(struct smb2_server *srv, struct smb2_open *op);
+/* SET_INFO changed the open's delete-on-close (FileDispositionInformation[Ex]): stored, so that a
+ * restart restores it (before the answer, as the rest). */
+void smb2_persist_delete_on_close(struct smb2_server *srv, struct smb2_open *op, bool del);
 /* The open is closed for good (CLOSE, scavenger, purge): its record goes; not at a server stop,
  * which a persistent open survives. */
 void smb2_persist_forget(struct smb2_server *srv, struct smb2_open *op);

@@ -11,6 +11,7 @@
 #include "smb2/notify.h"
 #include "smb2/open.h"
 #include "smb2/oplock.h"
+#include "smb2/persist.h"
 #include "smb2/req.h"
 #include "smb2/security.h"
 #include "smb2/session.h"
@@ -141,7 +142,10 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 			st = need(op, DELETE_ACCESS);
 		if (st != STATUS_SUCCESS)
 			return st;
-		return vfs_set_delete_on_close(op->vfs, del);
+		st = vfs_set_delete_on_close(op->vfs, del);
+		if (st == STATUS_SUCCESS)
+			smb2_persist_delete_on_close(req->conn->srv, op, del);
+		return st;
 	}
 	case FileDispositionInformationEx: {
 		uint32_t flags;
@@ -152,7 +156,11 @@ static NTSTATUS set_file(struct smb2_req *req, struct smb2_open *op, uint8_t cls
 			return st;
 		if (flags & FILE_DISPOSITION_POSIX_SEMANTICS)
 			return STATUS_NOT_SUPPORTED;   /* POSIX unlink-while-open: not offered */
-		return vfs_set_delete_on_close(op->vfs, flags & FILE_DISPOSITION_DELETE);
+		st = vfs_set_delete_on_close(op->vfs, flags & FILE_DISPOSITION_DELETE);
+		if (st == STATUS_SUCCESS)
+			smb2_persist_delete_on_close(req->conn->srv, op,
+						     flags & FILE_DISPOSITION_DELETE);
+		return st;
 	}
 	case FileRenameInformation:
 	case FileRenameInformationEx: {

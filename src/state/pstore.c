@@ -33,8 +33,8 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS locks_by_open ON locks(persistent_id);";
 
 enum stmt {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PUT, ST_DEL_LOCKS, ST_ADD_LOCK, ST_CACHING, ST_DELETE,
-	ST_ALL, ST_LOCKS_OF, ST_COUNT, ST_N
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_PUT, ST_DEL_LOCKS, ST_ADD_LOCK, ST_CACHING, ST_DOC,
+	ST_DELETE, ST_ALL, ST_LOCKS_OF, ST_COUNT, ST_N
 };
 
 static const char *const stmt_sql[ST_N] = {
@@ -46,6 +46,7 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_ADD_LOCK] = "INSERT INTO locks VALUES (?,?,?,?)",
 	[ST_CACHING] = "UPDATE opens SET oplock_level = ?, lease_state = ?, lease_epoch = ?"
 		       " WHERE persistent_id = ?",
+	[ST_DOC] = "UPDATE opens SET delete_on_close = ? WHERE persistent_id = ?",
 	[ST_DELETE] = "DELETE FROM opens WHERE persistent_id = ?",
 	[ST_ALL] = "SELECT * FROM opens ORDER BY persistent_id",
 	[ST_LOCKS_OF] = "SELECT offset, length, exclusive FROM locks WHERE persistent_id = ?",
@@ -255,7 +256,7 @@ bool pstore_put(struct pstore *ps, const struct pstore_open *r)
 		sqlite3_bind_int64(s, i++, r->create_options);
 		sqlite3_bind_int64(s, i++, r->owner_uid);
 		sqlite3_bind_int(s, i++, r->oplock_level);
-		sqlite3_bind_int(s, i++, r->has_lease);
+		sqlite3_bind_int(s, i++, r->has_lease ? (r->lease_v2 ? 2 : 1) : 0);
 		sqlite3_bind_blob(s, i++, r->lease_key, 16, SQLITE_STATIC);
 		sqlite3_bind_int64(s, i++, r->lease_state);
 		sqlite3_bind_int(s, i++, r->lease_epoch);
@@ -289,6 +290,18 @@ bool pstore_set_caching(struct pstore *ps, uint64_t persistent_id, uint8_t oploc
 	sqlite3_bind_int64(s, 2, lease_state);
 	sqlite3_bind_int(s, 3, lease_epoch);
 	sqlite3_bind_int64(s, 4, s64(persistent_id));
+	bool ok = run(s);
+	pthread_mutex_unlock(&ps->lock);
+	return ok;
+}
+
+bool pstore_set_delete_on_close(struct pstore *ps, uint64_t persistent_id, bool delete_on_close)
+{
+	sqlite3_stmt *s = ps->st[ST_DOC];
+
+	pthread_mutex_lock(&ps->lock);
+	sqlite3_bind_int(s, 1, delete_on_close);
+	sqlite3_bind_int64(s, 2, s64(persistent_id));
 	bool ok = run(s);
 	pthread_mutex_unlock(&ps->lock);
 	return ok;
@@ -379,7 +392,9 @@ long pstore_load(struct pstore *ps, bool (*fn)(const struct pstore_open *rec, vo
 		rec->create_options = (uint32_t)sqlite3_column_int64(s, i++);
 		rec->owner_uid = (uid_t)sqlite3_column_int64(s, i++);
 		rec->oplock_level = (uint8_t)sqlite3_column_int(s, i++);
-		rec->has_lease = sqlite3_column_int(s, i++) != 0;
+		int has_lease = sqlite3_column_int(s, i++);
+		rec->has_lease = has_lease != 0;
+		rec->lease_v2 = has_lease == 2;
 		copy_blob(s, i++, rec->lease_key);
 		rec->lease_state = (uint32_t)sqlite3_column_int64(s, i++);
 		rec->lease_epoch = (uint16_t)sqlite3_column_int(s, i++);

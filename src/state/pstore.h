@@ -36,6 +36,7 @@ struct pstore_open {
 	uid_t owner_uid;
 	uint8_t oplock_level;
 	bool has_lease;
+	bool lease_v2;                   /* stored as has_lease = 2 */
 	uint8_t lease_key[16];
 	uint32_t lease_state;
 	uint16_t lease_epoch;
@@ -60,6 +61,8 @@ bool pstore_set_locks(struct pstore *ps, uint64_t persistent_id, const struct ps
 		      size_t n);
 bool pstore_set_caching(struct pstore *ps, uint64_t persistent_id, uint8_t oplock_level,
 			uint32_t lease_state, uint16_t lease_epoch);
+/* SET_INFO's FileDispositionInformation changed its delete-on-close. */
+bool pstore_set_delete_on_close(struct pstore *ps, uint64_t persistent_id, bool delete_on_close);
 /* The open is closed for good. */
 bool pstore_delete(struct pstore *ps, uint64_t persistent_id);
 /* Call fn for each record (its locks filled; fn must not call the store): a record for which it

@@ -104,6 +104,16 @@ static void opens_bounded_per_session_and_per_user(void **state)
 	assert_int_equal(open_one(b), STATUS_SUCCESS);
 	assert_int_equal(open_one(b), STATUS_INSUFFICIENT_RESOURCES);
 
+	/* persistent opens restored at start-up count against their user, past the bound too */
+	smb2_open_charge_restored(&srv, 1001);
+	smb2_open_charge_restored(&srv, 1001);
+	smb2_open_charge_restored(&srv, 1001);
+	struct smb2_session *fresh = session_of(&srv, 1001);
+	assert_int_equal(open_one(fresh), STATUS_INSUFFICIENT_RESOURCES);   /* 1 + 3 = 4 */
+	smb2_open_uncharge(&srv, 1001);                                     /* one restored closes */
+	assert_int_equal(open_one(fresh), STATUS_SUCCESS);
+	free(fresh);
+
 	smb2_user_opens_fini(&srv);
 	free(a);
 	free(b);

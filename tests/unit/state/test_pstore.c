@@ -66,6 +66,7 @@ static void sample(struct pstore_open *r, uint64_t id)
 	r->owner_uid = 1001;
 	r->oplock_level = 0xFF;
 	r->has_lease = true;
+	r->lease_v2 = true;
 	r->lease_state = 7;
 	r->lease_epoch = 3;
 	r->timeout_ms = 120000;
@@ -133,6 +134,7 @@ static void test_write_reopen_read(void **state)
 	assert_int_equal(got->owner_uid, 1001);
 	assert_int_equal(got->oplock_level, 0xFF);
 	assert_true(got->has_lease);
+	assert_true(got->lease_v2);   /* a v2 lease comes back as one (its answer's form) */
 	assert_int_equal(got->lease_state, 7);
 	assert_int_equal(got->lease_epoch, 3);
 	assert_int_equal(got->timeout_ms, 120000);
@@ -148,6 +150,7 @@ static void test_write_reopen_read(void **state)
 	}
 	assert_int_equal(s.rec[1].persistent_id, 42);
 	assert_false(s.rec[1].has_lease);
+	assert_false(s.rec[1].lease_v2);
 	assert_int_equal(s.rec[1].oplock_level, 9);
 	assert_int_equal(s.rec[1].nlocks, 0);
 	pstore_close(ps);
@@ -166,6 +169,8 @@ static void test_update_and_delete(void **state)
 	assert_true(pstore_put(ps, &r));
 	assert_true(pstore_set_locks(ps, 7, &one, 1));
 	assert_true(pstore_set_caching(ps, 7, 0xFF, 3, 5));
+	assert_true(pstore_set_delete_on_close(ps, 7, false));
+	assert_true(pstore_set_delete_on_close(ps, 8, true));
 	assert_true(pstore_delete(ps, 8));
 	assert_true(pstore_delete(ps, 999));   /* not there: nothing to do */
 	pstore_close(ps);
@@ -178,6 +183,8 @@ static void test_update_and_delete(void **state)
 	assert_int_equal(s.rec[0].locks[0].offset, 100);
 	assert_int_equal(s.rec[0].lease_state, 3);
 	assert_int_equal(s.rec[0].lease_epoch, 5);
+	assert_false(s.rec[0].delete_on_close);   /* SET_INFO cleared it after the CREATE */
+	assert_true(s.rec[0].lease_v2);           /* a caching change keeps the lease's form */
 	/* the callback dropped it: gone, locks too */
 	assert_int_equal(pstore_count(ps), 0);
 	assert_true(pstore_set_locks(ps, 7, NULL, 0));
