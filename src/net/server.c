@@ -23,7 +23,7 @@
 
 #include "core/log.h"
 
-static int listen_socket(const char *addr, uint16_t port, uint16_t *bound)
+static int listen_socket(const char *addr, uint16_t port, uint16_t *bound, bool exclusive_check)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t slen;
@@ -42,6 +42,23 @@ static int listen_socket(const char *addr, uint16_t port, uint16_t *bound)
 	} else {
 		log_err("listen address '%s' is not an IPv4 or IPv6 literal", addr);
 		return -1;
+	}
+	/* The loops' listeners share the port through SO_REUSEPORT, which would also let them join
+	 * the listeners of another process of the same user: a second skiffd started by mistake
+	 * (or one still dying) would get a share of the clients, and a connection queued on a
+	 * listener that goes is reset. A plain bind first finds such a process. */
+	if (exclusive_check && port != 0) {
+		fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));   /* TIME_WAIT is no user */
+		int in_use = bind(fd, (struct sockaddr *)&ss, slen) < 0 ? errno : 0;
+		close(fd);
+		if (in_use) {
+			log_err("cannot listen on %s port %u: %s%s", addr, port, strerror(in_use),
+				in_use == EADDRINUSE ? " (another server, or another skiffd, is listening)" : "");
+			return -1;
+		}
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -359,7 +376,7 @@ struct net_server *net_server_start(const struct net_config *cfg, const struct n
 		struct net_loop *l = &s->loops[i];
 		l->srv = s;
 		l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		l->listen_fd = listen_socket(cfg->listen, port, &port);
+		l->listen_fd = listen_socket(cfg->listen, port, &port, i == 0);
 		if (l->listen_fd < 0)
 			goto fail;
 		l->epfd = epoll_create1(EPOLL_CLOEXEC);

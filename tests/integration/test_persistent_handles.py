@@ -284,11 +284,15 @@ def killed(pid):
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
-        # our parent (lib.sh) reaps it; until then it is a zombie (reaped meanwhile: gone)
+        # our parent (lib.sh) reaps it; until then it is a zombie (reaped meanwhile: gone). The
+        # leader turns zombie before its other threads have exited, and the descriptors (its
+        # SO_REUSEPORT listeners, which the restarted skiffd's join) close with the last one:
+        # a connection queued on a dying listener is reset. So: zombie, and no other thread.
         try:
             with open(f"/proc/{pid}/stat") as f:
-                if f.read().split(")")[1].split()[0] == "Z":
-                    return True
+                zombie = f.read().split(")")[1].split()[0] == "Z"
+            if zombie and os.listdir(f"/proc/{pid}/task") == [str(pid)]:
+                return True
         except (ProcessLookupError, FileNotFoundError):
             return True
         time.sleep(0.05)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* net_conn_gone over a real socket on 127.0.0.1: a peer that has closed its end is gone at once,
+/* A connection's life at its edges, over real sockets on 127.0.0.1. A second server on a port
+ * another one listens on is refused (the loops' SO_REUSEPORT listeners would otherwise join the
+ * other's: each would get a share of the clients). net_conn_gone: a peer that has closed its end is gone at once,
  * even while the connection's event loop is busy and has not read the FIN yet (a client that
  * drops its connection and reconnects must not find its durable open still held by the old one:
  * smbtorture durable-open.lock-oplock and durable-v2-open.reopen2-lease-v2 failed so under load). */
@@ -103,9 +105,28 @@ static void test_gone_before_the_loop_reads_the_fin(void **unused)
 	net_server_stop(srv);
 }
 
+static void test_second_server_on_the_port_refused(void **unused)
+{
+	(void)unused;
+	static const struct net_handlers h = { .on_open = on_open, .on_frame = on_frame,
+					       .on_close = on_close };
+	struct net_config cfg = { .listen = "127.0.0.1", .port = 0, .event_threads = 2,
+				  .worker_threads = 1, .max_connections = 4, .max_frame = 4096 };
+	struct net_server *first = net_server_start(&cfg, &h);
+	assert_non_null(first);
+	cfg.port = net_server_port(first);
+	struct net_server *second = net_server_start(&cfg, &h);
+	assert_null(second);
+	net_server_stop(first);
+	second = net_server_start(&cfg, &h);   /* the port is free again */
+	assert_non_null(second);
+	net_server_stop(second);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_second_server_on_the_port_refused),
 		cmocka_unit_test(test_gone_before_the_loop_reads_the_fin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
