@@ -498,12 +498,15 @@ NTSTATUS smb2_durable_reconnect(struct smb2_req *req, const struct smb2_create_r
 	if (level == SMB2_OPLOCK_LEVEL_LEASE)
 		smb2_create_ctx_add_lease(&cb, &lease_rsp);
 	if (replayed)
-		smb2_create_ctx_add_dh2q(&cb, op->durable.timeout_ms, 0);
+		smb2_create_ctx_add_dh2q(&cb, op->durable.timeout_ms,
+					 op->durable.persistent ? SMB2_DHANDLE_FLAG_PERSISTENT : 0);
 	if (ctxw.failed) {
 		wr_free(&ctxw);
 		return STATUS_NO_MEMORY;   /* the open stays reconnected; a CLOSE ends it */
 	}
-	smb2_create_answer(req, op, level, FILE_OPENED, &meta, &ctxw);
+	/* A replay is answered as the CREATE it repeats (smbtorture replay5: CREATED). */
+	uint32_t action = replayed && op->create_action ? op->create_action : FILE_OPENED;
+	smb2_create_answer(req, op, level, action, &meta, &ctxw);
 	wr_free(&ctxw);
 	log_debug("%s: durable open %llx reconnected", c->peer, (unsigned long long)op->persistent_id);
 	return STATUS_SUCCESS;

@@ -172,6 +172,9 @@ skiff__write_skiffd_conf() {
 			replay_windows)  # smb2.replay.dhv2-pending*-windows: Windows' answers
 				echo "path = $SKIFF_TEST_SHARE_DIR"
 				echo "windows replay = yes" ;;
+			ca_share)  # smb2.replay.replay5, durable-v2-open.persistent-*: persistent handles
+				echo "path = $SKIFF_TEST_SHARE_DIR"
+				echo "continuously available = yes" ;;
 			*) echo "path = $SKIFF_TEST_SHARE_DIR" ;;
 			esac
 			echo "read only = no"
