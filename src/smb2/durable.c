@@ -130,16 +130,19 @@ struct scavenge_timer {
 };
 
 /* Claim the disconnected open of that persistent id (a reference for the caller), or NULL. */
+static struct smb2_open *claim_locked(struct smb2_open *op)
+{
+	if (!op || !op->durable.disconnected || op->durable.claimed)
+		return NULL;
+	op->durable.claimed = true;
+	smb2_open_ref(op);
+	return op;
+}
+
 static struct smb2_open *claim(struct smb2_server *srv, uint64_t persistent_id)
 {
 	smb2_open_table_lock(srv);
-	struct smb2_open *op = smb2_open_find_locked(srv, persistent_id);
-	if (op && op->durable.disconnected && !op->durable.claimed) {
-		op->durable.claimed = true;
-		smb2_open_ref(op);
-	} else {
-		op = NULL;
-	}
+	struct smb2_open *op = claim_locked(smb2_open_find_locked(srv, persistent_id));
 	smb2_open_table_unlock(srv);
 	return op;
 }
@@ -153,13 +156,7 @@ static struct smb2_open *claim_by_create_guid(struct smb2_server *srv, uint64_t 
 	smb2_open_table_lock(srv);
 	struct smb2_open *op = NULL;
 	if (!smb2_open_find_locked(srv, persistent_id))
-		op = smb2_open_find_persistent_guid_locked(srv, create_guid);
-	if (op && op->durable.disconnected && !op->durable.claimed) {
-		op->durable.claimed = true;
-		smb2_open_ref(op);
-	} else {
-		op = NULL;
-	}
+		op = claim_locked(smb2_open_find_persistent_guid_locked(srv, create_guid));
 	smb2_open_table_unlock(srv);
 	return op;
 }

@@ -22,15 +22,15 @@ if "SKIFF_TEST_PORT" not in os.environ:
     sys.exit(run_under_lib(__file__))
 
 from impacket.smb3structs import (  # noqa: E402
-    FILE_ATTRIBUTE_NORMAL, FILE_CREATE, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN,
-    FILE_OPEN_IF, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_CREATE,
-    SMB2_0_INFO_FILE, SMB2_DIALECT_30, SMB2_ECHO, SMB2_FLAGS_SIGNED, SMB2_READ, SMB2_SET_INFO,
-    SMB2_TREE_DISCONNECT, SMB2Create, SMB2Create_Response, SMB2Echo, SMB2Read, SMB2Read_Response,
+    FILE_CREATE, FILE_DIRECTORY_FILE, FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF,
+    FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, SMB2_0_INFO_FILE, SMB2_DIALECT_30,
+    SMB2_ECHO, SMB2_FLAGS_SIGNED, SMB2_READ, SMB2_SET_INFO, SMB2_TREE_DISCONNECT,
+    SMB2Create_Response, SMB2Echo, SMB2Read, SMB2Read_Response,
     SMB2SetInfo, SMB2TreeDisconnect,
 )
 
 from skifftest import (  # noqa: E402
-    SigningSMB3, bind_channel, check, close_fid, login, recv_raw, server, summary)
+    SigningSMB3, bind_channel, check, create_packet, close_fid, login, recv_raw, server, summary)
 
 STATUS_SUCCESS = 0
 STATUS_PENDING = 0x00000103
@@ -68,20 +68,8 @@ def bind(first, srv):
 
 
 def send_create(low, tid, name, disposition, access, options=FILE_NON_DIRECTORY_FILE):
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CREATE
-    pkt["TreeID"] = tid
-    req = SMB2Create()
-    req["ImpersonationLevel"] = 2
-    req["DesiredAccess"] = access
-    req["FileAttributes"] = FILE_ATTRIBUTE_NORMAL
-    req["ShareAccess"] = SHARE_ALL
-    req["CreateDisposition"] = disposition
-    req["CreateOptions"] = options
-    req["NameLength"] = len(name) * 2
-    req["Buffer"] = name.encode("utf-16le")
-    pkt["Data"] = req
-    return send_signed(low, pkt)
+    return send_signed(low, create_packet(low, tid, name, access=access, disposition=disposition,
+                                          options=options))
 
 
 def send_read(low, tid, fid, length):

@@ -49,14 +49,13 @@ sed -i '/^\[share\]$/a continuously available = yes' "$SKIFF_TEST_DIR/skiffd.con
     sys.exit(run_under_lib(__file__, env))
 
 from impacket.smb3structs import (  # noqa: E402
-    FILE_ATTRIBUTE_NORMAL, FILE_NON_DIRECTORY_FILE, FILE_OPEN, FILE_OPEN_IF, FILE_READ_DATA,
-    FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_WRITE_DATA, SMB2_CREATE,
-    SMB2_DIALECT_302, SMB2_LOCK, SMB2_OPLOCK_BREAK, SMB2Create, SMB2Create_Response, SMB2Lock,
+    FILE_OPEN, FILE_OPEN_IF, FILE_READ_DATA, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
+    FILE_WRITE_DATA, SMB2_DIALECT_302, SMB2_LOCK, SMB2_OPLOCK_BREAK, SMB2Create_Response, SMB2Lock,
     SMB2_LOCK_ELEMENT, SYNCHRONIZE)
 from impacket.smbconnection import SessionError  # noqa: E402
 
 from skifftest import (  # noqa: E402
-    UnencryptedSMB3, check, close_fid, login, recv_raw, server, summary)
+    UnencryptedSMB3, check, close_fid, create_packet, login, recv_raw, server, summary)
 
 SRV = server()
 NAME = "persistent.dat"
@@ -127,32 +126,8 @@ def fixed_guid(guid):
 def send_create(low, tid, name, ctx=None, share=FILE_SHARE_READ, disposition=FILE_OPEN_IF,
                 oplock=0, access=ACCESS):
     """Send a CREATE built by hand; its MessageId."""
-    pkt = low.SMB_PACKET()
-    pkt["Command"] = SMB2_CREATE
-    pkt["TreeID"] = tid
-    req = SMB2Create()
-    req["RequestedOplockLevel"] = oplock
-    req["ImpersonationLevel"] = 2
-    req["DesiredAccess"] = access
-    req["FileAttributes"] = FILE_ATTRIBUTE_NORMAL
-    req["ShareAccess"] = share
-    req["CreateDisposition"] = disposition
-    req["CreateOptions"] = FILE_NON_DIRECTORY_FILE
-    req["NameLength"] = len(name) * 2
-    req["Buffer"] = name.encode("utf-16le")
-    if ctx:
-        off = SMB2_HDR + SMB2Create.SIZE + len(req["Buffer"])
-        if off % 8:
-            req["Buffer"] += bytes(8 - off % 8)
-            off = SMB2_HDR + SMB2Create.SIZE + len(req["Buffer"])
-        req["CreateContextsOffset"] = off
-        req["CreateContextsLength"] = len(ctx)
-        req["Buffer"] += ctx
-    else:
-        req["CreateContextsOffset"] = 0
-        req["CreateContextsLength"] = 0
-    pkt["Data"] = req
-    return low.sendSMB(pkt)
+    return low.sendSMB(create_packet(low, tid, name, oplock, access=access, share=share,
+                                     disposition=disposition, contexts=ctx or b""))
 
 
 def create(low, tid, name, ctx=None, share=FILE_SHARE_READ, disposition=FILE_OPEN_IF, oplock=0,
