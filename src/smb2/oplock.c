@@ -712,17 +712,24 @@ NTSTATUS smb2_oplock_admit(void *arg, const struct vfs_admission *in)
 	bool lease_breaks = in->verdict == STATUS_SUCCESS || in->verdict == STATUS_SHARING_VIOLATION;
 	/* MS-SMB2 3.3.5.9: the break of a disconnected durable open cannot be delivered, so the
 	 * open is closed (by the CREATE, outside these locks, smb2_durable_purge) and the
-	 * admission runs again without it; nothing is broken meanwhile. */
+	 * admission runs again without it; nothing is broken meanwhile.
+	 * A break sent before its holder was disconnected (the client dropped its connection
+	 * as the break went out) will not be answered either: such a holder is purged too
+	 * rather than waited for. */
 	a->npurge = 0;
 	for (size_t i = 0; i < n; i++)
-		if (break_to[i] != OPLOCK_KEEP && grants[i]->disconnected && !grants[i]->persistent &&
-		    grants[i]->open && a->npurge < SMB2_PURGE_MAX)
+		if ((break_to[i] != OPLOCK_KEEP || grants[i]->breaking) && grants[i]->disconnected &&
+		    !grants[i]->persistent && grants[i]->open && a->npurge < SMB2_PURGE_MAX)
 			a->purge[a->npurge++] = grants[i]->open->persistent_id;
-	for (struct oplock_grant *g = f && lease_breaks ? f->grants : NULL; g; g = g->next)
-		if (g->lease && g->lease != mine && g->disconnected && !g->persistent && g->open &&
-		    a->npurge < SMB2_PURGE_MAX &&
-		    smb2_lease_break_for_open(&intent, g->lease->state, g->lease->breaking).needed)
+	for (struct oplock_grant *g = f && lease_breaks ? f->grants : NULL; g; g = g->next) {
+		if (!g->lease || g->lease == mine || !g->disconnected || g->persistent || !g->open ||
+		    a->npurge >= SMB2_PURGE_MAX)
+			continue;
+		struct smb2_lease_break_need need =
+			smb2_lease_break_for_open(&intent, g->lease->state, g->lease->breaking);
+		if (need.needed || need.wait)
 			a->purge[a->npurge++] = g->open->persistent_id;
+	}
 	if (a->npurge > 0) {
 		st = SMB2_STATUS_PURGE_DURABLE;
 		goto out;
@@ -1124,6 +1131,17 @@ void smb2_oplock_disconnect(struct smb2_server *srv, struct smb2_open *op)
 	if (g) {
 		g->disconnected = true;
 		g->sess = NULL;   /* no channel of a session re-homes it */
+		/* A break that went out just before (the CREATE that sent it waits for an answer
+		 * that will not come): the waiting CREATEs decide again now, and purge it, rather
+		 * than at the break's timeout. */
+		bool breaking = g->breaking || g->unsent;
+		if (g->lease) {
+			pthread_mutex_lock(&ol->leases.lock);
+			breaking = breaking || g->lease->breaking;
+			pthread_mutex_unlock(&ol->leases.lock);
+		}
+		if (breaking && !g->persistent)
+			wake_waiters(g->file);
 	}
 	pthread_mutex_unlock(&ol->lock);
 }

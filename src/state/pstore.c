@@ -364,20 +364,27 @@ static bool read_locks(struct pstore *ps, struct pstore_open *rec)
 	return rc == SQLITE_DONE;
 }
 
-long pstore_load(struct pstore *ps, bool (*fn)(const struct pstore_open *rec, void *arg),
-		 void *arg)
+/* Every record, read under the store's lock: *out (malloc'ed, each with its locks). */
+static int read_all(struct pstore *ps, struct pstore_open **out, size_t *nout)
 {
 	sqlite3_stmt *s = ps->st[ST_ALL];
-	struct pstore_open *rec = malloc(sizeof(*rec));
-	uint64_t *drop = NULL;
-	size_t ndrop = 0, capdrop = 0;
-	long n = 0;
-	int rc = SQLITE_NOMEM;
+	struct pstore_open *recs = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
 
-	if (!rec)
-		return -1;
 	pthread_mutex_lock(&ps->lock);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 8;
+			struct pstore_open *nr = realloc(recs, ncap * sizeof(*nr));
+			if (!nr) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			recs = nr;
+			cap = ncap;
+		}
+		struct pstore_open *rec = &recs[n];
 		int i = 0;
 		memset(rec, 0, sizeof(*rec));
 		rec->persistent_id = u64(sqlite3_column_int64(s, i++));
@@ -400,38 +407,36 @@ long pstore_load(struct pstore *ps, bool (*fn)(const struct pstore_open *rec, vo
 		rec->lease_epoch = (uint16_t)sqlite3_column_int(s, i++);
 		rec->timeout_ms = (uint32_t)sqlite3_column_int64(s, i++);
 		rec->delete_on_close = sqlite3_column_int(s, i++) != 0;
-		bool ok = read_locks(ps, rec);
-		if (ok) {
-			n++;
-			if (!fn(rec, arg)) {
-				/* dropped: deleted once the reading is over */
-				if (ndrop == capdrop) {
-					size_t ncap = capdrop ? capdrop * 2 : 8;
-					uint64_t *nd = realloc(drop, ncap * sizeof(*nd));
-					ok = nd != NULL;
-					if (nd) {
-						drop = nd;
-						capdrop = ncap;
-					}
-				}
-				if (ok)
-					drop[ndrop++] = rec->persistent_id;
-			}
-		}
-		free(rec->locks);
-		rec->locks = NULL;
-		if (!ok) {
+		if (!read_locks(ps, rec)) {
+			free(rec->locks);
 			rc = SQLITE_ERROR;
 			break;
 		}
+		n++;
 	}
 	sqlite3_reset(s);
 	pthread_mutex_unlock(&ps->lock);
-	for (size_t i = 0; i < ndrop; i++)
-		pstore_delete(ps, drop[i]);
-	free(drop);
-	free(rec);
-	return rc == SQLITE_DONE ? n : -1;
+	*out = recs;
+	*nout = n;
+	return rc;
+}
+
+long pstore_load(struct pstore *ps, bool (*fn)(const struct pstore_open *rec, void *arg),
+		 void *arg)
+{
+	struct pstore_open *recs;
+	size_t n;
+
+	/* The callbacks run without the store's lock: they take the oplock lock, under which
+	 * the store's is taken at run time (pstore_set_caching). */
+	int rc = read_all(ps, &recs, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == SQLITE_DONE && !fn(&recs[i], arg))
+			pstore_delete(ps, recs[i].persistent_id);
+		free(recs[i].locks);
+	}
+	free(recs);
+	return rc == SQLITE_DONE ? (long)n : -1;
 }
 
 long pstore_count(struct pstore *ps)

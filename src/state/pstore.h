@@ -65,8 +65,9 @@ bool pstore_set_caching(struct pstore *ps, uint64_t persistent_id, uint8_t oploc
 bool pstore_set_delete_on_close(struct pstore *ps, uint64_t persistent_id, bool delete_on_close);
 /* The open is closed for good. */
 bool pstore_delete(struct pstore *ps, uint64_t persistent_id);
-/* Call fn for each record (its locks filled; fn must not call the store): a record for which it
- * returns false is deleted after the reading. Returns how many were read, -1 on a read error. */
+/* Call fn for each record (its locks filled), after reading them all (fn runs without the
+ * store's lock and may call the store): a record for which it returns false is deleted.
+ * Returns how many were read, -1 on a read error (then fn is not called). */
 long pstore_load(struct pstore *ps, bool (*fn)(const struct pstore_open *rec, void *arg),
 		 void *arg);
 /* How many records there are (tests, logs). */
