@@ -44,8 +44,8 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_PUT] = "INSERT OR REPLACE INTO opens VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_DEL_LOCKS] = "DELETE FROM locks WHERE persistent_id = ?",
 	[ST_ADD_LOCK] = "INSERT INTO locks VALUES (?,?,?,?)",
-	[ST_CACHING] = "UPDATE opens SET oplock_level = ?, lease_state = ?, lease_epoch = ?"
-		       " WHERE persistent_id = ?",
+	[ST_CACHING] = ("UPDATE opens SET oplock_level = ?, lease_state = ?, lease_epoch = ?"
+			" WHERE persistent_id = ?"),
 	[ST_DOC] = "UPDATE opens SET delete_on_close = ? WHERE persistent_id = ?",
 	[ST_DELETE] = "DELETE FROM opens WHERE persistent_id = ?",
 	[ST_ALL] = "SELECT * FROM opens ORDER BY persistent_id",
