@@ -231,7 +231,9 @@ NTSTATUS smb2_replay_create(struct smb2_req *req, const struct smb2_create_req *
 		break;
 	case SMB2_REPLAY_ANSWER:
 		*handled = true;
-		st = answer(req, in, op, f.want_lease && f.open_leased, &lease_rsp);
+		/* the decision answers only from an open it found */
+		st = op ? answer(req, in, op, f.want_lease && f.open_leased, &lease_rsp)
+			: STATUS_INTERNAL_ERROR;
 		break;
 	case SMB2_REPLAY_RECONNECT: {
 		/* as a DH2C naming the open would (3.3.5.9.12) */
