@@ -10,6 +10,8 @@
 
 volatile size_t fuzz_sink;
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vfs_fan_event ev;

@@ -206,6 +206,13 @@ uint64_t net_timer_add(struct net_conn *c, uint64_t due_ms, net_timer_fn fn, voi
 	return t->id;
 }
 
+/* A server-wide timer (restored persistent opens' scavengers) is one like any other here. */
+uint64_t net_server_timer_add(struct net_server *s, uint64_t due_ms, net_timer_fn fn, void *arg)
+{
+	(void)s;
+	return net_timer_add(NULL, due_ms, fn, arg);
+}
+
 bool net_timer_cancel(struct net_conn *c, uint64_t id)
 {
 	bool found = false;
