@@ -120,10 +120,8 @@ def slow_set_info(pid, first, second, tid):
         t0 = time.monotonic()
         send_set_eof(first, tid, fid, 4096)
         time.sleep(0.3)   # the SET_INFO is in its ftruncate now
-        t = time.monotonic()
-        send_create(second, tid, "other3.txt", FILE_OPEN_IF, READ_WRITE_ACCESS)
-        rsp = answer(second, DELAY_S * 3)
-        took = time.monotonic() - t
+        rsp, took = timed_answer(second, lambda: send_create(
+            second, tid, "other3.txt", FILE_OPEN_IF, READ_WRITE_ACCESS))
         ok = rsp is not None and rsp["Status"] == STATUS_SUCCESS
         check(f"a CREATE on the other channel is answered during a slow SET_INFO ({took:.2f} s)",
               ok and took < QUICK_S, f"status {None if rsp is None else hex(rsp['Status'])}")
@@ -156,6 +154,14 @@ def answer(low, timeout):
         rsp = recv_raw(low, timeout)
         if rsp is None or rsp["Status"] != STATUS_PENDING:
             return rsp
+
+
+def timed_answer(low, send):
+    """Send with `send` and wait for the answer on `low`: (answer or None, seconds it took)."""
+    t = time.monotonic()
+    send()
+    rsp = answer(low, DELAY_S * 3)
+    return rsp, time.monotonic() - t
 
 
 def all_threads_traced(pid):
@@ -202,18 +208,13 @@ def slow_creates(pid, first, second, tid):
         send_create(first, tid, "slowdir", FILE_CREATE, GENERIC_READ_ACCESS, FILE_DIRECTORY_FILE)
         time.sleep(0.3)   # the CREATE is in its mkdirat now
 
-        t = time.monotonic()
-        send_create(second, tid, "other2.txt", FILE_OPEN_IF, READ_WRITE_ACCESS)
-        rsp = answer(second, DELAY_S * 3)
-        took = time.monotonic() - t
+        rsp, took = timed_answer(second, lambda: send_create(
+            second, tid, "other2.txt", FILE_OPEN_IF, READ_WRITE_ACCESS))
         ok = rsp is not None and rsp["Status"] == STATUS_SUCCESS
         check(f"a CREATE on the other channel is answered during a slow CREATE ({took:.2f} s)",
               ok and took < QUICK_S, f"status {None if rsp is None else hex(rsp['Status'])}")
         other = SMB2Create_Response(rsp["Data"])["FileID"].getData() if ok else None
-        t = time.monotonic()
-        send_echo(second)
-        rsp = answer(second, DELAY_S * 3)
-        took = time.monotonic() - t
+        rsp, took = timed_answer(second, lambda: send_echo(second))
         check(f"and an ECHO ({took:.2f} s)",
               rsp is not None and rsp["Status"] == STATUS_SUCCESS and took < QUICK_S)
 
@@ -231,10 +232,7 @@ def slow_creates(pid, first, second, tid):
         # and the CREATE, back from the file system, finds its tree gone.
         send_create(first, tid, "slowdir2", FILE_CREATE, GENERIC_READ_ACCESS, FILE_DIRECTORY_FILE)
         time.sleep(0.3)
-        t = time.monotonic()
-        send_tree_disconnect(second, tid)
-        rsp = answer(second, DELAY_S * 3)
-        took = time.monotonic() - t
+        rsp, took = timed_answer(second, lambda: send_tree_disconnect(second, tid))
         check(f"a TREE_DISCONNECT on the other channel is answered during it ({took:.2f} s)",
               rsp is not None and rsp["Status"] == STATUS_SUCCESS and took < QUICK_S,
               f"status {None if rsp is None else hex(rsp['Status'])}")
@@ -284,19 +282,14 @@ def main():
         send_read(first, tid, fid, len(DATA))
         time.sleep(0.3)   # the READ is in its pread64 now
 
-        t = time.monotonic()
-        send_create(second, tid, "other.txt", FILE_OPEN_IF, READ_WRITE_ACCESS)
-        rsp = answer(second, DELAY_S * 3)
-        took = time.monotonic() - t
+        rsp, took = timed_answer(second, lambda: send_create(
+            second, tid, "other.txt", FILE_OPEN_IF, READ_WRITE_ACCESS))
         ok = rsp is not None and rsp["Status"] == STATUS_SUCCESS
         check(f"a CREATE on the other channel is answered during the READ ({took:.2f} s)",
               ok and took < QUICK_S, f"status {None if rsp is None else hex(rsp['Status'])}")
         other = SMB2Create_Response(rsp["Data"])["FileID"].getData() if ok else None
 
-        t = time.monotonic()
-        send_echo(second)
-        rsp = answer(second, DELAY_S * 3)
-        took = time.monotonic() - t
+        rsp, took = timed_answer(second, lambda: send_echo(second))
         check(f"an ECHO of the session on the other channel too ({took:.2f} s)",
               rsp is not None and rsp["Status"] == STATUS_SUCCESS and took < QUICK_S)
 
